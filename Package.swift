@@ -1,0 +1,68 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Swift 6 language mode (the default for tools 6.x): strict concurrency, no warnings.
+let package = Package(
+    name: "relais",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "relaisd", targets: ["relaisd"]),
+        .executable(name: "relaisctl", targets: ["relaisctl"]),
+        .executable(name: "relais-sandbox", targets: ["relais-sandbox"]),
+        .library(name: "RelaisCore", targets: ["RelaisCore"]),
+        .library(name: "RelaisConfig", targets: ["RelaisConfig"]),
+        .library(name: "RelaisIntake", targets: ["RelaisIntake"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
+    ],
+    targets: [
+        // Pure domain: panel, policy, calendar, ETA, emissions, the decision. No I/O, no clock.
+        .target(name: "RelaisCore"),
+        // Loading and validating carrier.toml, rate CSVs, policies and relais.toml.
+        .target(
+            name: "RelaisConfig",
+            dependencies: [
+                "RelaisCore",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Order decoding and validation (spool and API intake share it).
+        .target(name: "RelaisIntake", dependencies: ["RelaisCore"]),
+        // What relaisctl's commands do, as functions that return text and an exit status.
+        .target(
+            name: "RelaisCommands",
+            dependencies: ["RelaisCore", "RelaisConfig", "RelaisIntake"]
+        ),
+        .executableTarget(
+            name: "relaisctl",
+            dependencies: [
+                "RelaisCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "relaisd",
+            dependencies: [
+                "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "relais-sandbox",
+            dependencies: [
+                "RelaisConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RelaisCoreTests", dependencies: ["RelaisCore"]),
+        .testTarget(name: "RelaisConfigTests", dependencies: ["RelaisConfig"]),
+        .testTarget(name: "RelaisIntakeTests", dependencies: ["RelaisIntake"]),
+        .testTarget(name: "RelaisCommandsTests", dependencies: ["RelaisCommands"]),
+    ]
+)

@@ -1,0 +1,54 @@
+import Foundation
+import RelaisCore
+
+/// Validates a whole configuration set at once, as `relaisctl check` and
+/// `relaisd --check-config` do: relais.toml, the carrier panel and every policy.
+public enum ConfigCheck {
+    public struct Report: Sendable {
+        /// Every problem found, errors and warnings, in file order.
+        public var diagnostics: [ConfigDiagnostic]
+        public var carriers: [LoadedCarrier]
+        public var policies: [Policy]
+        public var config: DaemonConfig?
+
+        public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    }
+
+    /// - Parameters:
+    ///   - configFile: relais.toml to validate too (its sites are what rules may name).
+    ///   - carriersDirectory: the panel.
+    ///   - policiesDirectory: every `*.toml` in it is a policy.
+    public static func run(configFile: String?, carriersDirectory: String, policiesDirectory: String) -> Report {
+        let log = DiagnosticLog()
+        var config: DaemonConfig?
+        if let configFile {
+            if let text = FileText.read(URL(fileURLWithPath: configFile), file: configFile, log: log) {
+                config = DaemonConfigLoader.parse(text: text, file: configFile, log: log)
+            }
+        }
+        let panel = PanelLoader.load(directory: carriersDirectory, log: log)
+        let siteIDs = config.map { Set($0.sites.map(\.id)) }
+        var policies: [Policy] = []
+        let files: [String]
+        do {
+            files = try FileManager.default.contentsOfDirectory(atPath: policiesDirectory)
+                .filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
+                .sorted()
+        } catch {
+            log.error(policiesDirectory, line: nil, "cannot read the policies directory: \(FileText.reason(error))")
+            files = []
+        }
+        for name in files {
+            let path = (policiesDirectory as NSString).appendingPathComponent(name)
+            if let policy = PolicyLoader.load(file: path, panel: panel?.panel, siteIDs: siteIDs, log: log) {
+                policies.append(policy)
+            }
+        }
+        if let config, files.contains("\(config.activePolicy).toml") == false, !files.isEmpty || log.diagnostics.isEmpty {
+            log.error(
+                config.file ?? "relais.toml", line: nil,
+                "the active policy '\(config.activePolicy)' has no file \(config.activePolicy).toml in \(policiesDirectory)")
+        }
+        return Report(diagnostics: log.diagnostics, carriers: panel?.carriers ?? [], policies: policies, config: config)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import RelaisCore
+
+/// Loads and validates `relais.toml`.
+public enum DaemonConfigLoader {
+    public static let defaultPath = "/etc/relais/relais.toml"
+
+    /// - Throws: ``ConfigError`` with every problem found.
+    public static func load(file path: String) throws(ConfigError) -> DaemonConfig {
+        let log = DiagnosticLog()
+        guard let text = FileText.read(URL(fileURLWithPath: path), file: path, log: log) else {
+            throw ConfigError(log.diagnostics)
+        }
+        return try load(text: text, file: path)
+    }
+
+    public static func load(text: String, file: String) throws(ConfigError) -> DaemonConfig {
+        let log = DiagnosticLog()
+        let config = parse(text: text, file: file, log: log)
+        if log.hasErrors || config == nil { throw ConfigError(log.diagnostics) }
+        return config!
+    }
+
+    static func parse(text: String, file: String, log: DiagnosticLog) -> DaemonConfig? {
+        let document: TOMLDocument
+        do {
+            document = try TOMLDocument(text: text, file: file)
+        } catch {
+            for diagnostic in error.diagnostics { log.add(diagnostic) }
+            return nil
+        }
+        var config = DaemonConfig()
+        config.file = file
+        let base = (file as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
+        }
+        let root = TableReader(root: document, log: log)
+        if let paths = root.table("paths") {
+            for (key, keyPath) in [
+                ("state", \DaemonConfig.Paths.state), ("spool", \.spool), ("carriers", \.carriers),
+                ("policies", \.policies), ("socket", \.socket),
+            ] as [(String, WritableKeyPath<DaemonConfig.Paths, String>)] {
+                if let value = paths.string(key) {
+                    if value.isEmpty { paths.error(key, "paths.\(key) must not be empty") } else { config.paths[keyPath: keyPath] = resolve(value) }
+                }
+            }
+            paths.finish()
+        }
+        if let policy = root.table("policy") {
+            if let active = policy.string("active") {
+                if Identifier.isValid(active) { config.activePolicy = active } else {
+                    policy.error("active", "policy.active '\(active)' must be a file name without extension, such as \"default\"")
+                }
+            }
+            policy.finish()
+        }
+        if let intake = root.table("intake") {
+            if let window = intake.string("consolidation_window") {
+                if let seconds = Duration.parseSeconds(window) { config.intake.consolidationWindowSeconds = seconds } else {
+                    intake.error("consolidation_window", "consolidation_window '\(window)' must be a duration such as \"0s\", \"90s\", \"15m\" or \"2h\"")
+                }
+            }
+            if let bytes = intake.integer("max_file_bytes", range: 1024...(1 << 30)) { config.intake.maxFileBytes = bytes }
+            intake.finish()
+        }
+        if let control = root.table("control") {
+            if let group = control.string("operator_group") { config.control.operatorGroup = group }
+            control.finish()
+        }
+        var siteLines: [String: Int?] = [:]
+        for table in root.tables("site", label: "[[site]]") {
+            guard let site = loadSite(table) else { continue }
+            if let first = siteLines[site.id] {
+                table.error("id", "site '\(site.id)' is declared twice (first at line \(first.map(String.init) ?? "?"))")
+            }
+            siteLines[site.id] = table.line("id")
+            config.sites.append(site)
+        }
+        root.finish()
+        return log.hasErrors ? nil : config
+    }
+
+    private static func loadSite(_ table: TableReader) -> Site? {
+        let before = table.log.diagnostics.count
+        let id = table.string("id", required: true)
+        if let id, !Identifier.isValid(id) { table.error("id", "site id '\(id)' must be lower-case letters, digits, '-' or '_'") }
+        let name = table.string("name") ?? id ?? ""
+        let street = table.strings("street", allowSingle: true) ?? []
+        let postcode = table.string("postcode") ?? ""
+        let city = table.string("city") ?? ""
+        let country = table.string("country", required: true)
+        if let country, !(country.utf8.count == 2 && country.utf8.allSatisfy { $0 >= 65 && $0 <= 90 }) {
+            table.error("country", "country '\(country)' must be an ISO 3166 code such as FR")
+        }
+        let lat = table.number("lat", range: -90...90, rangeText: "-90…90")
+        let lon = table.number("lon", range: -180...180, rangeText: "-180…180")
+        if (table.has("lat")) != (table.has("lon")) { table.error(nil, "a site needs both lat and lon, or neither") }
+        let zoneName = table.string("timezone") ?? "Europe/Paris"
+        let timeZone = TimeZone(identifier: zoneName)
+        if timeZone == nil { table.error("timezone", "unknown time zone '\(zoneName)' (an IANA name such as Europe/Paris)") }
+        table.finish()
+        guard !table.log.diagnostics[before...].contains(where: { $0.severity == .error }),
+            let id, let country, let timeZone
+        else { return nil }
+        let coordinate = lat.flatMap { lat in lon.map { Coordinate(lat: lat, lon: $0) } }
+        return Site(
+            id: id, name: name, street: street, postcode: postcode, city: city, country: country,
+            coordinate: coordinate, timeZone: timeZone)
+    }
+}
+
+/// Durations as written in relais.toml: `"0s"`, `"90s"`, `"15m"`, `"2h"`, `"1h30m"`.
+enum Duration {
+    static func parseSeconds(_ text: String) -> Int? {
+        var total = 0
+        var number: Int?
+        var sawUnit = false
+        for character in text {
+            if let digit = character.wholeNumberValue, character.isASCII {
+                number = (number ?? 0) * 10 + digit
+                guard number! < 10_000_000 else { return nil }
+            } else {
+                guard let value = number else { return nil }
+                switch character {
+                case "s": total += value
+                case "m": total += value * 60
+                case "h": total += value * 3600
+                case "d": total += value * 86_400
+                default: return nil
+                }
+                number = nil
+                sawUnit = true
+            }
+        }
+        return number == nil && sawUnit ? total : nil
+    }
+}

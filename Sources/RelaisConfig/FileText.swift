@@ -1,0 +1,54 @@
+import Foundation
+
+/// Reads configuration files as UTF-8 text, reporting what went wrong instead of throwing.
+enum FileText {
+    /// Configuration files larger than this are refused: no policy or rate grid comes near.
+    static let maxBytes = 8 << 20
+
+    static func read(_ url: URL, file: String, log: DiagnosticLog, line: Int? = nil) -> String? {
+        let data: Data
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            if let size = attributes[.size] as? Int, size > maxBytes {
+                log.error(file, line: line, "file is \(size) bytes, over the \(maxBytes)-byte limit")
+                return nil
+            }
+            data = try Data(contentsOf: url)
+        } catch {
+            log.error(file, line: line, "cannot read: \(Self.reason(error))")
+            return nil
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
+            log.error(file, line: line, "not valid UTF-8")
+            return nil
+        }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        return text
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError || nsError.code == 260 {
+            return "no such file"
+        }
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+            let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
+            return String(cString: strerror(code.rawValue))
+        }
+        return nsError.localizedDescription
+    }
+}
+
+/// Identifier rules shared by carrier ids, site ids and currencies.
+enum Identifier {
+    /// Lower-case ASCII letters, digits, `-` and `_`; not empty.
+    static func isValid(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }
+    }
+
+    /// Three upper-case ASCII letters.
+    static func isCurrency(_ text: String) -> Bool {
+        text.utf8.count == 3 && text.utf8.allSatisfy { $0 >= 65 && $0 <= 90 }
+    }
+}

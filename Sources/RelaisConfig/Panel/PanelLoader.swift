@@ -1,0 +1,57 @@
+import Foundation
+import RelaisCore
+
+/// Loads a carrier panel from a directory with one folder per carrier (SPEC §5).
+public enum PanelLoader {
+    /// Loads every `<directory>/<id>/carrier.toml`.
+    ///
+    /// - Returns: the panel and its warnings.
+    /// - Throws: ``ConfigError`` with every problem found when any file is invalid: the
+    ///   panel is all-or-nothing, so a reload never runs with half a panel.
+    public static func load(directory: String) throws(ConfigError) -> LoadedPanel {
+        let log = DiagnosticLog()
+        let panel = load(directory: directory, log: log)
+        if log.hasErrors || panel == nil { throw ConfigError(log.diagnostics) }
+        return panel!
+    }
+
+    static func load(directory: String, log: DiagnosticLog) -> LoadedPanel? {
+        let base = URL(fileURLWithPath: directory, isDirectory: true)
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+                .filter { !$0.hasPrefix(".") }
+                .sorted()
+        } catch {
+            log.error(directory, line: nil, "cannot read the carriers directory: \(FileText.reason(error))")
+            return nil
+        }
+        var carriers: [LoadedCarrier] = []
+        for name in names {
+            let folder = base.appendingPathComponent(name, isDirectory: true)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                continue
+            }
+            let display = (directory as NSString).appendingPathComponent(name)
+            if let carrier = CarrierLoader.load(directory: folder, displayPath: display, log: log) {
+                carriers.append(carrier)
+            }
+        }
+        if carriers.isEmpty, !log.hasErrors {
+            log.error(directory, line: nil, "no carrier: expected folders holding carrier.toml")
+        }
+        return log.hasErrors ? nil : LoadedPanel(carriers: carriers)
+    }
+}
+
+/// A validated panel with the per-carrier settings the I/O stages need.
+public struct LoadedPanel: Hashable, Sendable {
+    public let carriers: [LoadedCarrier]
+    public let panel: CarrierPanel
+
+    public init(carriers: [LoadedCarrier]) {
+        self.carriers = carriers.sorted { $0.carrier.id < $1.carrier.id }
+        self.panel = CarrierPanel(carriers: carriers.map(\.carrier))
+    }
+}

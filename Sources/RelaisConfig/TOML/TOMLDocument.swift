@@ -1,0 +1,49 @@
+import TOMLKit
+
+/// A TOML file parsed into ``TOMLNode``s, with the line of every key for diagnostics.
+///
+/// TOMLKit (toml++) parses; it does not expose where a key stood, so ``TOMLLineIndex``
+/// finds the lines from the source text. This is the only file that imports TOMLKit.
+struct TOMLDocument: Sendable {
+    let file: String
+    let root: [String: TOMLNode]
+    let lines: TOMLLineIndex
+
+    /// Parses `text`; a syntax error is reported as `file:line: message (column N)`.
+    init(text: String, file: String) throws(ConfigError) {
+        self.file = file
+        do {
+            let table = try TOMLTable(string: text)
+            self.root = Self.convert(table)
+        } catch let error as TOMLParseError {
+            throw ConfigError([
+                ConfigDiagnostic(
+                    file: file, line: error.source.begin.line,
+                    message: "TOML syntax: \(error.description) (column \(error.source.begin.column))")
+            ])
+        } catch {
+            throw ConfigError([ConfigDiagnostic(file: file, line: nil, message: "TOML: \(error)")])
+        }
+        self.lines = TOMLLineIndex(source: text)
+    }
+
+    private static func convert(_ table: TOMLTable) -> [String: TOMLNode] {
+        var result: [String: TOMLNode] = [:]
+        for key in table.keys {
+            if let value = table[key]?.tomlValue { result[key] = convert(value) }
+        }
+        return result
+    }
+
+    private static func convert(_ value: TOMLValue) -> TOMLNode {
+        switch value.type {
+        case .table: return .table(value.table.map(convert) ?? [:])
+        case .array: return .array(value.array.map { $0.map { convert($0.tomlValue) } } ?? [])
+        case .string: return .string(value.string ?? "")
+        case .int: return .integer(value.int ?? 0)
+        case .double: return .float(value.double ?? .nan)
+        case .bool: return .boolean(value.bool ?? false)
+        case .date, .time, .dateTime: return .dateTime(value.debugDescription)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+
+/// Where each key of a TOML file stands: `"service[1].transit"` → line 42.
+///
+/// A light scanner over the source, not a second parser: it follows table headers,
+/// arrays of tables, `key = value` lines, multi-line arrays (one entry per element line)
+/// and multi-line strings. Paths use `.` between keys and `[i]` for array elements.
+/// A path not found falls back to its nearest ancestor, so an error inside an inline table
+/// points at the line of the key that holds it.
+struct TOMLLineIndex: Sendable {
+    private var lines: [String: Int] = [:]
+
+    init(source: String) {
+        var scanner = Scanner()
+        for (offset, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            scanner.scan(Substring(line), lineNumber: offset + 1, into: &lines)
+        }
+    }
+
+    /// The line of `path`, or of its nearest ancestor that has one.
+    func line(for path: String) -> Int? {
+        var current = Substring(path)
+        while !current.isEmpty {
+            if let line = lines[String(current)] { return line }
+            guard let cut = current.lastIndex(where: { $0 == "." || $0 == "[" }) else { return nil }
+            current = current[..<cut]
+        }
+        return nil
+    }
+
+    private struct Scanner {
+        /// The current table's path.
+        var table = ""
+        /// How many `[[name]]` headers were seen, by raw dotted name.
+        var arrayCounts: [String: Int] = [:]
+        /// Inside a multi-line string: its closing delimiter.
+        var openString: Substring?
+        /// Inside a multi-line array: the key path that holds it and the next element index.
+        var openArray: (path: String, next: Int)?
+        var depth = 0
+
+        mutating func scan(_ raw: Substring, lineNumber: Int, into lines: inout [String: Int]) {
+            var line = raw
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            if let delimiter = openString {
+                if line.contains(delimiter) { openString = nil }
+                return
+            }
+            let text = line.drop { $0 == " " || $0 == "\t" }
+            if depth > 0, let array = openArray {
+                if depth == 1, let first = text.first, first != "]", first != "#", first != "," {
+                    lines["\(array.path)[\(array.next)]"] = lineNumber
+                    openArray = (array.path, array.next + 1)
+                }
+                depth += Self.bracketBalance(text)
+                if depth <= 0 {
+                    depth = 0
+                    openArray = nil
+                }
+                return
+            }
+            if text.isEmpty || text.hasPrefix("#") { return }
+            if text.hasPrefix("[[") {
+                let name = Self.headerName(text.dropFirst(2), closing: "]]")
+                let count = arrayCounts[name, default: 0]
+                arrayCounts[name] = count + 1
+                table = resolve(name) + "[\(count)]"
+                lines[table] = lineNumber
+                return
+            }
+            if text.hasPrefix("[") {
+                table = resolve(Self.headerName(text.dropFirst(), closing: "]"))
+                lines[table] = lineNumber
+                return
+            }
+            guard let equals = Self.firstUnquoted("=", in: text) else { return }
+            let key = Self.normaliseKey(text[..<equals])
+            let path = table.isEmpty ? key : "\(table).\(key)"
+            lines[path] = lineNumber
+            let value = text[text.index(after: equals)...].drop { $0 == " " || $0 == "\t" }
+            for delimiter in ["\"\"\"", "'''"] where value.hasPrefix(delimiter) {
+                if !value.dropFirst(3).contains(delimiter) { openString = Substring(delimiter) }
+                return
+            }
+            if value.hasPrefix("[") {
+                let balance = Self.bracketBalance(value)
+                if balance > 0 {
+                    depth = balance
+                    openArray = (path, 0)
+                }
+            }
+        }
+
+        /// A header's dotted name with array-of-tables parents resolved to their last element.
+        private func resolve(_ name: String) -> String {
+            var raw = ""
+            var resolved = ""
+            for part in name.split(separator: ".") {
+                let key = Self.normaliseKey(part)
+                raw = raw.isEmpty ? key : "\(raw).\(key)"
+                resolved = resolved.isEmpty ? key : "\(resolved).\(key)"
+                if raw != name, let count = arrayCounts[raw] { resolved += "[\(count - 1)]" }
+            }
+            return resolved
+        }
+
+        private static func headerName(_ text: Substring, closing: String) -> String {
+            let name = text.range(of: closing).map { text[..<$0.lowerBound] } ?? text
+            return name.split(separator: ".").map(normaliseKey).joined(separator: ".")
+        }
+
+        private static func normaliseKey(_ key: Substring) -> String {
+            var trimmed = key.trimmingSpaces()
+            if trimmed.count >= 2, let first = trimmed.first, first == "\"" || first == "'", trimmed.last == first {
+                trimmed = trimmed.dropFirst().dropLast()
+            }
+            return trimmed.split(separator: ".").map { String($0.trimmingSpaces()) }.joined(separator: ".")
+        }
+
+        /// Net `[`/`{` minus `]`/`}` outside strings and comments.
+        private static func bracketBalance(_ text: Substring) -> Int {
+            var balance = 0
+            var quote: Character?
+            var escaped = false
+            for character in text {
+                if let open = quote {
+                    if escaped { escaped = false } else if character == "\\" && open == "\"" { escaped = true } else if character == open {
+                        quote = nil
+                    }
+                    continue
+                }
+                switch character {
+                case "\"", "'": quote = character
+                case "#": return balance
+                case "[", "{": balance += 1
+                case "]", "}": balance -= 1
+                default: break
+                }
+            }
+            return balance
+        }
+
+        private static func firstUnquoted(_ target: Character, in text: Substring) -> Substring.Index? {
+            var quote: Character?
+            for index in text.indices {
+                let character = text[index]
+                if let open = quote {
+                    if character == open { quote = nil }
+                    continue
+                }
+                if character == "\"" || character == "'" { quote = character } else if character == target {
+                    return index
+                }
+            }
+            return nil
+        }
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> Substring {
+        var slice = self
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return slice
+    }
+}

@@ -1,0 +1,35 @@
+/// One carrier service scored for one shipment: its reasons and its metrics (SPEC §7).
+///
+/// Metrics that could not be computed (no zone, no rate) are nil; every check that could
+/// run did, so the reasons are complete.
+public struct CandidateEvaluation: Hashable, Sendable {
+    public var key: ServiceKey
+    public var serviceName: String
+    public var reasons: ReasonSet
+    /// 1… over the eligible candidates in decision order; nil for the others.
+    public var rank: Int?
+    public var price: Money?
+    public var leadDays: Int?
+    public var eta: ETA?
+    public var co2eGrams: Double?
+    public var dataQuality: Int
+    public var cost: Cost?
+
+    public init(
+        key: ServiceKey, serviceName: String, reasons: ReasonSet, rank: Int? = nil, price: Money?,
+        leadDays: Int?, eta: ETA?, co2eGrams: Double?, dataQuality: Int, cost: Cost?
+    ) {
+        self.key = key
+        self.serviceName = serviceName
+        self.reasons = reasons
+        self.rank = rank
+        self.price = price
+        self.leadDays = leadDays
+        self.eta = eta
+        self.co2eGrams = co2eGrams
+        self.dataQuality = dataQuality
+        self.cost = cost
+    }
+
+    public var isEligible: Bool { reasons.isEmpty }
+}

@@ -1,0 +1,101 @@
+/// The JSON form of a ``Decision`` (SPEC §7.5): what `relaisctl quote --json` prints and
+/// `GET /v1/shipments/{id}/decision` returns. Keys are encoded in the order SPEC shows them.
+public struct DecisionRecord: Hashable, Codable, Sendable {
+    public struct PolicyRef: Hashable, Codable, Sendable {
+        public var name: String
+        public var sha256: String
+    }
+
+    public struct Choice: Hashable, Codable, Sendable {
+        public var carrier: String
+        public var service: String
+    }
+
+    public struct Dates: Hashable, Codable, Sendable {
+        public var p50: CivilDate
+        public var p90: CivilDate
+        public var p99: CivilDate
+    }
+
+    public struct Candidate: Hashable, Codable, Sendable {
+        public var carrier: String
+        public var service: String
+        public var serviceName: String
+        public var eligible: Bool
+        public var reasons: [ReasonCode]
+        public var rank: Int?
+        /// To the cent, as a decimal string.
+        public var price: String?
+        public var currency: String
+        public var leadDays: Int?
+        public var eta: Dates?
+        /// Grams, to 0.1 g.
+        public var co2eG: Double?
+        public var dataQuality: Int
+        /// To 4 places, as a decimal string.
+        public var cost: String?
+
+        enum CodingKeys: String, CodingKey {
+            case carrier, service, serviceName = "service_name", eligible, reasons, rank, price, currency
+            case leadDays = "lead_days", eta, co2eG = "co2e_g", dataQuality = "data_quality", cost
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(carrier, forKey: .carrier)
+            try c.encode(service, forKey: .service)
+            try c.encode(serviceName, forKey: .serviceName)
+            try c.encode(eligible, forKey: .eligible)
+            try c.encode(reasons, forKey: .reasons)
+            try c.encode(rank, forKey: .rank)
+            try c.encode(price, forKey: .price)
+            try c.encode(currency, forKey: .currency)
+            try c.encode(leadDays, forKey: .leadDays)
+            try c.encode(eta, forKey: .eta)
+            try c.encode(co2eG, forKey: .co2eG)
+            try c.encode(dataQuality, forKey: .dataQuality)
+            try c.encode(cost, forKey: .cost)
+        }
+    }
+
+    public var shipment: String
+    public var policy: PolicyRef
+    public var rulesApplied: [String]
+    public var chosen: Choice?
+    public var late: Bool
+    public var held: Bool
+    public var candidates: [Candidate]
+
+    enum CodingKeys: String, CodingKey {
+        case shipment, policy, rulesApplied = "rules_applied", chosen, late, held, candidates
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(shipment, forKey: .shipment)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(rulesApplied, forKey: .rulesApplied)
+        try c.encode(chosen, forKey: .chosen)
+        try c.encode(late, forKey: .late)
+        try c.encode(held, forKey: .held)
+        try c.encode(candidates, forKey: .candidates)
+    }
+
+    public init(_ decision: Decision) {
+        self.shipment = decision.shipmentID
+        self.policy = PolicyRef(name: decision.policyName, sha256: decision.policySHA256)
+        self.rulesApplied = decision.rulesApplied
+        self.chosen = decision.chosen.map { Choice(carrier: $0.key.carrier, service: $0.key.service) }
+        self.late = decision.late
+        self.held = decision.held
+        self.candidates = decision.candidates.map { candidate in
+            Candidate(
+                carrier: candidate.key.carrier, service: candidate.key.service, serviceName: candidate.serviceName,
+                eligible: candidate.isEligible, reasons: candidate.reasons.codes, rank: candidate.rank,
+                price: candidate.price?.description, currency: decision.currency, leadDays: candidate.leadDays,
+                eta: candidate.eta.map { Dates(p50: $0.p50, p90: $0.p90, p99: $0.p99) },
+                co2eG: candidate.co2eGrams.map { ($0 * 10).rounded() / 10 }, dataQuality: candidate.dataQuality,
+                cost: candidate.cost?.description)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// Every carrier Relais may book, loaded and validated as one set.
+public struct CarrierPanel: Hashable, Sendable {
+    /// Sorted by id.
+    public let carriers: [Carrier]
+
+    public init(carriers: [Carrier]) {
+        self.carriers = carriers.sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
+    }
+
+    public func carrier(id: String) -> Carrier? { carriers.first { $0.id == id } }
+
+    /// Every (carrier, service), in `carrier/service` byte order: the order ties end in.
+    public var serviceKeys: [ServiceKey] {
+        carriers.flatMap { carrier in carrier.services.map { ServiceKey(carrier: carrier.id, service: $0.code) } }
+            .sorted()
+    }
+}
+
+/// `carrier/service`, as written in policies (`exclude = ["dpd/predict"]`) and records.
+public struct ServiceKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var carrier: String
+    public var service: String
+
+    public init(carrier: String, service: String) {
+        self.carrier = carrier
+        self.service = service
+    }
+
+    public var description: String { "\(carrier)/\(service)" }
+
+    /// Byte order of `carrier/service` (SPEC §7.3, the last tie-break).
+    public static func < (lhs: ServiceKey, rhs: ServiceKey) -> Bool {
+        lhs.description.utf8.lexicographicallyPrecedes(rhs.description.utf8)
+    }
+}

@@ -1,0 +1,38 @@
+extension CarrierService {
+    /// The first day the carrier collects: the ready date itself if it is a pickup day, not
+    /// a holiday, and the ready time is not after the cutoff; else the next such day (SPEC §8).
+    public func pickupDate(ready: LocalTime) -> CivilDate {
+        if isPickupDay(ready.date), ready.minuteOfDay <= cutoff.minuteOfDay { return ready.date }
+        var day = ready.date
+        // A non-empty weekday set and at most a few consecutive holidays: ends within weeks.
+        for _ in 0..<370 {
+            day = day.adding(days: 1)
+            if isPickupDay(day) { return day }
+        }
+        return day
+    }
+
+    /// The pickup date plus `days` delivery days, holidays skipped; 0 is same-day delivery.
+    public func deliveryDate(pickup: CivilDate, transitDays days: Int) -> CivilDate {
+        var day = pickup
+        var remaining = days
+        while remaining > 0 {
+            day = day.adding(days: 1)
+            if deliveryDays.contains(day.weekday), !calendar.isHoliday(day) { remaining -= 1 }
+        }
+        return day
+    }
+
+    /// ETAs at p50, p90 and p99 for `transit` from the pickup date.
+    public func eta(pickup: CivilDate, transit: TransitTimes) -> ETA {
+        let p50 = deliveryDate(pickup: pickup, transitDays: transit.p50)
+        let p90 = transit.p90 == transit.p50 ? p50 : deliveryDate(pickup: pickup, transitDays: transit.p90)
+        let p99 = transit.p99 == transit.p90 ? p90 : deliveryDate(pickup: pickup, transitDays: transit.p99)
+        return ETA(p50: p50, p90: p90, p99: p99)
+    }
+
+    @inlinable
+    func isPickupDay(_ day: CivilDate) -> Bool {
+        pickupDays.contains(day.weekday) && !calendar.isHoliday(day)
+    }
+}

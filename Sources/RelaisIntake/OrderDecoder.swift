@@ -1,0 +1,137 @@
+import Foundation
+import RelaisCore
+
+/// Turns the bytes of an order file (or an API body) into validated orders (SPEC §3).
+///
+/// A file holds one JSON object, a JSON array of objects, or NDJSON (one object per line).
+/// A UTF-8 byte-order mark and CRLF line ends are accepted. Each order is validated on its
+/// own: a batch with one bad order accepts the others and rejects that one, naming the
+/// field and the reason.
+public struct OrderDecoder: Sendable {
+    /// Site ids orders may name; nil accepts any (the caller checks later).
+    public var knownSites: Set<String>?
+    /// Larger inputs are rejected unread (`intake.max_file_bytes`).
+    public var maxBytes: Int
+
+    public static let maxParcels = 99
+    public static let maxWeightKg = 1000.0
+    public static let maxSideCm = 400.0
+
+    public init(knownSites: Set<String>? = nil, maxBytes: Int = 16 << 20) {
+        self.knownSites = knownSites
+        self.maxBytes = maxBytes
+    }
+
+    /// The orders of one file, valid and rejected.
+    public struct Batch: Sendable {
+        public var orders: [DecodedOrder] = []
+        public var rejections: [OrderRejection] = []
+    }
+
+    public func decode(_ data: Data) -> Batch {
+        var batch = Batch()
+        func rejectWhole(_ reason: String) -> Batch {
+            batch.rejections.append(OrderRejection(position: 0, orderID: nil, problems: [FieldProblem(field: "", reason: reason)]))
+            return batch
+        }
+        guard data.count <= maxBytes else {
+            return rejectWhole("the file is \(data.count) bytes, over the \(maxBytes)-byte limit")
+        }
+        var bytes = data
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        if let offset = Self.firstInvalidUTF8(bytes) {
+            return rejectWhole("not valid UTF-8 (first bad byte at offset \(offset))")
+        }
+        guard let first = bytes.first(where: { !Self.isJSONSpace($0) }) else {
+            return rejectWhole("the file is empty")
+        }
+        switch first {
+        case UInt8(ascii: "["):
+            switch Self.parse(Data(bytes)) {
+            case .success(.array(let items)):
+                for (index, item) in items.enumerated() { add(validate(item, position: index), to: &batch) }
+                if items.isEmpty { return rejectWhole("the array holds no order") }
+            case .success(let other):
+                return rejectWhole("expected an array of orders, found \(other.typeName)")
+            case .failure(let error):
+                return rejectWhole(error.reason)
+            }
+        case UInt8(ascii: "{"):
+            if case .success(let value) = Self.parse(Data(bytes)) {
+                add(validate(value, position: 0), to: &batch)
+            } else {
+                decodeLines(bytes, into: &batch)
+            }
+        default:
+            return rejectWhole("not JSON: expected an order object, an array of orders, or NDJSON")
+        }
+        return batch
+    }
+
+    /// NDJSON: one order per non-blank line; positions are line numbers.
+    private func decodeLines(_ bytes: Data, into batch: inout Batch) {
+        var lineNumber = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            guard line.contains(where: { !Self.isJSONSpace($0) }) else { continue }
+            switch Self.parse(Data(line)) {
+            case .success(let value):
+                add(validate(value, position: lineNumber), to: &batch)
+            case .failure(let error):
+                batch.rejections.append(
+                    OrderRejection(
+                        position: lineNumber, orderID: nil,
+                        problems: [FieldProblem(field: "", reason: "line \(lineNumber): \(error.reason)")]))
+            }
+        }
+    }
+
+    private func add(_ result: Result<DecodedOrder, OrderRejection>, to batch: inout Batch) {
+        switch result {
+        case .success(let order): batch.orders.append(order)
+        case .failure(let rejection): batch.rejections.append(rejection)
+        }
+    }
+
+    private static func parse(_ data: Data) -> Result<JSONValue, JSONSyntaxError> {
+        do {
+            return .success(try JSONDecoder().decode(JSONValue.self, from: data))
+        } catch let DecodingError.dataCorrupted(context) {
+            let detail = context.underlyingError.map { "\($0)" } ?? context.debugDescription
+            return .failure(JSONSyntaxError(reason: "not valid JSON: \(Self.shorten(detail))"))
+        } catch {
+            return .failure(JSONSyntaxError(reason: "not valid JSON: \(error)"))
+        }
+    }
+
+    private static func shorten(_ text: String) -> String {
+        // Foundation wraps the useful part ("Unexpected character … around line 1, column 9.") in noise.
+        if let range = text.range(of: "Unexpected") ?? text.range(of: "Unterminated") ?? text.range(of: "Invalid") {
+            var tail = String(text[range.lowerBound...])
+            if let end = tail.firstIndex(of: "\"") { tail = String(tail[..<end]) }
+            return tail.trimmingCharacters(in: CharacterSet(charactersIn: " .)"))
+        }
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+
+    static func isJSONSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+
+    /// The offset of the first byte that is not part of valid UTF-8, or nil.
+    static func firstInvalidUTF8(_ bytes: Data) -> Int? {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): offset += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+}
+
+/// Why a file or line is not JSON at all.
+struct JSONSyntaxError: Error {
+    var reason: String
+}
