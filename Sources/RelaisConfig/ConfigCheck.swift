@@ -40,7 +40,9 @@ public enum ConfigCheck {
         }
         for name in files {
             let path = (policiesDirectory as NSString).appendingPathComponent(name)
-            if let policy = PolicyLoader.load(file: path, panel: panel?.panel, siteIDs: siteIDs, log: log) {
+            if let policy = PolicyLoader.load(
+                file: path, panel: panel.panel.panel, unverifiable: panel.failed, siteIDs: siteIDs, log: log)
+            {
                 policies.append(policy)
             }
         }
@@ -49,6 +51,12 @@ public enum ConfigCheck {
                 config.file ?? "relais.toml", line: nil,
                 "the active policy '\(config.activePolicy)' has no file \(config.activePolicy).toml in \(policiesDirectory)")
         }
-        return Report(diagnostics: log.diagnostics, carriers: panel?.carriers ?? [], policies: policies, config: config)
+        // By file, then line: the order an operator fixes them in. The sort is stable, so
+        // diagnostics without a line keep their place at the head of their file.
+        let ordered = log.diagnostics.enumerated().sorted { a, b in
+            if a.element.file != b.element.file { return a.element.file < b.element.file }
+            return (a.element.line ?? 0, a.offset) < (b.element.line ?? 0, b.offset)
+        }.map(\.element)
+        return Report(diagnostics: ordered, carriers: panel.panel.carriers, policies: policies, config: config)
     }
 }

@@ -10,12 +10,21 @@ public enum PanelLoader {
     ///   panel is all-or-nothing, so a reload never runs with half a panel.
     public static func load(directory: String) throws(ConfigError) -> LoadedPanel {
         let log = DiagnosticLog()
-        let panel = load(directory: directory, log: log)
-        if log.hasErrors || panel == nil { throw ConfigError(log.diagnostics) }
-        return panel!
+        let result = load(directory: directory, log: log)
+        if log.hasErrors { throw ConfigError(log.diagnostics) }
+        return result.panel
     }
 
-    static func load(directory: String, log: DiagnosticLog) -> LoadedPanel? {
+    /// What loaded, even when some carriers did not: `relaisctl check` goes on to validate
+    /// policies against the carriers that loaded, and does not check references to the
+    /// ones that failed (their own errors are already reported).
+    struct PartialResult {
+        var panel: LoadedPanel
+        /// Folder names of carriers that failed to load.
+        var failed: Set<String>
+    }
+
+    static func load(directory: String, log: DiagnosticLog) -> PartialResult {
         let base = URL(fileURLWithPath: directory, isDirectory: true)
         let names: [String]
         do {
@@ -24,9 +33,10 @@ public enum PanelLoader {
                 .sorted()
         } catch {
             log.error(directory, line: nil, "cannot read the carriers directory: \(FileText.reason(error))")
-            return nil
+            return PartialResult(panel: LoadedPanel(carriers: []), failed: [])
         }
         var carriers: [LoadedCarrier] = []
+        var failed = Set<String>()
         for name in names {
             let folder = base.appendingPathComponent(name, isDirectory: true)
             var isDirectory: ObjCBool = false
@@ -36,12 +46,14 @@ public enum PanelLoader {
             let display = (directory as NSString).appendingPathComponent(name)
             if let carrier = CarrierLoader.load(directory: folder, displayPath: display, log: log) {
                 carriers.append(carrier)
+            } else {
+                failed.insert(name)
             }
         }
         if carriers.isEmpty, !log.hasErrors {
             log.error(directory, line: nil, "no carrier: expected folders holding carrier.toml")
         }
-        return log.hasErrors ? nil : LoadedPanel(carriers: carriers)
+        return PartialResult(panel: LoadedPanel(carriers: carriers), failed: failed)
     }
 }
 

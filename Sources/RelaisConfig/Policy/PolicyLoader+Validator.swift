@@ -3,8 +3,9 @@ import RelaisCore
 extension PolicyLoader {
     /// The checks of a policy's values against the panel and the sites.
     struct Validator {
-        /// nil when the panel itself failed to load: references to it are not checked.
-        let panel: CarrierPanel?
+        let panel: CarrierPanel
+        /// Carriers that failed to load: references to them are not checked.
+        let unverifiable: Set<String>
         let siteIDs: Set<String>?
 
         func price(_ table: TableReader, _ key: String) -> PriceRate? {
@@ -48,7 +49,7 @@ extension PolicyLoader {
             var result = Set<String>()
             for entry in table.strings(key, allowSingle: true) ?? [] {
                 let parts = entry.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-                guard let panel else {
+                if unverifiable.contains(parts[0]) {
                     result.insert(entry)
                     continue
                 }
@@ -161,7 +162,7 @@ extension PolicyLoader {
         func allocation(_ table: TableReader) -> Allocation? {
             let before = table.log.diagnostics.count
             let carrier = table.string("carrier", required: true)
-            if let carrier, let panel, panel.carrier(id: carrier) == nil {
+            if let carrier, !unverifiable.contains(carrier), panel.carrier(id: carrier) == nil {
                 table.error("carrier", "allocation names unknown carrier '\(carrier)' (panel: \(panel.carriers.map(\.id).joined(separator: ", ")))")
             }
             let share = table.number("max_share")

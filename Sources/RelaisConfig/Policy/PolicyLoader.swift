@@ -29,14 +29,17 @@ public enum PolicyLoader {
         return policy!
     }
 
-    static func load(file path: String, panel: CarrierPanel?, siteIDs: Set<String>?, log: DiagnosticLog) -> Policy? {
+    static func load(
+        file path: String, panel: CarrierPanel, unverifiable: Set<String> = [], siteIDs: Set<String>?, log: DiagnosticLog
+    ) -> Policy? {
         guard let text = FileText.read(URL(fileURLWithPath: path), file: path, log: log) else { return nil }
-        return parse(text: text, file: path, panel: panel, siteIDs: siteIDs, log: log)
+        return parse(text: text, file: path, panel: panel, unverifiable: unverifiable, siteIDs: siteIDs, log: log)
     }
 
-    static func parse(text: String, file: String, panel: CarrierPanel?, siteIDs: Set<String>?, log: DiagnosticLog)
-        -> Policy?
-    {
+    static func parse(
+        text: String, file: String, panel: CarrierPanel, unverifiable: Set<String> = [], siteIDs: Set<String>?,
+        log: DiagnosticLog
+    ) -> Policy? {
         let document: TOMLDocument
         do {
             document = try TOMLDocument(text: text, file: file)
@@ -45,7 +48,7 @@ public enum PolicyLoader {
             return nil
         }
         let before = log.diagnostics.count
-        let validator = Validator(panel: panel, siteIDs: siteIDs)
+        let validator = Validator(panel: panel, unverifiable: unverifiable, siteIDs: siteIDs)
         let root = TableReader(root: document, log: log)
 
         let header = root.table("policy", required: true)
@@ -55,9 +58,10 @@ public enum PolicyLoader {
             if !Identifier.isCurrency(currency) {
                 header?.error("currency", "currency '\(currency)' must be an ISO 4217 code such as EUR")
             } else {
-                for carrier in panel?.carriers ?? [] where carrier.currency != currency {
-                    header?.error(
-                        "currency", "policy currency \(currency) does not match carrier \(carrier.id), whose rates are in \(carrier.currency)")
+                let others = panel.carriers.filter { $0.currency != currency }
+                if !others.isEmpty {
+                    let list = others.map { "\($0.id) (\($0.currency))" }.joined(separator: ", ")
+                    header?.error("currency", "policy currency \(currency) does not match the rates of \(list)")
                 }
             }
         }
