@@ -38,6 +38,7 @@ struct TOMLLineIndex: Sendable {
         /// Inside a multi-line array: the key path that holds it and the next element index.
         var openArray: (path: String, next: Int)?
         var depth = 0
+        var expectingElement = false
 
         mutating func scan(_ raw: Substring, lineNumber: Int, into lines: inout [String: Int]) {
             var line = raw
@@ -47,16 +48,8 @@ struct TOMLLineIndex: Sendable {
                 return
             }
             let text = line.drop { $0 == " " || $0 == "\t" }
-            if depth > 0, let array = openArray {
-                if depth == 1, let first = text.first, first != "]", first != "#", first != "," {
-                    lines["\(array.path)[\(array.next)]"] = lineNumber
-                    openArray = (array.path, array.next + 1)
-                }
-                depth += Self.bracketBalance(text)
-                if depth <= 0 {
-                    depth = 0
-                    openArray = nil
-                }
+            if depth > 0 {
+                followArray(text, lineNumber: lineNumber, into: &lines)
                 return
             }
             if text.isEmpty || text.hasPrefix("#") { return }
@@ -83,10 +76,43 @@ struct TOMLLineIndex: Sendable {
                 return
             }
             if value.hasPrefix("[") {
-                let balance = Self.bracketBalance(value)
-                if balance > 0 {
-                    depth = balance
-                    openArray = (path, 0)
+                openArray = (path, 0)
+                followArray(value, lineNumber: lineNumber, into: &lines)
+            }
+        }
+
+        /// Follows an array value over its lines, recording the line where each top-level
+        /// element starts, until its closing bracket.
+        private mutating func followArray(_ text: Substring, lineNumber: Int, into lines: inout [String: Int]) {
+            var quote: Character?
+            var escaped = false
+            for character in text {
+                if let open = quote {
+                    if escaped { escaped = false } else if character == "\\" && open == "\"" { escaped = true } else if character == open {
+                        quote = nil
+                    }
+                    continue
+                }
+                if depth == 1, expectingElement, !" \t,]#".contains(character), let array = openArray {
+                    lines["\(array.path)[\(array.next)]"] = lineNumber
+                    openArray = (array.path, array.next + 1)
+                    expectingElement = false
+                }
+                switch character {
+                case "\"", "'": quote = character
+                case "#": return
+                case "[", "{":
+                    depth += 1
+                    if depth == 1 { expectingElement = true }
+                case "]", "}":
+                    depth -= 1
+                    if depth <= 0 {
+                        depth = 0
+                        openArray = nil
+                        return
+                    }
+                case "," where depth == 1: expectingElement = true
+                default: break
                 }
             }
         }
@@ -115,29 +141,6 @@ struct TOMLLineIndex: Sendable {
                 trimmed = trimmed.dropFirst().dropLast()
             }
             return trimmed.split(separator: ".").map { String($0.trimmingSpaces()) }.joined(separator: ".")
-        }
-
-        /// Net `[`/`{` minus `]`/`}` outside strings and comments.
-        private static func bracketBalance(_ text: Substring) -> Int {
-            var balance = 0
-            var quote: Character?
-            var escaped = false
-            for character in text {
-                if let open = quote {
-                    if escaped { escaped = false } else if character == "\\" && open == "\"" { escaped = true } else if character == open {
-                        quote = nil
-                    }
-                    continue
-                }
-                switch character {
-                case "\"", "'": quote = character
-                case "#": return balance
-                case "[", "{": balance += 1
-                case "]", "}": balance -= 1
-                default: break
-                }
-            }
-            return balance
         }
 
         private static func firstUnquoted(_ target: Character, in text: Substring) -> Substring.Index? {

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+@testable import RelaisConfig
+@testable import RelaisCore
+
+@Suite struct ConfigCheckTests {
+    func check(_ workspace: Workspace) -> ConfigCheck.Report {
+        ConfigCheck.run(
+            configFile: workspace.path("relais.toml"), carriersDirectory: workspace.path("carriers"),
+            policiesDirectory: workspace.path("policies"))
+    }
+
+    @Test func theShippedFilesAreClean() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let report = check(workspace)
+        #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
+        #expect(report.carriers.map(\.carrier.id) == ["chronopost", "colissimo", "dpd", "mondialrelay", "velocite"])
+        #expect(report.carriers.reduce(0) { $0 + $1.carrier.services.count } == 11)
+        #expect(report.policies.map(\.name).sorted() == ["default", "express-first", "low-carbon"])
+        #expect(report.config?.sites.map(\.id) == ["lyon-dc", "paris-store"])
+    }
+
+    /// One broken file each: (file, text to find, replacement, words the message must hold).
+    /// The expected line is where the replacement stands, unless the case gives one.
+    @Test(arguments: [
+        ("policies/default.toml", "per_day = 0.60", "per_day = = 0.60", "TOML syntax", nil),
+        ("policies/default.toml", "carrier = \"colissimo\"", "carrier = \"colisimo\"", "unknown carrier 'colisimo'", nil),
+        ("policies/default.toml", "exclude = []", "exclude = [\"dpd/EXPRESS\"]", "unknown service 'dpd/EXPRESS'", nil),
+        ("policies/default.toml", "exclude = []", "exclude = [\"ups\"]", "unknown carrier 'ups'", nil),
+        ("policies/default.toml", "per_kg_co2e = 0.10", "per_kg_co2e = -0.10", "negative price", nil),
+        ("policies/default.toml", "currency = \"EUR\"", "currency = \"USD\"", "does not match the rates of", nil),
+        ("policies/default.toml", "when_unmeetable = \"fastest\"", "when_unmeetable = \"fastest\"\nconfidense = \"p90\"", "unknown key 'confidense'", 19),
+        ("policies/default.toml", "max_share = 0.60", "max_share = 1.60", "outside 0…1", nil),
+        ("policies/default.toml", "when = { service_level = \"express\" }", "when = { service_level = \"urgent\" }", "'urgent' is not one of", nil),
+        ("policies/default.toml", "per_day = 0.60", "per_day = \"0.60\"", "must be a number, found a string", nil),
+        ("carriers/chronopost/carrier.toml", "CORSE = { p50 = 2, p90 = 3, p99 = 4 }, BENELUX", "CORSICA = { p50 = 2 }, BENELUX", "transit names unknown zone 'CORSICA'", nil),
+        ("carriers/chronopost/carrier.toml", "default_km = { FR = 450, CORSE = 900", "default_km = { FR = 450, CORSICA = 900", "default_km names unknown zone 'CORSICA'", nil),
+        ("carriers/chronopost/rates/chrono13.csv", "max_kg,FR,CORSE", "max_kg,FR,CORSICA", "unknown zone 'CORSICA'", nil),
+        ("carriers/chronopost/rates/chrono13.csv", "\n2,8.90", "\n0.5,8.90", "weight bands must ascend", 3),
+        ("carriers/chronopost/rates/chrono13.csv", "5,11.40", "5,-11.40", "negative price '-11.40'", nil),
+        ("carriers/chronopost/rates/chrono13.csv", "10,15.50,24.40", "10,15.50", "expected 4 cells, found 3", nil),
+        ("carriers/dpd/carrier.toml", "share = 0.30", "share = 1.30", "share 1.3 is outside 0…1", nil),
+        ("carriers/chronopost/carrier.toml", "share = 0.6, g_per_parcel = 160", "share = 0.7, g_per_parcel = 160", "sum to 1.1, not 1", 21),
+        ("carriers/chronopost/carrier.toml", "max_girth_cm = 300", "max_grith_cm = 300", "unknown key 'max_grith_cm'", nil),
+        ("carriers/chronopost/carrier.toml", "max_weight_kg = 30", "max_weight_kg = \"30\"", "must be a number, found a string", nil),
+        ("carriers/chronopost/carrier.toml", "cutoff = \"17:30\"", "cutoff = \"5pm\"", "must be a time HH:MM", nil),
+        ("carriers/chronopost/carrier.toml", "calendar = \"FR\"", "calendar = \"XX\"", "unknown calendar 'XX'", nil),
+        ("carriers/chronopost/carrier.toml", "CORSE = [\"FR-20*\"]", "CORSE = [\"FR\"]", "pattern 'FR' is in zone CORSE and zone FR", 10),
+        ("carriers/chronopost/carrier.toml", "CORSE = [\"FR-20*\"]", "CORSE = [\"FR-20\"]", "not a destination pattern", nil),
+        ("carriers/chronopost/carrier.toml", "id = \"chronopost\"", "id = \"chrono\"", "must match the carrier's folder name", nil),
+        ("carriers/chronopost/carrier.toml", "code = \"86\"", "code = \"13\"", "service code '13' is declared twice", nil),
+        ("relais.toml", "timezone = \"Europe/Paris\"", "timezone = \"Europe/Lyon\"", "unknown time zone 'Europe/Lyon'", nil),
+        ("relais.toml", "consolidation_window = \"0s\"", "consolidation_window = \"soon\"", "must be a duration", nil),
+    ] as [(String, String, String, String, Int?)])
+    func everyProblemIsReportedWithItsFileAndLine(file: String, find: String, replacement: String, message: String, line: Int?)
+        throws
+    {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let replacedLine = try workspace.replace(file, find, with: replacement)
+        let report = check(workspace)
+        #expect(report.hasErrors)
+        let matching = report.diagnostics.filter { $0.file.hasSuffix(file) && $0.message.contains(message) }
+        #expect(matching.count >= 1, "no '\(message)' in:\n\(report.diagnostics.map(\.description).joined(separator: "\n"))")
+        #expect(matching.first?.line == (line ?? replacedLine), "\(matching)")
+    }
+
+    @Test func everyErrorIsReportedInOneRun() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.replace("carriers/dpd/carrier.toml", "max_weight_kg = 30", with: "max_weight_kg = -1")
+        try workspace.replace("carriers/colissimo/rates/domicile.csv", "2,8.45", with: "2,8.451")
+        try workspace.replace("policies/express-first.toml", "confidence = \"p99\"", with: "confidence = \"p95\"")
+        let report = check(workspace)
+        let files = Set(report.diagnostics.map { ($0.file as NSString).lastPathComponent })
+        #expect(files == ["carrier.toml", "domicile.csv", "express-first.toml"], "\(report.diagnostics)")
+    }
+
+    @Test func aRuleMayNameOnlyConfiguredSites() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        let line = try workspace.replace(
+            "policies/default.toml", "when = { weight_kg = { min = 20 } }", with: "when = { site = \"marseille\", weight_kg = { min = 20 } }")
+        let report = check(workspace)
+        let problem = report.diagnostics.first { $0.message.contains("site 'marseille' is not a [[site]]") }
+        #expect(problem?.line == line)
+    }
+
+    @Test func theActivePolicyMustExist() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.replace("relais.toml", "active = \"default\"", with: "active = \"peak\"")
+        #expect(check(workspace).diagnostics.contains { $0.message.contains("the active policy 'peak' has no file peak.toml") })
+    }
+
+    @Test func loadersThrowEveryDiagnostic() throws {
+        let workspace = try Workspace()
+        defer { workspace.remove() }
+        try workspace.replace("carriers/dpd/carrier.toml", "data_quality = 2", with: "data_quality = 7")
+        #expect(throws: ConfigError.self) { try PanelLoader.load(directory: workspace.path("carriers")) }
+        do {
+            _ = try PanelLoader.load(directory: workspace.path("carriers"))
+        } catch {
+            #expect(error.description.contains("carrier.toml:"))
+            #expect(error.description.contains("'data_quality' = 7 is out of range: 1…4"))
+        }
+    }
+
+    @Test func policiesLoadWithTheirHash() throws {
+        let panel = try PanelLoader.load(directory: Workspace.repository.appendingPathComponent("carriers").path)
+        let path = Workspace.repository.appendingPathComponent("policies/default.toml").path
+        let policy = try PolicyLoader.load(file: path, panel: panel.panel)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(policy.sha256 == PolicyLoader.sha256Hex(bytes))
+        #expect(policy.sha256.count == 64)
+        #expect(policy.prices.perDay == PriceRate(0.6))
+        #expect(policy.rules.map(\.name) == ["express orders", "Paris low-emission zone", "heavy shipments"])
+        #expect(policy.allocations["colissimo"] == Allocation(carrier: "colissimo", maxShare: 0.6, dailyCap: 5000))
+        // An integer where a number is expected is fine (TOMLKit's Codable would refuse it).
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "per_day = 0.60", with: "per_day = 1")
+        #expect(try PolicyLoader.load(text: text, file: "p.toml", panel: panel.panel).prices.perDay == PriceRate(1))
+    }
+
+    @Test func sha256OfAKnownText() {
+        #expect(PolicyLoader.sha256Hex(Data("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
+
+@Suite struct TOMLLineIndexTests {
+    @Test func findsKeysTablesArraysAndElements() {
+        let source = """
+            # comment
+            id = "x"
+            [zones]
+            FR = ["FR"]
+            [[service]]
+            code = "a"
+            transit = { FR = { p50 = 1 } }
+            [[service]]
+            code = "b"
+            [service.extra]
+            deep = 1
+            [fleet]
+            last_mile = [ { vehicle = "a" },
+                          { vehicle = "b" } ]
+            note = \"\"\"
+            fake = 1
+            \"\"\"
+            after = 2
+            """
+        let index = TOMLLineIndex(source: source)
+        #expect(index.line(for: "id") == 2)
+        #expect(index.line(for: "zones.FR") == 4)
+        #expect(index.line(for: "service[0]") == 5)
+        #expect(index.line(for: "service[0].code") == 6)
+        #expect(index.line(for: "service[0].transit.FR.p50") == 7)  // falls back to the inline table's key
+        #expect(index.line(for: "service[1].code") == 9)
+        #expect(index.line(for: "service[1].extra.deep") == 11)
+        #expect(index.line(for: "fleet.last_mile[0]") == 13)
+        #expect(index.line(for: "fleet.last_mile[1]") == 14)
+        #expect(index.line(for: "fleet.fake") == index.line(for: "fleet"))  // inside a string, not a key
+        #expect(index.line(for: "fleet.after") == 18)
+    }
+}
+
+@Suite struct DaemonConfigTests {
+    @Test func defaultsForAnEmptyFile() throws {
+        let config = try DaemonConfigLoader.load(text: "", file: "/etc/relais/relais.toml")
+        #expect(config.paths.state == "/var/lib/relais")
+        #expect(config.paths.socket == "/run/relais/relais.sock")
+        #expect(config.activePolicy == "default")
+        #expect(config.intake.consolidationWindowSeconds == 0)
+        #expect(config.intake.maxFileBytes == 16 << 20)
+        #expect(config.control.operatorGroup == "relais")
+        #expect(config.sites.isEmpty)
+    }
+
+    @Test func relativePathsAreTakenFromTheConfigDirectory() throws {
+        let config = try DaemonConfigLoader.load(
+            text: "[paths]\nstate = \"state\"\ncarriers = \"/srv/carriers\"\n[intake]\nconsolidation_window = \"1h30m\"\n",
+            file: "/opt/relais/relais.toml")
+        #expect(config.paths.state == "/opt/relais/state")
+        #expect(config.paths.carriers == "/srv/carriers")
+        #expect(config.intake.consolidationWindowSeconds == 5400)
+    }
+}
