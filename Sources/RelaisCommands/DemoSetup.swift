@@ -1,0 +1,92 @@
+import Foundation
+import RelaisConfig
+import RelaisCore
+import RelaisIntake
+
+/// `relaisd --demo`: runs on the repository's own files with embedded defaults.
+///
+/// It writes the configuration it runs with to `./.relais/relais.toml` (state in
+/// `./.relais/`, the repository's `carriers/` and `policies/`, two sample sites) so that
+/// `relaisctl --config .relais/relais.toml …` sees exactly what the demo sees.
+public enum DemoSetup {
+    /// The demo's two sites, as an operator would write them.
+    static let sites = """
+        [[site]]
+        id = "lyon-dc"
+        name = "Entrepôt Lyon Gerland"
+        street = ["10 avenue Tony Garnier"]
+        postcode = "69007"
+        city = "Lyon"
+        country = "FR"
+        lat = 45.7323
+        lon = 4.8283
+        timezone = "Europe/Paris"
+
+        [[site]]
+        id = "paris-store"
+        name = "Boutique Paris Bastille"
+        street = ["24 rue de la Roquette"]
+        postcode = "75011"
+        city = "Paris"
+        country = "FR"
+        lat = 48.8546
+        lon = 2.3730
+        timezone = "Europe/Paris"
+        """
+
+    /// The configuration text for a repository at `root`.
+    public static func configText(root: String) -> String {
+        let state = (root as NSString).appendingPathComponent(".relais")
+        func quoted(_ path: String) -> String { "\"\(path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }
+        return """
+            # Written by `relaisd --demo`: the configuration the demo runs with.
+            [paths]
+            state = \(quoted(state))
+            spool = \(quoted((state as NSString).appendingPathComponent("spool")))
+            carriers = \(quoted((root as NSString).appendingPathComponent("carriers")))
+            policies = \(quoted((root as NSString).appendingPathComponent("policies")))
+            socket = \(quoted((state as NSString).appendingPathComponent("relais.sock")))
+
+            [policy]
+            active = "default"
+
+            \(sites)
+
+            """
+    }
+
+    /// Creates `./.relais/` and writes the demo configuration; returns its path.
+    /// - Throws: when the directory is not a Relais repository or the file cannot be written.
+    public static func prepare(root: String) throws -> String {
+        let manager = FileManager.default
+        for folder in ["carriers", "policies"] where !manager.fileExists(atPath: (root as NSString).appendingPathComponent(folder)) {
+            throw DemoError(reason: "no \(folder)/ in \(root): run the demo from the repository root")
+        }
+        let state = (root as NSString).appendingPathComponent(".relais")
+        try manager.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let file = (state as NSString).appendingPathComponent("relais.toml")
+        try Data(configText(root: root).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        return file
+    }
+
+    public struct DemoError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
+    }
+
+    /// One line per decision: what was chosen, at what price, ETA and CO2e, or why held.
+    public static func summaryLine(_ decision: Decision, order: Order) -> String {
+        let destination = "\(order.recipient.country)-\(order.recipient.postcode)"
+        let head = "\(order.id) \(order.site) → \(destination) (\(order.serviceLevel.rawValue), \(order.deliveryMode.rawValue))"
+        guard let chosen = decision.chosen else {
+            let reasons = Set(decision.candidates.flatMap { $0.reasons.codes }).map(\.rawValue).sorted()
+            return "\(head): HELD, nothing eligible (\(reasons.joined(separator: ", ")))"
+        }
+        var line = "\(head): \(chosen.key) \(chosen.price.map { "\($0) \(decision.currency)" } ?? "-")"
+        if let eta = chosen.eta { line += ", ETA \(eta.p50) (p90 \(eta.p90))" }
+        if let co2e = chosen.co2eGrams { line += ", \(String(format1: co2e)) g CO2e" }
+        if let cost = chosen.cost { line += ", cost \(cost)" }
+        if decision.late { line += " — LATE" }
+        return line
+    }
+}
