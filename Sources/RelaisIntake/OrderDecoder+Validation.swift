@@ -184,7 +184,7 @@ extension OrderDecoder {
                 amount = nil
             }
         }
-        let currency = reader.text("currency", required: true, maxLength: 3, problems: &problems)
+        let currency = reader.text("currency", required: true, maxLength: 8, problems: &problems)
         if let currency, !(currency.utf8.count == 3 && currency.utf8.allSatisfy { $0 >= 65 && $0 <= 90 }) {
             problems.append(FieldProblem(field: reader.fieldPath("currency"), reason: "'\(currency)' is not an ISO 4217 code such as EUR"))
             return nil

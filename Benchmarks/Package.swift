@@ -1,0 +1,25 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks live in their own package so the main build and CI do not compile the harness.
+// Run from this directory: `swift package benchmark` (see ../BENCHMARKS.md).
+let package = Package(
+    name: "relais-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "relais", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "Decisions",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RelaisCore", package: "relais"),
+                .product(name: "RelaisConfig", package: "relais"),
+            ],
+            path: "Benchmarks/Decisions",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ]
+)
