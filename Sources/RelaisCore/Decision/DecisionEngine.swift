@@ -47,16 +47,15 @@ public struct DecisionEngine: Sendable {
             crowKm = from.haversineKm(to: to) * Self.circuityFactor
         }
 
-        var evaluations: [CandidateEvaluation] = []
-        evaluations.reserveCapacity(candidates.count)
+        var eligible: [CandidateEvaluation] = []
+        var others: [CandidateEvaluation] = []  // stays in key order
+        eligible.reserveCapacity(candidates.count)
+        others.reserveCapacity(candidates.count)
         for candidate in candidates {
-            evaluations.append(
-                evaluate(candidate, shipment: shipment, destination: destination, km: crowKm,
-                         policy: effective, context: context))
+            let evaluation = evaluate(
+                candidate, shipment: shipment, destination: destination, km: crowKm, policy: effective, context: context)
+            if evaluation.isEligible { eligible.append(evaluation) } else { others.append(evaluation) }
         }
-
-        var eligible = evaluations.filter(\.isEligible)
-        var others = evaluations.filter { !$0.isEligible }  // already in key order
         eligible.sort(by: Self.ranksBefore)
         for index in eligible.indices { eligible[index].rank = index + 1 }
 

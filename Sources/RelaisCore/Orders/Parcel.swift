@@ -16,9 +16,10 @@ public struct Parcel: Hashable, Codable, Sendable {
     public var longestSideCm: Double { max(lengthCm, widthCm, heightCm) }
 
     /// Length + 2 × (width + height), with the length the longest side (SPEC §5).
+    /// (The two shorter sides sum to the total less the longest: no sorting, no allocation.)
     public var girthCm: Double {
-        let sides = [lengthCm, widthCm, heightCm].sorted()
-        return sides[2] + 2 * (sides[0] + sides[1])
+        let longest = longestSideCm
+        return longest + 2 * (lengthCm + widthCm + heightCm - longest)
     }
 
     /// max(actual, L×W×H / divisor): what the carrier bills.
