@@ -22,13 +22,7 @@ public enum DaemonConfigLoader {
     }
 
     static func parse(text: String, file: String, log: DiagnosticLog) -> DaemonConfig? {
-        let document: TOMLDocument
-        do {
-            document = try TOMLDocument(text: text, file: file)
-        } catch {
-            for diagnostic in error.diagnostics { log.add(diagnostic) }
-            return nil
-        }
+        guard let document = TOMLDocument.parse(text: text, file: file, log: log) else { return nil }
         var config = DaemonConfig()
         config.file = file
         let base = (file as NSString).deletingLastPathComponent

@@ -9,13 +9,7 @@ enum CarrierLoader {
         guard let text = FileText.read(directory.appendingPathComponent("carrier.toml"), file: file, log: log) else {
             return nil
         }
-        let document: TOMLDocument
-        do {
-            document = try TOMLDocument(text: text, file: file)
-        } catch {
-            for diagnostic in error.diagnostics { log.add(diagnostic) }
-            return nil
-        }
+        guard let document = TOMLDocument.parse(text: text, file: file, log: log) else { return nil }
         let errorsBefore = log.diagnostics.count
         let root = TableReader(root: document, log: log)
 

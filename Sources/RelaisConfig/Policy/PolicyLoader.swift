@@ -40,13 +40,7 @@ public enum PolicyLoader {
         text: String, file: String, panel: CarrierPanel, unverifiable: Set<String> = [], siteIDs: Set<String>?,
         log: DiagnosticLog
     ) -> Policy? {
-        let document: TOMLDocument
-        do {
-            document = try TOMLDocument(text: text, file: file)
-        } catch {
-            for diagnostic in error.diagnostics { log.add(diagnostic) }
-            return nil
-        }
+        guard let document = TOMLDocument.parse(text: text, file: file, log: log) else { return nil }
         let before = log.diagnostics.count
         let validator = Validator(panel: panel, unverifiable: unverifiable, siteIDs: siteIDs)
         let root = TableReader(root: document, log: log)

@@ -27,6 +27,16 @@ struct TOMLDocument: Sendable {
         self.lines = TOMLLineIndex(source: text)
     }
 
+    /// Parses `text`, logging a syntax error instead of throwing it.
+    static func parse(text: String, file: String, log: DiagnosticLog) -> TOMLDocument? {
+        do {
+            return try TOMLDocument(text: text, file: file)
+        } catch {
+            for diagnostic in error.diagnostics { log.add(diagnostic) }
+            return nil
+        }
+    }
+
     private static func convert(_ table: TOMLTable) -> [String: TOMLNode] {
         var result: [String: TOMLNode] = [:]
         for key in table.keys {
