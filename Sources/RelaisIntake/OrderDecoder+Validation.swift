@@ -76,7 +76,7 @@ extension OrderDecoder {
             id: id, site: site, readyAt: readyAt, readyAtText: readyText, promisedBy: promisedBy, serviceLevel: level,
             deliveryMode: mode, relayPoint: mode.needsRelayPoint ? relayPoint : nil, recipient: recipient,
             parcels: parcels, value: orderValue, tags: tags)
-        return .success(DecodedOrder(order: order, warnings: warnings, position: position))
+        return .success(DecodedOrder(order: order, warnings: warnings, position: position, canonicalJSON: value.canonicalText))
     }
 
     private func enumField<T: RawRepresentable & CaseIterable>(

@@ -57,10 +57,17 @@ public struct OrderDecoder: Sendable {
                 return rejectWhole(error.reason)
             }
         case UInt8(ascii: "{"):
-            if case .success(let value) = Self.parse(Data(bytes)) {
+            switch Self.parse(Data(bytes)) {
+            case .success(let value):
                 add(validate(value, position: 0), to: &batch)
-            } else {
-                decodeLines(bytes, into: &batch)
+            case .failure(let error):
+                // NDJSON when the first line is a value of its own; else one broken object.
+                let firstLine = bytes.prefix { $0 != UInt8(ascii: "\n") }
+                if case .success = Self.parse(Data(firstLine)) {
+                    decodeLines(bytes, into: &batch)
+                } else {
+                    return rejectWhole(error.reason)
+                }
             }
         default:
             return rejectWhole("not JSON: expected an order object, an array of orders, or NDJSON")
@@ -95,23 +102,10 @@ public struct OrderDecoder: Sendable {
 
     private static func parse(_ data: Data) -> Result<JSONValue, JSONSyntaxError> {
         do {
-            return .success(try JSONDecoder().decode(JSONValue.self, from: data))
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = context.underlyingError.map { "\($0)" } ?? context.debugDescription
-            return .failure(JSONSyntaxError(reason: "not valid JSON: \(Self.shorten(detail))"))
+            return .success(try JSONParser.parse(data))
         } catch {
             return .failure(JSONSyntaxError(reason: "not valid JSON: \(error)"))
         }
-    }
-
-    private static func shorten(_ text: String) -> String {
-        // Foundation wraps the useful part ("Unexpected character … around line 1, column 9.") in noise.
-        if let range = text.range(of: "Unexpected") ?? text.range(of: "Unterminated") ?? text.range(of: "Invalid") {
-            var tail = String(text[range.lowerBound...])
-            if let end = tail.firstIndex(of: "\"") { tail = String(tail[..<end]) }
-            return tail.trimmingCharacters(in: CharacterSet(charactersIn: " .)"))
-        }
-        return text.count > 200 ? String(text.prefix(200)) + "…" : text
     }
 
     static func isJSONSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }

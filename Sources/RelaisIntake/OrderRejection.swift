@@ -40,10 +40,14 @@ public struct DecodedOrder: Hashable, Sendable {
     public var warnings: [FieldProblem]
     /// The position in the file, as in ``OrderRejection/position``.
     public var position: Int
+    /// The order's JSON in canonical form (``JSONValue/canonicalText``): what is stored, and
+    /// what idempotency compares.
+    public var canonicalJSON: String
 
-    public init(order: Order, warnings: [FieldProblem], position: Int) {
+    public init(order: Order, warnings: [FieldProblem], position: Int, canonicalJSON: String) {
         self.order = order
         self.warnings = warnings
         self.position = position
+        self.canonicalJSON = canonicalJSON
     }
 }
