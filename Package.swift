@@ -12,12 +12,16 @@ let package = Package(
         .library(name: "RelaisCore", targets: ["RelaisCore"]),
         .library(name: "RelaisConfig", targets: ["RelaisConfig"]),
         .library(name: "RelaisIntake", targets: ["RelaisIntake"]),
+        .library(name: "RelaisRecords", targets: ["RelaisRecords"]),
+        .library(name: "RelaisAggregation", targets: ["RelaisAggregation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
+        // On Linux, 7.10.0 or later (see README, Dependencies).
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Pure domain: panel, policy, calendar, ETA, emissions, the decision. No I/O, no clock.
@@ -31,8 +35,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // Order decoding and validation (spool and API intake share it).
-        .target(name: "RelaisIntake", dependencies: ["RelaisCore"]),
+        // The records: orders, shipments, decisions, attempts and events in SQLite.
+        .target(
+            name: "RelaisRecords",
+            dependencies: [
+                "RelaisCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Order decoding and validation, and the spool (SPEC §3).
+        .target(name: "RelaisIntake", dependencies: ["RelaisCore", "RelaisRecords"]),
+        // Orders into shipments, each decided under the active policy (SPEC §4, §7).
+        .target(name: "RelaisAggregation", dependencies: ["RelaisCore", "RelaisRecords", "RelaisIntake"]),
         // What relaisctl's commands do, as functions that return text and an exit status.
         .target(
             name: "RelaisCommands",
@@ -63,6 +77,8 @@ let package = Package(
         .testTarget(name: "RelaisCoreTests", dependencies: ["RelaisCore"]),
         .testTarget(name: "RelaisConfigTests", dependencies: ["RelaisConfig"]),
         .testTarget(name: "RelaisIntakeTests", dependencies: ["RelaisIntake"]),
+        .testTarget(
+            name: "RelaisRecordsTests", dependencies: ["RelaisRecords", "RelaisAggregation", "RelaisIntake", "RelaisConfig"]),
         .testTarget(name: "RelaisCommandsTests", dependencies: ["RelaisCommands"]),
     ]
 )

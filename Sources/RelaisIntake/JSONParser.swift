@@ -303,3 +303,10 @@ extension JSONValue {
         output += "\""
     }
 }
+
+extension JSONValue {
+    /// Parses one JSON document (see ``JSONParser``).
+    public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
+        try JSONParser.parse(bytes)
+    }
+}

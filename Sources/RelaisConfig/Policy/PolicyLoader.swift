@@ -104,7 +104,7 @@ public enum PolicyLoader {
             return nil
         }
         return Policy(
-            name: name, currency: currency, sha256: sha256Hex(Data(text.utf8)),
+            name: name, currency: currency, sha256: sha256Hex(Data(text.utf8)), text: text,
             prices: PolicyPrices(perDay: perDay, perKgCO2e: perKg),
             promise: PromisePolicy(confidence: confidence, whenUnmeetable: whenUnmeetable),
             constraints: constraints, rules: rules, allocations: allocations)

@@ -6,6 +6,8 @@ public struct Policy: Hashable, Sendable {
     public var currency: String
     /// SHA-256 of the policy file's bytes, lower-case hex: which exact text made a decision.
     public var sha256: String
+    /// The policy file's text, recorded with the decisions it makes.
+    public var text: String
     public var prices: PolicyPrices
     public var promise: PromisePolicy
     public var constraints: PolicyConstraints
@@ -15,12 +17,13 @@ public struct Policy: Hashable, Sendable {
     public var allocations: [String: Allocation]
 
     public init(
-        name: String, currency: String, sha256: String, prices: PolicyPrices, promise: PromisePolicy,
+        name: String, currency: String, sha256: String, text: String = "", prices: PolicyPrices, promise: PromisePolicy,
         constraints: PolicyConstraints, rules: [PolicyRule] = [], allocations: [String: Allocation] = [:]
     ) {
         self.name = name
         self.currency = currency
         self.sha256 = sha256
+        self.text = text
         self.prices = prices
         self.promise = promise
         self.constraints = constraints

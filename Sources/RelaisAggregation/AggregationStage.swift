@@ -1,0 +1,92 @@
+import Foundation
+import RelaisCore
+import RelaisIntake
+import RelaisRecords
+
+/// Turns accepted orders into shipments when their consolidation window closes, decides
+/// each under the active policy, and records shipment and decision together (SPEC §4, §7).
+///
+/// Shipments with a chosen service are `queued` for booking; those nothing may carry are
+/// `held` with every candidate's reasons.
+public struct AggregationStage: Sendable {
+    public let store: RecordStore
+    public let engine: DecisionEngine
+    public let sites: [String: Site]
+    public let windowSeconds: Int64
+    /// Orders read per pass.
+    public let batchSize: Int
+
+    public init(store: RecordStore, engine: DecisionEngine, sites: [Site], windowSeconds: Int64, batchSize: Int = 5_000) {
+        self.store = store
+        self.engine = engine
+        self.sites = Dictionary(uniqueKeysWithValues: sites.map { ($0.id, $0) })
+        self.windowSeconds = windowSeconds
+        self.batchSize = batchSize
+    }
+
+    /// One pass: the shipments whose window has closed at `now` (milliseconds).
+    /// - Parameter openCircuits: carriers whose breaker is open (the `health` reason).
+    /// - Returns: the ids of the shipments created.
+    public func runOnce(now: Int64, openCircuits: Set<String> = []) async throws -> [String] {
+        let pending = try await store.pendingOrders(limit: batchSize)
+        guard !pending.isEmpty else { return [] }
+        let bodies = Dictionary(uniqueKeysWithValues: pending.map { ($0.pending.orderID, ($0.site, $0.body)) })
+        let groups = Consolidation.dueGroups(pending.map(\.pending), windowSeconds: windowSeconds, now: now / 1000)
+        guard !groups.isEmpty else { return [] }
+
+        var usage: [String: (total: Int, perCarrier: [String: Int])] = [:]
+        var shipments: [NewShipment] = []
+        for group in groups {
+            let orders = try group.map { pending -> Order in
+                let (_, body) = bodies[pending.orderID]!
+                return try Self.decode(body)
+            }
+            guard let site = sites[orders[0].site] else {
+                throw AggregationError(message: "order \(orders[0].id) names site '\(orders[0].site)', which relais.toml no longer has")
+            }
+            if usage[site.id] == nil {
+                let day = Self.localDay(containing: now, in: site.timeZone)
+                usage[site.id] = try await store.allocationCounts(site: site.id, from: day.start, until: day.end)
+            }
+            let counts = usage[site.id]!
+            let context = DecisionContext(siteBookedToday: counts.total, carrierBookedToday: counts.perCarrier, openCircuits: openCircuits)
+            let decision = engine.decide(Shipment(id: "", orders: orders, site: site), context: context)
+            if let carrier = decision.chosen?.key.carrier {
+                usage[site.id]!.total += 1
+                usage[site.id]!.perCarrier[carrier, default: 0] += 1
+            }
+            shipments.append(
+                NewShipment(orderIDs: group.map(\.orderID), site: site.id, consolidationKey: group[0].key, decision: decision))
+        }
+        return try await store.createShipments(shipments, policy: engine.policy, now: now)
+    }
+
+    /// Recorded orders were validated at intake; decoding them again cannot fail unless
+    /// the database was edited by hand.
+    static func decode(_ body: String) throws -> Order {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(Array(body.utf8))
+        } catch {
+            throw AggregationError(message: "a recorded order is not JSON: \(error)")
+        }
+        switch OrderDecoder().validate(value, position: 0) {
+        case .success(let decoded): return decoded.order
+        case .failure(let rejection):
+            throw AggregationError(message: "recorded order \(rejection.orderID ?? "?") no longer validates: \(rejection.problems)")
+        }
+    }
+
+    /// The site-local calendar day around `now` (ms), as epoch milliseconds.
+    static func localDay(containing now: Int64, in timeZone: TimeZone) -> (start: Int64, end: Int64) {
+        let seconds = now / 1000
+        let local = LocalTime(instant: seconds, in: timeZone)
+        let start = (seconds - Int64(local.minuteOfDay * 60) - seconds % 60) * 1000
+        return (start, start + 86_400_000)
+    }
+}
+
+public struct AggregationError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import RelaisCore
+
+extension Database {
+    /// Records a decision and every candidate, in the caller's transaction; returns its id.
+    func recordDecision(_ decision: Decision, shipment: String, now: Int64) throws -> Int64 {
+        try execute(
+            sql: """
+                INSERT INTO decisions (shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
+                    chosen_carrier, chosen_service, late, held, currency)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                shipment, now, decision.policySHA256, decision.policyName, decision.rulesApplied.joined(separator: "\n"),
+                decision.chosen?.key.carrier, decision.chosen?.key.service, decision.late, decision.held, decision.currency,
+            ])
+        let id = lastInsertedRowID
+        let insert = try cachedStatement(
+            sql: """
+                INSERT INTO decision_candidates (decision_id, position, carrier, service, service_name, reasons, rank,
+                    price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for (position, candidate) in decision.candidates.enumerated() {
+            try insert.execute(arguments: [
+                id, position, candidate.key.carrier, candidate.key.service, candidate.serviceName,
+                candidate.reasons.codes.map(\.rawValue).joined(separator: ","), candidate.rank, candidate.price?.minorUnits,
+                candidate.leadDays, candidate.eta?.p50.description, candidate.eta?.p90.description, candidate.eta?.p99.description,
+                candidate.co2eGrams, candidate.dataQuality, candidate.cost?.units,
+            ])
+        }
+        return id
+    }
+}
+
+extension RecordStore {
+    /// The latest decision made for a shipment, exactly as recorded: the answer to "why
+    /// this carrier, why not that one", with the policy version that made it.
+    public func decision(shipment id: String) async throws -> Decision? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM decisions WHERE shipment_id = ? ORDER BY id DESC LIMIT 1", arguments: [id])
+            else { return nil }
+            let decisionID: Int64 = row["id"]
+            let candidates = try Row.fetchAll(
+                db, sql: "SELECT * FROM decision_candidates WHERE decision_id = ? ORDER BY position", arguments: [decisionID]
+            ).map { candidate -> CandidateEvaluation in
+                let reasons = (candidate["reasons"] as String).split(separator: ",").compactMap { ReasonCode(rawValue: String($0)) }
+                let p50: String? = candidate["eta_p50"]
+                let p90: String? = candidate["eta_p90"]
+                let p99: String? = candidate["eta_p99"]
+                var eta: ETA?
+                if let p50 = p50.flatMap(CivilDate.init), let p90 = p90.flatMap(CivilDate.init), let p99 = p99.flatMap(CivilDate.init) {
+                    eta = ETA(p50: p50, p90: p90, p99: p99)
+                }
+                let price: Int64? = candidate["price_minor"]
+                let cost: Int64? = candidate["cost_units"]
+                return CandidateEvaluation(
+                    key: ServiceKey(carrier: candidate["carrier"], service: candidate["service"]),
+                    serviceName: candidate["service_name"], reasons: ReasonSet(reasons), rank: candidate["rank"],
+                    price: price.map(Money.init(minorUnits:)), leadDays: candidate["lead_days"], eta: eta,
+                    co2eGrams: candidate["co2e_g"], dataQuality: candidate["data_quality"], cost: cost.map(Cost.init(units:)))
+            }
+            let chosenCarrier: String? = row["chosen_carrier"]
+            let chosenService: String? = row["chosen_service"]
+            let chosenIndex = candidates.firstIndex { $0.key.carrier == chosenCarrier && $0.key.service == chosenService }
+            let rules = (row["rules_applied"] as String).split(separator: "\n").map(String.init)
+            return Decision(
+                shipmentID: id, policyName: row["policy_name"], policySHA256: row["policy_sha256"], currency: row["currency"],
+                rulesApplied: rules, candidates: candidates, chosenIndex: chosenCarrier == nil ? nil : chosenIndex,
+                late: row["late"], held: row["held"])
+        }
+    }
+
+    /// The text of a recorded policy version.
+    public func policyText(sha256: String) async throws -> String? {
+        try await pool.read { try String.fetchOne($0, sql: "SELECT text FROM policy_versions WHERE sha256 = ?", arguments: [sha256]) }
+    }
+}

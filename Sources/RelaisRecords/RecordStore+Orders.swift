@@ -1,0 +1,131 @@
+import Crypto
+import Foundation
+import GRDB
+import RelaisCore
+
+/// An order validated by intake, ready to be recorded.
+public struct IncomingOrder: Sendable {
+    public var order: Order
+    /// The order's JSON in canonical form: stored, and compared for idempotency.
+    public var canonicalJSON: String
+    public var consolidationKey: String
+
+    public init(order: Order, canonicalJSON: String) {
+        self.order = order
+        self.canonicalJSON = canonicalJSON
+        self.consolidationKey = Consolidation.consolidationKey(for: order)
+    }
+
+    var contentSHA256: String {
+        SHA256.hash(data: Data(canonicalJSON.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+}
+
+/// What recording one order did (SPEC §3, idempotency).
+public enum OrderAcceptance: String, Hashable, Sendable {
+    /// New, and now committed.
+    case accepted
+    /// The same id with the same content was already recorded: nothing changed.
+    case duplicate
+    /// The same id with different content: refused, the first version stays, and the
+    /// conflict is in the event log.
+    case conflict
+}
+
+/// An order as recorded, for `GET /v1/orders/{id}`.
+public struct OrderRecord: Hashable, Sendable {
+    public var id: String
+    public var site: String
+    public var shipmentID: String?
+    /// `pending` until aggregation puts it in a shipment, then the shipment's state.
+    public var state: String
+    public var receivedAt: Int64
+    public var canonicalJSON: String
+}
+
+extension RecordStore {
+    /// Records a batch of orders in one transaction: one fsync for the batch.
+    ///
+    /// - Important: An order counts as accepted only when this returns: its transaction is
+    ///   durable (synchronous=FULL). Callers acknowledge (move the spool file to `done/`,
+    ///   answer the API call) only after.
+    /// - Parameters:
+    ///   - source: where the orders came from, for the record (`spool:<file>`, `api`).
+    ///   - now: milliseconds since the Unix epoch.
+    /// - Returns: one outcome per order, in order.
+    public func accept(_ orders: [IncomingOrder], source: String, actor: Actor = .intake, now: Int64) async throws
+        -> [OrderAcceptance]
+    {
+        let hashed = orders.map { ($0, $0.contentSHA256) }
+        return try await pool.write { db in
+            var outcomes: [OrderAcceptance] = []
+            outcomes.reserveCapacity(hashed.count)
+            let lookup = try db.cachedStatement(sql: "SELECT content_sha256 FROM orders WHERE id = ?")
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO orders (id, site, content_sha256, body, ready_at, consolidation_key, received_at, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            // An id repeated inside the batch is judged against the batch's first version.
+            var seen: [String: String] = [:]
+            for (incoming, sha) in hashed {
+                let id = incoming.order.id
+                let existing = try seen[id] ?? String.fetchOne(lookup, arguments: [id])
+                if let existing {
+                    if existing == sha {
+                        outcomes.append(.duplicate)
+                    } else {
+                        outcomes.append(.conflict)
+                        try db.recordEvent(
+                            at: now, kind: "order.conflict", order: id, actor: actor,
+                            detail: "same id, different content (kept sha256 \(existing.prefix(12)), refused \(sha.prefix(12))) from \(source)")
+                    }
+                    continue
+                }
+                try insert.execute(arguments: [
+                    id, incoming.order.site, sha, incoming.canonicalJSON, incoming.order.readyAt, incoming.consolidationKey, now, source,
+                ])
+                seen[id] = sha
+                outcomes.append(.accepted)
+            }
+            return outcomes
+        }
+    }
+
+    public func order(id: String) async throws -> OrderRecord? {
+        try await pool.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT o.id, o.site, o.shipment_id, o.received_at, o.body, s.state
+                        FROM orders o LEFT JOIN shipments s ON s.id = o.shipment_id WHERE o.id = ?
+                        """, arguments: [id])
+            else { return nil }
+            let shipment: String? = row["shipment_id"]
+            return OrderRecord(
+                id: row["id"], site: row["site"], shipmentID: shipment, state: row["state"] ?? "pending",
+                receivedAt: row["received_at"], canonicalJSON: row["body"])
+        }
+    }
+
+    /// Orders accepted but not yet in a shipment, oldest ready first.
+    public func pendingOrders(limit: Int = 10_000) async throws -> [(pending: Consolidation.Pending, site: String, body: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, consolidation_key, ready_at, site, body FROM orders
+                    WHERE shipment_id IS NULL ORDER BY ready_at, id LIMIT ?
+                    """, arguments: [limit]
+            ).map { row in
+                (Consolidation.Pending(orderID: row["id"], key: row["consolidation_key"], readyAt: row["ready_at"]), row["site"], row["body"])
+            }
+        }
+    }
+
+    /// How many orders the database holds.
+    public func orderCount() async throws -> Int {
+        try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM orders") ?? 0 }
+    }
+}

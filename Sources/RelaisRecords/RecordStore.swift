@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+import RelaisCore
+
+/// Relais's records in one SQLite database: orders, shipments, decisions with every
+/// candidate, booking attempts, the event log and the policy versions.
+///
+/// The narrow interface every stage uses; nothing else touches SQL. (A PostgreSQL store
+/// for a shared deployment would implement the same operations, SPEC §12.)
+///
+/// - Important: Durability. The database runs in WAL mode with `PRAGMA synchronous=FULL`
+///   on the writing connection, checked at open: when a write method returns, its
+///   transaction is on disk and survives a power cut. GRDB sets NORMAL for WAL databases,
+///   which can lose the last transactions on power loss, so the store sets FULL after
+///   opening and refuses to run if it does not read back 2.
+///
+/// Rule: open one store per database file per process (GRDB's rule 1: one DatabasePool
+/// per file), and share it.
+public final class RecordStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var configuration = Configuration()
+        configuration.label = "relais"
+        configuration.busyMode = .timeout(5)
+        self.path = path
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            guard level == 2 else { throw StoreError.durability(level) }
+        }
+        try Schema.migrator.migrate(pool)
+    }
+
+    /// The writing connection's `PRAGMA synchronous` (2 = FULL).
+    public func synchronousLevel() throws -> Int {
+        try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Names of the migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { try Schema.migrator.appliedMigrations($0) }
+    }
+}
+
+/// Who changed something: a stage of the daemon, or an operator through the socket.
+public struct Actor: Hashable, Sendable {
+    public var name: String
+    /// The peer's uid for operators (SO_PEERCRED).
+    public var uid: UInt32?
+
+    public init(_ name: String, uid: UInt32? = nil) {
+        self.name = name
+        self.uid = uid
+    }
+
+    public static let intake = Actor("intake")
+    public static let aggregation = Actor("aggregation")
+    public static let booking = Actor("booking")
+    public static let recovery = Actor("recovery")
+    public static func `operator`(uid: UInt32) -> Actor { Actor("operator", uid: uid) }
+}
+
+extension Database {
+    /// Appends to the event log; part of the caller's transaction.
+    func recordEvent(
+        at now: Int64, kind: String, shipment: String? = nil, order: String? = nil, actor: Actor, detail: String
+    ) throws {
+        try execute(
+            sql: "INSERT INTO events (at, kind, shipment_id, order_id, actor, uid, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [now, kind, shipment, order, actor.name, actor.uid.map { Int64($0) }, detail])
+    }
+}

@@ -1,0 +1,145 @@
+import GRDB
+
+/// The database schema, as migrations.
+///
+/// - Important: A migration is never edited once shipped: databases in the field have run
+///   it. Change the schema by adding a migration (GRDB, "Migrations").
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: orders, shipments, decisions, attempts, events") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    /// Timestamps are milliseconds since the Unix epoch; money is integer minor units.
+    static let v1 = """
+        CREATE TABLE policy_versions (
+            sha256 TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            first_seen_at INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE shipments (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            state TEXT NOT NULL CHECK (state IN ('queued','booking','booked','deferred','held','uncertain','failed')),
+            site TEXT NOT NULL,
+            consolidation_key TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            -- when a queued or deferred shipment may be claimed
+            next_attempt_at INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            decision_id INTEGER,
+            carrier TEXT,
+            service TEXT,
+            price_minor INTEGER,
+            currency TEXT,
+            eta TEXT,
+            co2e_g REAL,
+            late INTEGER NOT NULL DEFAULT 0,
+            tracking_number TEXT,
+            label_path TEXT,
+            booked_at INTEGER,
+            reason TEXT
+        ) STRICT;
+        CREATE INDEX shipments_due ON shipments(state, next_attempt_at);
+        CREATE INDEX shipments_carrier ON shipments(carrier, state);
+        CREATE INDEX shipments_site_day ON shipments(site, created_at);
+
+        CREATE TABLE orders (
+            id TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            content_sha256 TEXT NOT NULL,
+            body TEXT NOT NULL,
+            ready_at INTEGER NOT NULL,
+            consolidation_key TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            source TEXT NOT NULL,
+            shipment_id TEXT REFERENCES shipments(id)
+        ) STRICT;
+        CREATE INDEX orders_pending ON orders(ready_at) WHERE shipment_id IS NULL;
+        CREATE INDEX orders_shipment ON orders(shipment_id);
+
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            shipment_id TEXT NOT NULL REFERENCES shipments(id),
+            decided_at INTEGER NOT NULL,
+            policy_sha256 TEXT NOT NULL REFERENCES policy_versions(sha256),
+            policy_name TEXT NOT NULL,
+            rules_applied TEXT NOT NULL,
+            chosen_carrier TEXT,
+            chosen_service TEXT,
+            late INTEGER NOT NULL,
+            held INTEGER NOT NULL,
+            currency TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX decisions_shipment ON decisions(shipment_id);
+
+        CREATE TABLE decision_candidates (
+            decision_id INTEGER NOT NULL REFERENCES decisions(id),
+            position INTEGER NOT NULL,
+            carrier TEXT NOT NULL,
+            service TEXT NOT NULL,
+            service_name TEXT NOT NULL,
+            reasons TEXT NOT NULL,
+            rank INTEGER,
+            price_minor INTEGER,
+            lead_days INTEGER,
+            eta_p50 TEXT,
+            eta_p90 TEXT,
+            eta_p99 TEXT,
+            co2e_g REAL,
+            data_quality INTEGER NOT NULL,
+            cost_units INTEGER,
+            PRIMARY KEY (decision_id, position)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE booking_attempts (
+            id INTEGER PRIMARY KEY,
+            shipment_id TEXT NOT NULL REFERENCES shipments(id),
+            carrier TEXT NOT NULL,
+            service TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            finished_at INTEGER,
+            outcome TEXT,
+            failure_class TEXT,
+            detail TEXT
+        ) STRICT;
+        CREATE INDEX booking_attempts_shipment ON booking_attempts(shipment_id);
+
+        -- What happened, when, and who did it: append-only.
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            shipment_id TEXT,
+            order_id TEXT,
+            actor TEXT NOT NULL,
+            uid INTEGER,
+            detail TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX events_shipment ON events(shipment_id) WHERE shipment_id IS NOT NULL;
+        CREATE INDEX events_order ON events(order_id) WHERE order_id IS NOT NULL;
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+        -- Shipments per state, kept by triggers so a status query never scans the queue.
+        CREATE TABLE queue_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT;
+        INSERT INTO queue_counts (state, n) VALUES
+            ('queued', 0), ('booking', 0), ('booked', 0), ('deferred', 0), ('held', 0), ('uncertain', 0), ('failed', 0);
+        CREATE TRIGGER shipments_count_insert AFTER INSERT ON shipments BEGIN
+            UPDATE queue_counts SET n = n + 1 WHERE state = NEW.state;
+        END;
+        CREATE TRIGGER shipments_count_update AFTER UPDATE OF state ON shipments WHEN OLD.state <> NEW.state BEGIN
+            UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
+            UPDATE queue_counts SET n = n + 1 WHERE state = NEW.state;
+        END;
+        CREATE TRIGGER shipments_count_delete AFTER DELETE ON shipments BEGIN
+            UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
+        END;
+        """
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import RelaisAggregation
+@testable import RelaisConfig
+@testable import RelaisCore
+@testable import RelaisRecords
+
+@Suite struct AddressKeyTests {
+    @Test func foldsCaseAccentsPunctuationAndAbbreviations() {
+        #expect(AddressKey.normalise("12, Rue  de la Roquette") == "12 rue de la roquette")
+        #expect(AddressKey.normalise("12 r. de la roquette") == "12 rue de la roquette")
+        #expect(AddressKey.normalise("3 Bd St-Germain") == "3 boulevard saint germain")
+        #expect(AddressKey.normalise("Allée des Érables") == "allee des erables")
+        #expect(AddressKey.normalise("5 av. Jean-Médecin") == AddressKey.normalise("5 AVENUE JEAN MEDECIN"))
+        let a = Recipient(name: "Camille MARTIN", street: ["12, Rue de la Roquette"], postcode: "75011", city: "PARIS", country: "FR")
+        let b = Recipient(name: "camille martin", street: ["12 r. de la roquette"], postcode: "75 011", city: "Paris", country: "fr")
+        #expect(AddressKey.make(a) == AddressKey.make(b))
+        let c = Recipient(name: "Inès Laurent", street: ["12 rue de la Roquette"], postcode: "75011", city: "Paris", country: "FR")
+        #expect(AddressKey.make(a) != AddressKey.make(c))
+    }
+}
+
+@Suite struct ConsolidationTests {
+    func pending(_ id: String, _ key: String, _ readyAt: Int64) -> Consolidation.Pending {
+        Consolidation.Pending(orderID: id, key: key, readyAt: readyAt)
+    }
+
+    @Test func windowZeroShipsEveryOrderAlone() {
+        let groups = Consolidation.dueGroups([pending("a", "k", 100), pending("b", "k", 100)], windowSeconds: 0, now: 0)
+        #expect(groups.map { $0.map(\.orderID) } == [["a"], ["b"]])
+    }
+
+    @Test func ordersReadyWithinTheWindowShipTogetherWhenItCloses() {
+        let orders = [pending("a", "k", 1000), pending("b", "k", 1000 + 600), pending("c", "k", 1000 + 901), pending("d", "other", 1000)]
+        // 15-minute window from a's ready time closes at 1900: not yet at 1899.
+        #expect(Consolidation.dueGroups(orders, windowSeconds: 900, now: 1899).isEmpty)
+        // At 1900 a and b leave together; c (901 s after a) opened a window of its own, and d has another address.
+        let due = Consolidation.dueGroups(orders, windowSeconds: 900, now: 1900)
+        #expect(due.map { $0.map(\.orderID) } == [["a", "b"], ["d"]])
+        #expect(Consolidation.dueGroups(orders, windowSeconds: 900, now: 1901 + 900).map { $0.map(\.orderID) } == [["a", "b"], ["c"], ["d"]])
+    }
+}
+
+@Suite struct AggregationStageTests {
+    static func stage(_ store: RecordStore, window: Int64 = 0, policyEdit: (String) -> String = { $0 }) throws -> AggregationStage {
+        let panel = try PanelLoader.load(directory: Orders.repository.appendingPathComponent("carriers").path)
+        let text = policyEdit(try String(contentsOf: Orders.repository.appendingPathComponent("policies/default.toml"), encoding: .utf8))
+        let policy = try PolicyLoader.load(text: text, file: "default.toml", panel: panel.panel)
+        return AggregationStage(
+            store: store, engine: DecisionEngine(panel: panel.panel, policy: policy), sites: [Orders.lyon], windowSeconds: window)
+    }
+
+    @Test func decidesAndRecordsEachShipmentWithItsDecision() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        _ = try await store.accept([Orders.incoming(Orders.json(id: "A-1"))], source: "test", now: Orders.readyMillis)
+        let ids = try await Self.stage(store).runOnce(now: Orders.readyMillis)
+        #expect(ids == ["S-1"])
+        let shipment = try #require(try await store.shipment(id: "S-1"))
+        #expect(shipment.state == .queued)
+        #expect(shipment.orderIDs == ["A-1"])
+        #expect(shipment.carrier == "dpd")
+        #expect(shipment.service == "PREDICT")
+        #expect(shipment.price == Money(minorUnits: 809))
+        #expect(shipment.eta == "2026-11-24")
+        #expect(try await store.order(id: "A-1")?.state == "queued")
+        // The recorded decision is the decision, with the policy version that made it.
+        let decision = try #require(try await store.decision(shipment: "S-1"))
+        #expect(decision.chosen?.key.description == "dpd/PREDICT")
+        #expect(decision.candidates.count == 11)
+        #expect(decision.candidates[0].cost?.description == "8.7764")
+        #expect(decision.rulesApplied == ["Paris low-emission zone"])
+        let text = try await store.policyText(sha256: decision.policySHA256)
+        #expect(text?.contains("name = \"default\"") == true)
+        #expect(try await store.queueCounts()[.queued] == 1)
+        #expect(try await store.events(shipment: "S-1").map(\.kind) == ["shipment.created"])
+        // Nothing left to do.
+        #expect(try await Self.stage(store).runOnce(now: Orders.readyMillis).isEmpty)
+    }
+
+    @Test func consolidatesOrdersToOneAddressWithinTheWindow() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let orders = [
+            Orders.incoming(Orders.json(id: "A-1")),
+            Orders.incoming(Orders.json(id: "A-2", name: "CAMILLE MARTIN", street: "12, r. de la Roquette", readyAt: "2026-11-23T10:25:00+01:00")),
+            Orders.incoming(Orders.json(id: "A-3", name: "Inès Laurent")),
+        ]
+        _ = try await store.accept(orders, source: "test", now: Orders.readyMillis)
+        let stage = try Self.stage(store, window: 900)
+        #expect(try await stage.runOnce(now: Orders.readyMillis + 899_000).isEmpty)
+        let ids = try await stage.runOnce(now: Orders.readyMillis + 900_000)
+        #expect(ids.count == 2)
+        let shipments = try await store.shipments()
+        let together = try #require(shipments.first { $0.orderIDs.count == 2 })
+        #expect(together.orderIDs == ["A-1", "A-2"])
+        // Two parcels of 1.2 kg: 8.09 each.
+        #expect(together.price == Money(minorUnits: 1618))
+    }
+
+    @Test func holdsWhatNothingCanCarryWithTheReasons() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        _ = try await store.accept([Orders.incoming(Orders.json(id: "H-1", weight: 40))], source: "test", now: Orders.readyMillis)
+        let ids = try await Self.stage(store).runOnce(now: Orders.readyMillis)
+        let shipment = try #require(try await store.shipment(id: ids[0]))
+        #expect(shipment.state == .held)
+        #expect(shipment.carrier == nil)
+        #expect(shipment.reason?.hasPrefix("no eligible service:") == true)
+        #expect(shipment.reason?.contains("weight ×") == true)
+        let decision = try #require(try await store.decision(shipment: ids[0]))
+        #expect(decision.held)
+        #expect(decision.candidates.allSatisfy { !$0.reasons.isEmpty })
+    }
+
+    @Test func allocationCapsCountTodaysShipments() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let orders = (1...3).map { Orders.incoming(Orders.json(id: "C-\($0)", name: "Client \($0)")) }
+        _ = try await store.accept(orders, source: "test", now: Orders.readyMillis)
+        // dpd may take 2 shipments a day from the site: the third goes elsewhere.
+        let stage = try Self.stage(store) { $0 + "\n[[allocation]]\ncarrier = \"dpd\"\ndaily_cap = 2\n" }
+        _ = try await stage.runOnce(now: Orders.readyMillis)
+        let carriers = try await store.shipments().sorted { $0.id < $1.id }.map(\.carrier)
+        #expect(carriers == ["dpd", "dpd", "colissimo"])
+        let third = try #require(try await store.decision(shipment: "S-3"))
+        #expect(third.candidates.first { $0.key.description == "dpd/PREDICT" }?.reasons == .capacity)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import RelaisCore
+@testable import RelaisRecords
+
+@Suite struct QueueTests {
+    /// Three queued shipments from the aggregation stage.
+    func queued(_ store: RecordStore) async throws -> [String] {
+        let orders = (1...3).map { Orders.incoming(Orders.json(id: "Q-\($0)", name: "Client \($0)")) }
+        _ = try await store.accept(orders, source: "test", now: Orders.readyMillis)
+        return try await AggregationStageTests.stage(store).runOnce(now: Orders.readyMillis)
+    }
+
+    @Test func claimsMoveABatchToBookingInOneStatement() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let ids = try await queued(store)
+        let claimed = try await store.claim(limit: 2, now: Orders.readyMillis + 1)
+        #expect(claimed.map(\.id) == Array(ids.prefix(2)))
+        #expect(claimed.allSatisfy { $0.attempts == 1 && $0.carrier == "dpd" })
+        #expect(try await store.queueCounts()[.booking] == 2)
+        #expect(try await store.queueCounts()[.queued] == 1)
+        // Claimed shipments are not claimed twice.
+        #expect(try await store.claim(limit: 10, now: Orders.readyMillis + 2).map(\.id) == [ids[2]])
+        #expect(try await store.claim(limit: 10, now: Orders.readyMillis + 3).isEmpty)
+    }
+
+    @Test func deferredShipmentsWaitForTheirTime() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let id = try await queued(store)[0]
+        let t = Orders.readyMillis
+        _ = try await store.claim(limit: 1, now: t + 10)
+        try await store.apply(.transientFailure, to: id, actor: .booking, now: t + 20, nextAttemptAt: t + 60_000, detail: "HTTP 503")
+        #expect(try await store.claim(limit: 5, now: t + 59_999).map(\.id).contains(id) == false)
+        #expect(try await store.claim(limit: 5, now: t + 60_000).map(\.id).contains(id))
+    }
+
+    @Test func startUpTurnsInterruptedBookingsUncertain() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let ids = try await queued(temporary.store)
+        _ = try await temporary.store.claim(limit: 2, now: Orders.readyMillis + 10)
+        // A new process opens the same database after a crash.
+        let reopened = try RecordStore(path: temporary.path)
+        #expect(try await reopened.recoverInterruptedBookings(now: 20) == Array(ids.prefix(2)))
+        let counts = try await reopened.queueCounts()
+        #expect(counts[.uncertain] == 2)
+        #expect(counts[.booking] == 0)
+        // An uncertain shipment is never claimed.
+        #expect(try await reopened.claim(limit: 10, now: Orders.readyMillis + 30).map(\.id) == [ids[2]])
+        #expect(try await reopened.events(shipment: ids[0]).last?.kind == "shipment.uncertain")
+    }
+
+    @Test func operatorActionsFollowTheLifecycleAndAreAudited() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let id = try await queued(store)[0]
+        #expect(try await store.apply(.hold, to: id, actor: .operator(uid: 1000), now: 5) == .held)
+        await #expect(throws: StoreError.self) { try await store.apply(.retry, to: id, actor: .operator(uid: 1000), now: 6) }
+        #expect(try await store.apply(.release, to: id, actor: .operator(uid: 0), now: 7) == .queued)
+        let events = try await store.events(shipment: id)
+        #expect(events.map(\.kind) == ["shipment.created", "shipment.hold", "shipment.release"])
+        #expect(events[1].uid == 1000)
+        #expect(events[1].actor == "operator")
+        #expect(events[1].detail == "queued → held")
+        do {
+            try await store.apply(.fail, to: "S-404", actor: .operator(uid: 0), now: 8)
+            Issue.record("no error")
+        } catch let error as StoreError {
+            #expect(error.isNotFound)
+        }
+        let counts = try await store.queueCounts()
+        #expect(counts.values.reduce(0, +) == 3)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+import Testing
+@testable import RelaisCore
+@testable import RelaisRecords
+
+@Suite struct RecordStoreTests {
+    @Test func opensDurablyAndMigrates() throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        #expect(try temporary.store.synchronousLevel() == 2)
+        #expect(try temporary.store.appliedMigrations() == ["v1: orders, shipments, decisions, attempts, events"])
+        // Reopening an existing database applies nothing twice and keeps FULL.
+        let again = try RecordStore(path: temporary.path)
+        #expect(try again.appliedMigrations().count == 1)
+        #expect(try again.synchronousLevel() == 2)
+        let journal = try again.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(journal == "wal")
+    }
+
+    @Test func ordersAreIdempotentByIdAndContent() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let first = Orders.incoming(Orders.json(id: "A-1"))
+        #expect(try await store.accept([first], source: "test", now: 1) == [.accepted])
+        // The same content with other formatting and key order: a no-op.
+        let reformatted = Orders.incoming(Orders.json(id: "A-1").replacingOccurrences(of: ", ", with: ",\n  "))
+        #expect(try await store.accept([reformatted], source: "test", now: 2) == [.duplicate])
+        // Different content under the same id: refused, the first version stays.
+        let changed = Orders.incoming(Orders.json(id: "A-1", weight: 9))
+        #expect(try await store.accept([changed], source: "test", now: 3) == [.conflict])
+        let record = try #require(try await store.order(id: "A-1"))
+        #expect(record.canonicalJSON == first.canonicalJSON)
+        #expect(record.state == "pending")
+        let events = try await store.events(order: "A-1")
+        #expect(events.map(\.kind) == ["order.conflict"])
+        // Inside one batch too.
+        let batch = [Orders.incoming(Orders.json(id: "B-1")), Orders.incoming(Orders.json(id: "B-1", weight: 2)), Orders.incoming(Orders.json(id: "B-1"))]
+        #expect(try await store.accept(batch, source: "test", now: 4) == [.accepted, .conflict, .duplicate])
+        #expect(try await store.orderCount() == 2)
+    }
+
+    @Test func theEventLogIsAppendOnly() throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        try temporary.store.pool.write { db in
+            try db.recordEvent(at: 1, kind: "test", actor: .intake, detail: "x")
+        }
+        #expect(throws: DatabaseError.self) {
+            try temporary.store.pool.write { try $0.execute(sql: "UPDATE events SET detail = 'y'") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try temporary.store.pool.write { try $0.execute(sql: "DELETE FROM events") }
+        }
+    }
+}
