@@ -18,7 +18,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
         // On Linux, 7.10.0 or later (see README, Dependencies).
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -62,9 +61,8 @@ let package = Package(
         .executableTarget(
             name: "relaisd",
             dependencies: [
-                "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisCommands",
+                "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisCommands", "RelaisRecords", "RelaisAggregation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -80,5 +78,7 @@ let package = Package(
         .testTarget(
             name: "RelaisRecordsTests", dependencies: ["RelaisRecords", "RelaisAggregation", "RelaisIntake", "RelaisConfig"]),
         .testTarget(name: "RelaisCommandsTests", dependencies: ["RelaisCommands"]),
+        // Live tests: the real executables as child processes.
+        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords"]),
     ]
 )

@@ -1,19 +1,24 @@
 import ArgumentParser
+import Dispatch
 import Foundation
+import RelaisAggregation
 import RelaisCommands
 import RelaisConfig
 import RelaisCore
 import RelaisIntake
+import RelaisRecords
+import Synchronization
 
 @main
-struct Relaisd: ParsableCommand {
+struct Relaisd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relaisd",
         abstract: "The Relais daemon: orders in, carrier decisions and bookings out.",
         discussion: """
-            This build decides; the spool intake, the SQLite records, booking and the control \
-            socket are being built (see README, "Status"). `--demo` shows the decisions on the \
-            repository's sample orders; `--check-config` validates a configuration set.
+            Runs the spool intake and the aggregation stage (orders into decided shipments, \
+            recorded in SQLite) until SIGTERM. Booking and the control socket are being built \
+            (see README, "Status"). `--demo` shows the decisions on the repository's sample \
+            orders; `--check-config` validates a configuration set.
             """
     )
 
@@ -26,7 +31,7 @@ struct Relaisd: ParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Validate relais.toml, the carriers and the policies, then exit.")
     var checkConfig = false
 
-    func run() throws {
+    func run() async throws {
         if checkConfig {
             let output = CheckCommand.run(configFile: config, carriers: nil, policies: nil)
             write(output.stdout, fd: 1)
@@ -34,11 +39,49 @@ struct Relaisd: ParsableCommand {
             if output.status != .success { throw ExitCode(output.status.rawValue) }
             return
         }
-        guard demo else {
-            write("relaisd: only --demo and --check-config run in this build; the service loop is not built yet\n", fd: 2)
+        if demo {
+            try runDemo()
+        } else {
+            try await runDaemon()
+        }
+    }
+
+    /// Intake and aggregation until SIGTERM or SIGINT; a pass finishes before it stops.
+    private func runDaemon() async throws {
+        let settings: DaemonConfig
+        let panel: LoadedPanel
+        let policy: Policy
+        let store: RecordStore
+        do {
+            settings = try DaemonConfigLoader.load(file: config)
+            panel = try PanelLoader.load(directory: settings.paths.carriers)
+            policy = try PolicyLoader.load(file: settings.activePolicyFile, panel: panel.panel, siteIDs: Set(settings.sites.map(\.id)))
+            store = try RecordStore(path: (settings.paths.state as NSString).appendingPathComponent("relais.sqlite"))
+        } catch {
+            log(.error, "cannot start: \(error)")
             throw ExitCode(2)
         }
-        try runDemo()
+        let stop = StopSignal()
+        let recovered = try await store.recoverInterruptedBookings(now: Clock.millis())
+        if !recovered.isEmpty { log(.warning, "\(recovered.count) shipments were booking at the last stop: now uncertain") }
+        let intake = SpoolIntake(
+            root: settings.paths.spool, store: store,
+            decoder: OrderDecoder(knownSites: Set(settings.sites.map(\.id)), maxBytes: settings.intake.maxFileBytes))
+        try intake.prepareDirectories()
+        let aggregation = AggregationStage(
+            store: store, engine: DecisionEngine(panel: panel.panel, policy: policy), sites: settings.sites,
+            windowSeconds: Int64(settings.intake.consolidationWindowSeconds))
+        log(.info, "started: policy \(policy.name) (sha256 \(policy.sha256.prefix(12))), \(panel.carriers.count) carriers, spool \(settings.paths.spool)")
+        while !stop.requested {
+            let report = try await intake.runOnce(now: Clock.millis())
+            if report.files > 0 {
+                log(.info, "intake: \(report.files) files, \(report.accepted) orders accepted, \(report.duplicates) duplicates, \(report.rejectedOrders) rejected")
+            }
+            let created = try await aggregation.runOnce(now: Clock.millis())
+            if !created.isEmpty { log(.info, "aggregation: \(created.count) shipments decided") }
+            if report.files == 0 && created.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+        }
+        log(.info, "stopped")
     }
 
     private func runDemo() throws {
@@ -95,4 +138,42 @@ func write(_ text: String, fd: Int32) {
     guard !text.isEmpty else { return }
     let handle = fd == 2 ? FileHandle.standardError : FileHandle.standardOutput
     handle.write(Data(text.utf8))
+}
+
+/// SIGTERM and SIGINT ask the loop to stop after the pass under way.
+final class StopSignal {
+    /// Set from the signal handlers' queue, read by the loop.
+    final class Flag: Sendable {
+        let value = Mutex(false)
+    }
+
+    private let flag = Flag()
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        let flag = self.flag
+        for signal in [SIGTERM, SIGINT] {
+            Foundation.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler { flag.value.withLock { $0 = true } }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var requested: Bool { flag.value.withLock { $0 } }
+}
+
+enum Clock {
+    /// Wall-clock milliseconds since the Unix epoch: the only clock the stages are given.
+    static func millis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}
+
+/// syslog priorities, as journald reads them from a `<N>` prefix.
+enum Priority: Int {
+    case error = 3, warning = 4, info = 6
+}
+
+func log(_ priority: Priority, _ message: String) {
+    write("<\(priority.rawValue)>relaisd: \(message)\n", fd: 2)
 }

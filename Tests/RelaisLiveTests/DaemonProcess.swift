@@ -1,0 +1,86 @@
+import Foundation
+
+/// The repository, the built executables, and a scratch deployment to run them in.
+struct Deployment {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// An executable built beside the test bundle (`swift build --build-tests` builds them all).
+    static func executable(_ name: String) -> URL? {
+        [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name),
+            repository.appendingPathComponent(".build/debug/\(name)"),
+        ].first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    let root: URL
+    var state: URL { root.appendingPathComponent("state") }
+    var spool: URL { root.appendingPathComponent("spool") }
+    var config: URL { root.appendingPathComponent("relais.toml") }
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("relais-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let text = """
+            [paths]
+            state = "\(state.path)"
+            spool = "\(spool.path)"
+            carriers = "\(Self.repository.appendingPathComponent("carriers").path)"
+            policies = "\(Self.repository.appendingPathComponent("policies").path)"
+            socket = "\(root.appendingPathComponent("relais.sock").path)"
+
+            [[site]]
+            id = "lyon-dc"
+            country = "FR"
+            postcode = "69007"
+            lat = 45.7323
+            lon = 4.8283
+            """
+        try Data(text.utf8).write(to: config)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+
+    /// Delivers a spool file the way the OMS must: written in tmp/, renamed into new/.
+    func deliver(_ name: String, _ text: String) throws {
+        let tmp = spool.appendingPathComponent("tmp").appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: tmp.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: spool.appendingPathComponent("new"), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: tmp)
+        try FileManager.default.moveItem(at: tmp, to: spool.appendingPathComponent("new").appendingPathComponent(name))
+    }
+
+    func files(_ folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent(folder).path)) ?? []).sorted()
+    }
+
+    /// Starts relaisd on this deployment; its stderr goes to `root/relaisd.log`.
+    func startDaemon() throws -> Process {
+        let binary = try Self.executable("relaisd").orThrow("relaisd is not built (swift build --build-tests)")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--config", config.path]
+        let log = root.appendingPathComponent("relaisd.log")
+        if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardError = handle
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    var log: String { (try? String(contentsOf: root.appendingPathComponent("relaisd.log"), encoding: .utf8)) ?? "" }
+}
+
+struct Missing: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension Optional {
+    func orThrow(_ message: String) throws -> Wrapped {
+        guard let self else { throw Missing(description: message) }
+        return self
+    }
+}
