@@ -9,6 +9,7 @@ let package = Package(
     dependencies: [
         .package(name: "relais", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .executableTarget(
@@ -20,6 +21,18 @@ let package = Package(
             ],
             path: "Benchmarks/Decisions",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "Records",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RelaisCore", package: "relais"),
+                .product(name: "RelaisRecords", package: "relais"),
+                .product(name: "RelaisIntake", package: "relais"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/Records",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
