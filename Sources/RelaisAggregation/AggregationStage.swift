@@ -24,15 +24,23 @@ public struct AggregationStage: Sendable {
         self.batchSize = batchSize
     }
 
+    /// What one pass did.
+    public struct Report: Sendable {
+        /// Ids of the shipments created.
+        public var created: [String] = []
+        /// Orders left pending, with the reason (a site no longer in relais.toml).
+        public var stuck: [(orderID: String, reason: String)] = []
+    }
+
     /// One pass: the shipments whose window has closed at `now` (milliseconds).
     /// - Parameter openCircuits: carriers whose breaker is open (the `health` reason).
-    /// - Returns: the ids of the shipments created.
-    public func runOnce(now: Int64, openCircuits: Set<String> = []) async throws -> [String] {
+    public func runOnce(now: Int64, openCircuits: Set<String> = []) async throws -> Report {
+        var report = Report()
         let pending = try await store.pendingOrders(limit: batchSize)
-        guard !pending.isEmpty else { return [] }
+        guard !pending.isEmpty else { return report }
         let bodies = Dictionary(uniqueKeysWithValues: pending.map { ($0.pending.orderID, ($0.site, $0.body)) })
         let groups = Consolidation.dueGroups(pending.map(\.pending), windowSeconds: windowSeconds, now: now / 1000)
-        guard !groups.isEmpty else { return [] }
+        guard !groups.isEmpty else { return report }
 
         var usage: [String: (total: Int, perCarrier: [String: Int])] = [:]
         var shipments: [NewShipment] = []
@@ -42,7 +50,9 @@ public struct AggregationStage: Sendable {
                 return try Self.decode(body)
             }
             guard let site = sites[orders[0].site] else {
-                throw AggregationError(message: "order \(orders[0].id) names site '\(orders[0].site)', which relais.toml no longer has")
+                // Kept pending, not lost: it ships once the site is back in relais.toml.
+                for order in orders { report.stuck.append((order.id, "site '\(order.site)' is not in relais.toml")) }
+                continue
             }
             if usage[site.id] == nil {
                 let day = Self.localDay(containing: now, in: site.timeZone)
@@ -58,7 +68,8 @@ public struct AggregationStage: Sendable {
             shipments.append(
                 NewShipment(orderIDs: group.map(\.orderID), site: site.id, consolidationKey: group[0].key, decision: decision))
         }
-        return try await store.createShipments(shipments, policy: engine.policy, now: now)
+        if !shipments.isEmpty { report.created = try await store.createShipments(shipments, policy: engine.policy, now: now) }
+        return report
     }
 
     /// Recorded orders were validated at intake; decoding them again cannot fail unless

@@ -54,7 +54,8 @@ struct JSONObjectReader {
                         : "contains the control character \(name), which XML cannot carry"))
             return nil
         }
-        if text.count > maxLength {
+        // Counting characters means grapheme breaking: only when the bytes say it may matter.
+        if text.utf8.count > maxLength, text.count > maxLength {
             problems.append(FieldProblem(field: field, reason: "is \(text.count) characters long; the limit is \(maxLength)"))
             return nil
         }
@@ -119,6 +120,7 @@ struct JSONObjectReader {
 extension String {
     /// Without leading and trailing spaces (U+0020 only: other blanks are reported).
     func trimmingSpaces() -> String {
+        guard utf8.first == 0x20 || utf8.last == 0x20 else { return self }
         var slice = Substring(self)
         while slice.first == " " { slice = slice.dropFirst() }
         while slice.last == " " { slice = slice.dropLast() }

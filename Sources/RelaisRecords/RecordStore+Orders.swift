@@ -17,7 +17,14 @@ public struct IncomingOrder: Sendable {
     }
 
     var contentSHA256: String {
-        SHA256.hash(data: Data(canonicalJSON.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(canonicalJSON.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 }
 

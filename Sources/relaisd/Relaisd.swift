@@ -72,14 +72,25 @@ struct Relaisd: AsyncParsableCommand {
             store: store, engine: DecisionEngine(panel: panel.panel, policy: policy), sites: settings.sites,
             windowSeconds: Int64(settings.intake.consolidationWindowSeconds))
         log(.info, "started: policy \(policy.name) (sha256 \(policy.sha256.prefix(12))), \(panel.carriers.count) carriers, spool \(settings.paths.spool)")
+        var lastStuck = 0
         while !stop.requested {
-            let report = try await intake.runOnce(now: Clock.millis())
-            if report.files > 0 {
-                log(.info, "intake: \(report.files) files, \(report.accepted) orders accepted, \(report.duplicates) duplicates, \(report.rejectedOrders) rejected")
+            do {
+                let report = try await intake.runOnce(now: Clock.millis())
+                if report.files > 0 {
+                    log(.info, "intake: \(report.files) files, \(report.accepted) orders accepted, \(report.duplicates) duplicates, \(report.rejectedOrders) rejected")
+                }
+                let aggregated = try await aggregation.runOnce(now: Clock.millis())
+                if !aggregated.created.isEmpty { log(.info, "aggregation: \(aggregated.created.count) shipments decided") }
+                if aggregated.stuck.count != lastStuck, let first = aggregated.stuck.first {
+                    log(.warning, "aggregation: \(aggregated.stuck.count) orders wait: \(first.orderID): \(first.reason)")
+                }
+                lastStuck = aggregated.stuck.count
+                if report.files == 0 && aggregated.created.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+            } catch {
+                // A full disk or a locked database must not end the daemon: log, wait, retry.
+                log(.error, "pass failed, retrying in 1 s: \(error)")
+                try? await Task.sleep(for: .seconds(1))
             }
-            let created = try await aggregation.runOnce(now: Clock.millis())
-            if !created.isEmpty { log(.info, "aggregation: \(created.count) shipments decided") }
-            if report.files == 0 && created.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
         }
         log(.info, "stopped")
     }

@@ -55,7 +55,7 @@ import Testing
         defer { temporary.remove() }
         let store = temporary.store
         _ = try await store.accept([Orders.incoming(Orders.json(id: "A-1"))], source: "test", now: Orders.readyMillis)
-        let ids = try await Self.stage(store).runOnce(now: Orders.readyMillis)
+        let ids = try await Self.stage(store).runOnce(now: Orders.readyMillis).created
         #expect(ids == ["S-1"])
         let shipment = try #require(try await store.shipment(id: "S-1"))
         #expect(shipment.state == .queued)
@@ -76,7 +76,7 @@ import Testing
         #expect(try await store.queueCounts()[.queued] == 1)
         #expect(try await store.events(shipment: "S-1").map(\.kind) == ["shipment.created"])
         // Nothing left to do.
-        #expect(try await Self.stage(store).runOnce(now: Orders.readyMillis).isEmpty)
+        #expect(try await Self.stage(store).runOnce(now: Orders.readyMillis).created.isEmpty)
     }
 
     @Test func consolidatesOrdersToOneAddressWithinTheWindow() async throws {
@@ -90,8 +90,8 @@ import Testing
         ]
         _ = try await store.accept(orders, source: "test", now: Orders.readyMillis)
         let stage = try Self.stage(store, window: 900)
-        #expect(try await stage.runOnce(now: Orders.readyMillis + 899_000).isEmpty)
-        let ids = try await stage.runOnce(now: Orders.readyMillis + 900_000)
+        #expect(try await stage.runOnce(now: Orders.readyMillis + 899_000).created.isEmpty)
+        let ids = try await stage.runOnce(now: Orders.readyMillis + 900_000).created
         #expect(ids.count == 2)
         let shipments = try await store.shipments()
         let together = try #require(shipments.first { $0.orderIDs.count == 2 })
@@ -105,7 +105,7 @@ import Testing
         defer { temporary.remove() }
         let store = temporary.store
         _ = try await store.accept([Orders.incoming(Orders.json(id: "H-1", weight: 40))], source: "test", now: Orders.readyMillis)
-        let ids = try await Self.stage(store).runOnce(now: Orders.readyMillis)
+        let ids = try await Self.stage(store).runOnce(now: Orders.readyMillis).created
         let shipment = try #require(try await store.shipment(id: ids[0]))
         #expect(shipment.state == .held)
         #expect(shipment.carrier == nil)
@@ -129,5 +129,21 @@ import Testing
         #expect(carriers == ["dpd", "dpd", "colissimo"])
         let third = try #require(try await store.decision(shipment: "S-3"))
         #expect(third.candidates.first { $0.key.description == "dpd/PREDICT" }?.reasons == .capacity)
+    }
+}
+
+@Suite struct StuckOrderTests {
+    /// An order for a site that relais.toml no longer lists is kept pending, not lost.
+    @Test func ordersForAnUnknownSiteWaitAndSayWhy() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let text = Orders.json(id: "P-1").replacingOccurrences(of: "\"lyon-dc\"", with: "\"paris-store\"")
+        _ = try await store.accept([Orders.incoming(text)], source: "test", now: Orders.readyMillis)
+        let report = try await AggregationStageTests.stage(store).runOnce(now: Orders.readyMillis)
+        #expect(report.created.isEmpty)
+        #expect(report.stuck.map(\.orderID) == ["P-1"])
+        #expect(report.stuck.first?.reason == "site 'paris-store' is not in relais.toml")
+        #expect(try await store.order(id: "P-1")?.state == "pending")
     }
 }

@@ -8,7 +8,7 @@ import Testing
     func queued(_ store: RecordStore) async throws -> [String] {
         let orders = (1...3).map { Orders.incoming(Orders.json(id: "Q-\($0)", name: "Client \($0)")) }
         _ = try await store.accept(orders, source: "test", now: Orders.readyMillis)
-        return try await AggregationStageTests.stage(store).runOnce(now: Orders.readyMillis)
+        return try await AggregationStageTests.stage(store).runOnce(now: Orders.readyMillis).created
     }
 
     @Test func claimsMoveABatchToBookingInOneStatement() async throws {

@@ -28,6 +28,11 @@ let benchmarks: @Sendable () -> Void = {
         precondition(outcomes.count == 1000 && outcomes.allSatisfy { $0 == .accepted })
     }
 
+    let sample = (0..<1000).map { order(id: "D-\($0)", n: $0) }.joined(separator: "\n")
+    Benchmark("intake: decode only (parse, validate, canonical form), 1,000 orders", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        blackHole(decoder.decode(Data(sample.utf8)))
+    }
+
     // A database of 1,000,000 shipments, seeded directly in SQL once.
     let bigPath = scratch.appendingPathComponent("big/relais.sqlite").path
     let bigStore = try! RecordStore(path: bigPath)

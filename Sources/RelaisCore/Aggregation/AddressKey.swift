@@ -21,12 +21,15 @@ public enum AddressKey {
     /// Lower case, no accents, letters and digits separated by single spaces, abbreviations
     /// spelt out.
     public static func normalise(_ text: String) -> String {
-        let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
-            .lowercased()
+        // Most addresses are ASCII: fold those by hand, Foundation's folding is slow.
+        let folded =
+            text.utf8.allSatisfy({ $0 < 0x80 })
+            ? text.lowercased()
+            : text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).lowercased()
         var words: [String] = []
         var current = ""
         for scalar in folded.unicodeScalars {
-            if CharacterSet.alphanumerics.contains(scalar) {
+            if scalar.isASCII ? (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) : CharacterSet.alphanumerics.contains(scalar) {
                 current.unicodeScalars.append(scalar)
             } else if !current.isEmpty {
                 words.append(current)
