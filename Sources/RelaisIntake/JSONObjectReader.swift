@@ -5,7 +5,8 @@ import RelaisCore
 struct JSONObjectReader {
     let fields: [String: JSONValue]
     let path: String
-    private(set) var read: Set<String> = []
+    /// Keys asked for; a handful per object, so an array beats hashing.
+    private(set) var read: [String] = []
 
     init(_ fields: [String: JSONValue], path: String) {
         self.fields = fields
@@ -16,7 +17,7 @@ struct JSONObjectReader {
 
     /// The value, nil when absent or JSON null.
     mutating func value(_ key: String, required: Bool, problems: inout [FieldProblem]) -> JSONValue? {
-        read.insert(key)
+        read.append(key)
         guard let value = fields[key], value != .null else {
             if required { problems.append(FieldProblem(field: fieldPath(key), reason: "required")) }
             return nil
@@ -107,7 +108,9 @@ struct JSONObjectReader {
 
     /// Warnings for every field never read: accepted, but the OMS may have misspelt it.
     func unknownFields() -> [FieldProblem] {
-        fields.keys.sorted().filter { !read.contains($0) }.map {
+        let unknown = fields.keys.filter { !read.contains($0) }
+        guard !unknown.isEmpty else { return [] }
+        return unknown.sorted().map {
             FieldProblem(field: fieldPath($0), reason: "unknown field, ignored")
         }
     }

@@ -76,6 +76,7 @@ struct JSONParser {
     private mutating func object(depth: Int) throws(SyntaxError) -> JSONValue {
         index += 1
         var fields: [String: JSONValue] = [:]
+        fields.reserveCapacity(16)
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -255,6 +256,7 @@ extension JSONValue {
     /// have the same canonical text whatever the OMS's formatting: idempotency compares it.
     public var canonicalText: String {
         var output = ""
+        output.reserveCapacity(512)
         write(into: &output)
         return output
     }
@@ -287,6 +289,11 @@ extension JSONValue {
 
     private static func writeString(_ text: String, into output: inout String) {
         output += "\""
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""

@@ -21,15 +21,32 @@ public enum AddressKey {
     /// Lower case, no accents, letters and digits separated by single spaces, abbreviations
     /// spelt out.
     public static func normalise(_ text: String) -> String {
-        // Most addresses are ASCII: fold those by hand, Foundation's folding is slow.
-        let folded =
-            text.utf8.allSatisfy({ $0 < 0x80 })
-            ? text.lowercased()
-            : text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil).lowercased()
+        // Most addresses are ASCII: fold those byte by byte; Foundation's folding is slow.
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return normaliseUnicode(text) }
+        var words: [String] = []
+        var current: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): current.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): current.append(byte + 32)
+            default:
+                if !current.isEmpty {
+                    words.append(String(decoding: current, as: UTF8.self))
+                    current.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
+        return words.map { abbreviations[$0] ?? $0 }.joined(separator: " ")
+    }
+
+    private static func normaliseUnicode(_ text: String) -> String {
+        let folded = text.folding(options: [.caseInsensitive, .diacriticInsensitive, .widthInsensitive], locale: nil)
+            .lowercased()
         var words: [String] = []
         var current = ""
         for scalar in folded.unicodeScalars {
-            if scalar.isASCII ? (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) : CharacterSet.alphanumerics.contains(scalar) {
+            if CharacterSet.alphanumerics.contains(scalar) {
                 current.unicodeScalars.append(scalar)
             } else if !current.isEmpty {
                 words.append(current)
