@@ -48,19 +48,16 @@ struct Relaisd: AsyncParsableCommand {
 
     /// Intake and aggregation until SIGTERM or SIGINT; a pass finishes before it stops.
     private func runDaemon() async throws {
-        let settings: DaemonConfig
-        let panel: LoadedPanel
-        let policy: Policy
+        let loaded: ConfigurationSet
         let store: RecordStore
         do {
-            settings = try DaemonConfigLoader.load(file: config)
-            panel = try PanelLoader.load(directory: settings.paths.carriers)
-            policy = try PolicyLoader.load(file: settings.activePolicyFile, panel: panel.panel, siteIDs: Set(settings.sites.map(\.id)))
-            store = try RecordStore(path: (settings.paths.state as NSString).appendingPathComponent("relais.sqlite"))
+            loaded = try ConfigurationSet.load(configFile: config)
+            store = try RecordStore(path: (loaded.config.paths.state as NSString).appendingPathComponent("relais.sqlite"))
         } catch {
             log(.error, "cannot start: \(error)")
             throw ExitCode(2)
         }
+        let (settings, panel, policy) = (loaded.config, loaded.panel, loaded.policy)
         let stop = StopSignal()
         let recovered = try await store.recoverInterruptedBookings(now: Clock.millis())
         if !recovered.isEmpty { log(.warning, "\(recovered.count) shipments were booking at the last stop: now uncertain") }
@@ -98,18 +95,15 @@ struct Relaisd: AsyncParsableCommand {
     private func runDemo() throws {
         let root = FileManager.default.currentDirectoryPath
         let configFile: String
-        let settings: DaemonConfig
-        let panel: LoadedPanel
-        let policy: Policy
+        let loaded: ConfigurationSet
         do {
             configFile = try DemoSetup.prepare(root: root)
-            settings = try DaemonConfigLoader.load(file: configFile)
-            panel = try PanelLoader.load(directory: settings.paths.carriers)
-            policy = try PolicyLoader.load(file: settings.activePolicyFile, panel: panel.panel, siteIDs: Set(settings.sites.map(\.id)))
+            loaded = try ConfigurationSet.load(configFile: configFile)
         } catch {
             write("relaisd --demo: \(error)\n", fd: 2)
             throw ExitCode(2)
         }
+        let (settings, panel, policy) = (loaded.config, loaded.panel, loaded.policy)
         let services = panel.carriers.reduce(0) { $0 + $1.carrier.services.count }
         write("relaisd demo: \(panel.carriers.count) carriers, \(services) services, policy \(policy.name) (sha256 \(policy.sha256.prefix(12))…)\n", fd: 1)
         write("configuration written to \(configFile)\n\n", fd: 1)
