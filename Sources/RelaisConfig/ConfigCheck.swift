@@ -29,14 +29,15 @@ public enum ConfigCheck {
         let panel = PanelLoader.load(directory: carriersDirectory, log: log)
         let siteIDs = config.map { Set($0.sites.map(\.id)) }
         var policies: [Policy] = []
-        let files: [String]
+        var files: [String] = []
+        var policiesReadable = true
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: policiesDirectory)
                 .filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
                 .sorted()
         } catch {
             log.error(policiesDirectory, line: nil, "cannot read the policies directory: \(FileText.reason(error))")
-            files = []
+            policiesReadable = false
         }
         for name in files {
             let path = (policiesDirectory as NSString).appendingPathComponent(name)
@@ -46,7 +47,8 @@ public enum ConfigCheck {
                 policies.append(policy)
             }
         }
-        if let config, files.contains("\(config.activePolicy).toml") == false, !files.isEmpty || log.diagnostics.isEmpty {
+        // An unreadable directory is already reported; its missing files would only repeat it.
+        if let config, policiesReadable, !files.contains("\(config.activePolicy).toml") {
             log.error(
                 config.file ?? "relais.toml", line: nil,
                 "the active policy '\(config.activePolicy)' has no file \(config.activePolicy).toml in \(policiesDirectory)")

@@ -239,11 +239,20 @@ extension RecordStore {
             }
             arguments += [max(1, min(limit, 10_000))]
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(db, sql: "SELECT * FROM shipments \(filter) ORDER BY seq DESC LIMIT ?", arguments: arguments)
-                .map { row in
-                    let orders = try String.fetchAll(db, sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id", arguments: [row["id"] as String])
-                    return Self.shipmentRecord(row, orders: orders)
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM shipments \(filter) ORDER BY seq DESC LIMIT ?", arguments: arguments)
+            // The orders of every listed shipment in one query, not one per row.
+            let ids: [String] = rows.map { $0["id"] }
+            var orders: [String: [String]] = [:]
+            if !ids.isEmpty {
+                for row in try Row.fetchAll(
+                    db,
+                    sql: "SELECT shipment_id, id FROM orders WHERE shipment_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
+                    arguments: StatementArguments(ids))
+                {
+                    orders[row["shipment_id"], default: []].append(row["id"])
                 }
+            }
+            return rows.map { Self.shipmentRecord($0, orders: orders[$0["id"]] ?? []) }
         }
     }
 
