@@ -14,6 +14,10 @@ let package = Package(
         .library(name: "RelaisIntake", targets: ["RelaisIntake"]),
         .library(name: "RelaisRecords", targets: ["RelaisRecords"]),
         .library(name: "RelaisAggregation", targets: ["RelaisAggregation"]),
+        .library(name: "RelaisXML", targets: ["RelaisXML"]),
+        .library(name: "RelaisCarriers", targets: ["RelaisCarriers"]),
+        .library(name: "RelaisBooking", targets: ["RelaisBooking"]),
+        .library(name: "RelaisSandbox", targets: ["RelaisSandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -21,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", exact: "0.6.0"),
         // On Linux, 7.10.0 or later (see README, Dependencies).
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // Pure domain: panel, policy, calendar, ETA, emissions, the decision. No I/O, no clock.
@@ -29,9 +36,38 @@ let package = Package(
         .target(
             name: "RelaisConfig",
             dependencies: [
-                "RelaisCore",
+                "RelaisCore", "RelaisXML",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // libxml2, the only XML parser Relais uses; reached through RelaisXML alone.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // One hardened XML façade: no DTD, no entities, no network, a size limit.
+        .target(name: "RelaisXML", dependencies: ["CLibXML2"]),
+        // The declarative carrier API (SPEC §9): requests from templates, replies read by paths.
+        .target(
+            name: "RelaisCarriers",
+            dependencies: [
+                "RelaisCore", "RelaisConfig", "RelaisXML",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The booking stage: claims, carrier calls, breaker, backoff, failover, reconciliation.
+        .target(
+            name: "RelaisBooking",
+            dependencies: ["RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisRecords"]
+        ),
+        // Every shipped carrier's API on loopback, with a ledger and failure knobs.
+        .target(
+            name: "RelaisSandbox",
+            dependencies: [
+                "RelaisConfig", "RelaisXML",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         // The records: orders, shipments, decisions, attempts and events in SQLite.

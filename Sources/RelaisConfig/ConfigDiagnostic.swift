@@ -44,6 +44,8 @@ final class DiagnosticLog {
 
     var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
+    var errorCount: Int { diagnostics.count { $0.severity == .error } }
+
     func add(_ diagnostic: ConfigDiagnostic) { diagnostics.append(diagnostic) }
 
     func error(_ file: String, line: Int?, _ message: String) {

@@ -46,7 +46,7 @@ enum CarrierLoader {
                 services.append(service)
             }
         }
-        let api = loadAPI(root.table("api"))
+        let api = loadAPI(root.table("api"), directory: directory, displayPath: displayPath)
         root.finish()
 
         guard log.diagnostics.count == errorsBefore || !log.diagnostics[errorsBefore...].contains(where: { $0.severity == .error }),
@@ -264,25 +264,4 @@ enum CarrierLoader {
         return failed ? nil : result
     }
 
-    private static func loadAPI(_ table: TableReader?) -> CarrierAPISettings? {
-        guard let table else { return nil }
-        let baseURL = table.string("base_url", required: true)
-        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
-            table.error("base_url", "base_url '\(baseURL)' must start with http:// or https://")
-        }
-        let timeout = table.number("timeout_s", range: 0.1...300, rangeText: "0.1…300 s") ?? 15
-        let inFlight = table.integer("max_in_flight", range: 1...1024) ?? 8
-        let credentials = table.string("credentials")
-        if let credentials, credentials.contains("/") {
-            table.error("credentials", "credentials names a file in $CREDENTIALS_DIRECTORY, without '/'")
-        }
-        // Operations are described by the booking stage; their tables are kept for it.
-        for key in table.entries.keys where Self.operationNames.contains(key) { _ = table.node(key) }
-        table.finish()
-        guard let baseURL else { return nil }
-        return CarrierAPISettings(baseURL: baseURL, timeoutSeconds: timeout, maxInFlight: inFlight, credentials: credentials)
-    }
-
-    /// API operation tables that carrier.toml may hold (SPEC §9).
-    static let operationNames: Set<String> = ["login", "book", "cancel", "track", "lookup", "label"]
 }

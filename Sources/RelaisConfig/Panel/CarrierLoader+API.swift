@@ -1,0 +1,181 @@
+import Foundation
+import RelaisXML
+
+/// `[api]` and its operations (SPEC §9; the format is in docs/carriers.md).
+extension CarrierLoader {
+    /// Operations carrier.toml may describe. `book` is required; `login` runs before the
+    /// others when present; `lookup` reconciles uncertain bookings; `cancel` and `track` are
+    /// read and checked now, and used by later stages (SPEC §12).
+    static let operationNames = ["login", "book", "lookup", "cancel", "track"]
+
+    static func loadAPI(_ table: TableReader?, directory: URL, displayPath: String) -> CarrierAPISettings? {
+        guard let table else { return nil }
+        let baseURL = table.string("base_url", required: true)
+        if let baseURL, !(baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://")) {
+            table.error("base_url", "base_url '\(baseURL)' must start with http:// or https://")
+        }
+        let timeout = table.number("timeout_s", range: 0.1...300, rangeText: "0.1…300 s") ?? 15
+        let inFlight = table.integer("max_in_flight", range: 1...1024) ?? 8
+        let rate = table.number("rate_per_s", range: 0.01...100_000, rangeText: "0.01…100000 calls per second")
+        let credentials = table.string("credentials")
+        if let credentials, credentials.contains("/") || credentials.hasPrefix(".") {
+            table.error("credentials", "credentials names a file in $CREDENTIALS_DIRECTORY, without '/'")
+        }
+        var operations: [String: CarrierOperation] = [:]
+        for name in operationNames {
+            guard let opTable = table.table(name) else { continue }
+            if let operation = loadOperation(opTable, name: name, directory: directory, displayPath: displayPath) {
+                operations[name] = operation
+            }
+        }
+        if !table.has("book") { table.error(nil, "[api] needs a [api.book] operation") }
+        table.finish()
+        guard let baseURL else { return nil }
+        return CarrierAPISettings(
+            baseURL: baseURL, timeoutSeconds: timeout, maxInFlight: inFlight, ratePerSecond: rate,
+            credentials: credentials, operations: operations)
+    }
+
+    private static func loadOperation(_ table: TableReader, name: String, directory: URL, displayPath: String)
+        -> CarrierOperation?
+    {
+        let errorsBefore = table.log.errorCount
+        let method = table.string("method") ?? "POST"
+        if !["POST", "GET", "PUT"].contains(method) { table.error("method", "method must be POST, GET or PUT") }
+        let path = table.string("path", required: true)
+        if let path, !path.hasPrefix("/") { table.error("path", "path '\(path)' must start with '/'") }
+        var soap: CarrierOperation.SOAPVersion?
+        if let text = table.string("soap") {
+            soap = CarrierOperation.SOAPVersion(rawValue: text)
+            if soap == nil { table.error("soap", "soap must be \"1.1\" or \"1.2\", found \"\(text)\"") }
+        }
+        let soapAction = table.string("soap_action")
+        if soapAction != nil, soap == nil { table.error("soap_action", "soap_action needs soap = \"1.1\" or \"1.2\"") }
+
+        var body: CarrierOperation.Template?
+        if let file = table.string("template", required: method != "GET") {
+            body = loadTemplate(file: file, table: table, key: "template", directory: directory, displayPath: displayPath)
+        }
+        var headers: [String: CarrierOperation.Template] = [:]
+        if let headerTable = table.table("headers") {
+            for key in headerTable.allKeys() {
+                guard let value = headerTable.string(key) else { continue }
+                guard !key.isEmpty, key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x3A }) else {
+                    headerTable.error(key, "'\(key)' is not an HTTP header name")
+                    continue
+                }
+                if value.contains("\r") || value.contains("\n") {
+                    headerTable.error(key, "header '\(key)' may not hold a line break")
+                    continue
+                }
+                do {
+                    headers[key] = try CarrierOperation.Template(file: "\(displayPath)/carrier.toml", text: value)
+                } catch {
+                    headerTable.error(key, "header '\(key)': \(error.message)")
+                }
+            }
+        }
+
+        var reply = CarrierOperation.ReplyMapping()
+        reply.success = test(table, "success")
+        reply.notFound = test(table, "not_found")
+        reply.tracking = path(table, "tracking")
+        reply.label = path(table, "label")
+        reply.labelURL = path(table, "label_url")
+        if reply.label != nil, reply.labelURL != nil {
+            table.error("label_url", "a label is either inline (label) or a link (label_url), not both")
+        }
+        if let format = table.string("label_format") {
+            if ["pdf", "zpl", "png"].contains(format) { reply.labelFormat = format } else {
+                table.error("label_format", "label_format must be pdf, zpl or png")
+            }
+        }
+        reply.price = path(table, "price")
+        reply.errorCode = path(table, "error_code")
+        reply.errorMessage = path(table, "error_message")
+        reply.transientCodes = Set(table.strings("transient_codes") ?? [])
+        reply.token = path(table, "token")
+        let ttl = table.integer("token_ttl_s", range: 1...86_400 * 30)
+
+        var signature: CarrierOperation.Signature?
+        if let signTable = table.table("signature") {
+            let algorithmText = signTable.string("algorithm") ?? "md5"
+            let algorithm = CarrierOperation.Signature.Algorithm(rawValue: algorithmText)
+            if algorithm == nil { signTable.error("algorithm", "algorithm must be md5, sha1 or sha256") }
+            let fields = signTable.strings("fields", required: true) ?? []
+            let uppercase = signTable.bool("uppercase") ?? false
+            signTable.finish()
+            if let algorithm, !fields.isEmpty {
+                signature = .init(algorithm: algorithm, fields: fields, uppercase: uppercase)
+            }
+        }
+
+        switch name {
+        case "book":
+            if reply.success == nil { table.error(nil, "[api.book] needs 'success': the test that the carrier booked") }
+            if reply.tracking == nil { table.error(nil, "[api.book] needs 'tracking': where the tracking number is") }
+        case "login":
+            if reply.token == nil { table.error(nil, "[api.login] needs 'token': where the token is") }
+            if ttl == nil { table.error(nil, "[api.login] needs 'token_ttl_s': how long a token may be reused") }
+        case "lookup":
+            if reply.success == nil || reply.notFound == nil {
+                table.error(nil, "[api.lookup] needs both 'success' (found) and 'not_found'")
+            }
+        default:
+            break
+        }
+        table.finish()
+        guard table.log.errorCount == errorsBefore, let path else { return nil }
+        return CarrierOperation(
+            name: name, method: method, path: path, headers: headers, soap: soap, soapAction: soapAction, body: body,
+            reply: reply, signature: signature, tokenTTLSeconds: ttl)
+    }
+
+    private static func loadTemplate(file: String, table: TableReader, key: String, directory: URL, displayPath: String)
+        -> CarrierOperation.Template?
+    {
+        guard !file.hasPrefix("/"), !file.split(separator: "/").contains("..") else {
+            table.error(key, "template '\(file)' must be a path inside the carrier folder")
+            return nil
+        }
+        let display = "\(displayPath)/\(file)"
+        guard let text = FileText.read(directory.appendingPathComponent(file), file: display, log: table.log) else {
+            return nil
+        }
+        do {
+            return try CarrierOperation.Template(file: display, text: text)
+        } catch {
+            table.log.error(display, line: error.line, error.message)
+            return nil
+        }
+    }
+
+    private static func path(_ table: TableReader, _ key: String) -> XMLPath? {
+        guard let text = table.string(key) else { return nil }
+        do {
+            return try XMLPath(text)
+        } catch {
+            table.error(key, "'\(key)': \(error)")
+            return nil
+        }
+    }
+
+    /// `key = "path"` (a non-empty value) or `key = { path = "…", equals = "…" }`.
+    private static func test(_ table: TableReader, _ key: String) -> CarrierOperation.ReplyTest? {
+        guard let node = table.node(key) else { return nil }
+        switch node {
+        case .string:
+            return path(table, key).map { .init(path: $0) }
+        case .table:
+            guard let sub = table.table(key) else { return nil }
+            let found = path(sub, "path")
+            if !sub.has("path") { sub.error(nil, "'\(key)' needs 'path'") }
+            let equals = sub.string("equals")
+            sub.finish()
+            return found.map { .init(path: $0, equals: equals) }
+        default:
+            table.error(key, "'\(key)' must be a path or { path = \"…\", equals = \"…\" }")
+            return nil
+        }
+    }
+}
