@@ -47,7 +47,7 @@ public struct AggregationStage: Sendable {
         for group in groups {
             let orders = try group.map { pending -> Order in
                 let (_, body) = bodies[pending.orderID]!
-                return try Self.decode(body)
+                return try OrderDecoder.recorded(body)
             }
             guard let site = sites[orders[0].site] else {
                 // Kept pending, not lost: it ships once the site is back in relais.toml.
@@ -72,22 +72,6 @@ public struct AggregationStage: Sendable {
         return report
     }
 
-    /// Recorded orders were validated at intake; decoding them again cannot fail unless
-    /// the database was edited by hand.
-    static func decode(_ body: String) throws -> Order {
-        let value: JSONValue
-        do {
-            value = try JSONValue.parse(Array(body.utf8))
-        } catch {
-            throw AggregationError(message: "a recorded order is not JSON: \(error)")
-        }
-        switch OrderDecoder().validate(value, position: 0) {
-        case .success(let decoded): return decoded.order
-        case .failure(let rejection):
-            throw AggregationError(message: "recorded order \(rejection.orderID ?? "?") no longer validates: \(rejection.problems)")
-        }
-    }
-
     /// The site-local calendar day around `now` (ms), as epoch milliseconds.
     static func localDay(containing now: Int64, in timeZone: TimeZone) -> (start: Int64, end: Int64) {
         let seconds = now / 1000
@@ -95,9 +79,4 @@ public struct AggregationStage: Sendable {
         let start = (seconds - Int64(local.minuteOfDay * 60) - seconds % 60) * 1000
         return (start, start + 86_400_000)
     }
-}
-
-public struct AggregationError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
 }

@@ -169,31 +169,7 @@ extension RecordStore {
         _ event: ShipmentEvent, to id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = ""
     ) async throws -> ShipmentState {
         try await pool.write { db in
-            guard let current = try String.fetchOne(db, sql: "SELECT state FROM shipments WHERE id = ?", arguments: [id])
-                .flatMap(ShipmentState.init(rawValue:))
-            else { throw StoreError.notFound("shipment \(id)") }
-            let next: ShipmentState
-            switch ShipmentLifecycle.next(current, on: event) {
-            case .success(let state): next = state
-            case .failure(let refusal): throw StoreError.refused("shipment \(id) is \(current.rawValue): \(refusal.reason)")
-            }
-            let due: Int64? =
-                switch next {
-                case .queued: now
-                case .deferred: nextAttemptAt ?? now
-                default: nil
-                }
-            try db.execute(
-                sql: """
-                    UPDATE shipments SET state = ?, updated_at = ?, next_attempt_at = ?,
-                        booked_at = CASE WHEN ? = 'booked' THEN ? ELSE booked_at END
-                    WHERE id = ?
-                    """,
-                arguments: [next.rawValue, now, due, next.rawValue, now, id])
-            try db.recordEvent(
-                at: now, kind: "shipment.\(Self.eventName(event))", shipment: id, actor: actor,
-                detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")
-            return next
+            try db.applyEvent(event, to: id, actor: actor, now: now, nextAttemptAt: nextAttemptAt, detail: detail)
         }
     }
 
@@ -324,5 +300,39 @@ public struct EventRecord: Hashable, Sendable {
         actor = row["actor"]
         uid = row["uid"]
         detail = row["detail"]
+    }
+}
+
+extension Database {
+    /// Applies a lifecycle event to one shipment and logs it, in the caller's transaction.
+    @discardableResult
+    func applyEvent(
+        _ event: ShipmentEvent, to id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = ""
+    ) throws -> ShipmentState {
+        guard let current = try String.fetchOne(self, sql: "SELECT state FROM shipments WHERE id = ?", arguments: [id])
+            .flatMap(ShipmentState.init(rawValue:))
+        else { throw StoreError.notFound("shipment \(id)") }
+        let next: ShipmentState
+        switch ShipmentLifecycle.next(current, on: event) {
+        case .success(let state): next = state
+        case .failure(let refusal): throw StoreError.refused("shipment \(id) is \(current.rawValue): \(refusal.reason)")
+        }
+        let due: Int64? =
+            switch next {
+            case .queued: now
+            case .deferred: nextAttemptAt ?? now
+            default: nil
+            }
+        try execute(
+            sql: """
+                UPDATE shipments SET state = ?, updated_at = ?, next_attempt_at = ?,
+                    booked_at = CASE WHEN ? = 'booked' THEN ? ELSE booked_at END
+                WHERE id = ?
+                """,
+            arguments: [next.rawValue, now, due, next.rawValue, now, id])
+        try recordEvent(
+            at: now, kind: "shipment.\(RecordStore.eventName(event))", shipment: id, actor: actor,
+            detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")
+        return next
     }
 }

@@ -10,6 +10,9 @@ enum Schema {
         migrator.registerMigration("v1: orders, shipments, decisions, attempts, events") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2: carrier prices, attempt details, reconciliation times") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -141,5 +144,16 @@ enum Schema {
         CREATE TRIGGER shipments_count_delete AFTER DELETE ON shipments BEGIN
             UPDATE queue_counts SET n = n - 1 WHERE state = OLD.state;
         END;
+        """
+
+    /// The booking stage's records: what the carrier charged, each attempt's HTTP status,
+    /// duration and tracking number, and when an uncertain shipment is next looked up.
+    static let v2 = """
+        ALTER TABLE shipments ADD COLUMN carrier_price_minor INTEGER;
+        ALTER TABLE booking_attempts ADD COLUMN http_status INTEGER;
+        ALTER TABLE booking_attempts ADD COLUMN duration_ms INTEGER;
+        ALTER TABLE booking_attempts ADD COLUMN tracking_number TEXT;
+        CREATE INDEX booking_attempts_finished ON booking_attempts(finished_at);
+        CREATE INDEX shipments_uncertain ON shipments(next_attempt_at) WHERE state = 'uncertain';
         """
 }

@@ -101,10 +101,10 @@ public struct XMLPathError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension StringProtocol {
     var trimmingSpaces: String {
-        let scalars = unicodeScalars
+        let scalars = String(self).unicodeScalars
         guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
             let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
-        return String(scalars[start...end])
+        return String(Substring(scalars[start...end]))
     }
 }

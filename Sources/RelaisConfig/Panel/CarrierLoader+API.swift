@@ -79,9 +79,9 @@ extension CarrierLoader {
         var reply = CarrierOperation.ReplyMapping()
         reply.success = test(table, "success")
         reply.notFound = test(table, "not_found")
-        reply.tracking = path(table, "tracking")
-        reply.label = path(table, "label")
-        reply.labelURL = path(table, "label_url")
+        reply.tracking = replyPath(table, "tracking")
+        reply.label = replyPath(table, "label")
+        reply.labelURL = replyPath(table, "label_url")
         if reply.label != nil, reply.labelURL != nil {
             table.error("label_url", "a label is either inline (label) or a link (label_url), not both")
         }
@@ -90,11 +90,11 @@ extension CarrierLoader {
                 table.error("label_format", "label_format must be pdf, zpl or png")
             }
         }
-        reply.price = path(table, "price")
-        reply.errorCode = path(table, "error_code")
-        reply.errorMessage = path(table, "error_message")
+        reply.price = replyPath(table, "price")
+        reply.errorCode = replyPath(table, "error_code")
+        reply.errorMessage = replyPath(table, "error_message")
         reply.transientCodes = Set(table.strings("transient_codes") ?? [])
-        reply.token = path(table, "token")
+        reply.token = replyPath(table, "token")
         let ttl = table.integer("token_ttl_s", range: 1...86_400 * 30)
 
         var signature: CarrierOperation.Signature?
@@ -150,7 +150,7 @@ extension CarrierLoader {
         }
     }
 
-    private static func path(_ table: TableReader, _ key: String) -> XMLPath? {
+    private static func replyPath(_ table: TableReader, _ key: String) -> XMLPath? {
         guard let text = table.string(key) else { return nil }
         do {
             return try XMLPath(text)
@@ -165,10 +165,10 @@ extension CarrierLoader {
         guard let node = table.node(key) else { return nil }
         switch node {
         case .string:
-            return path(table, key).map { .init(path: $0) }
+            return replyPath(table, key).map { .init(path: $0) }
         case .table:
             guard let sub = table.table(key) else { return nil }
-            let found = path(sub, "path")
+            let found = replyPath(sub, "path")
             if !sub.has("path") { sub.error(nil, "'\(key)' needs 'path'") }
             let equals = sub.string("equals")
             sub.finish()

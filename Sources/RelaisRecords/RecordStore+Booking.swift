@@ -1,0 +1,269 @@
+import Foundation
+import GRDB
+import RelaisCore
+
+/// A claimed shipment with what the booking stage needs to call a carrier.
+public struct BookingJob: Sendable {
+    public var id: String
+    public var site: String
+    public var carrier: String
+    public var service: String
+    /// Claims so far, this one included.
+    public var attempts: Int
+    public var createdAt: Int64
+    /// Its orders as accepted (canonical JSON), in id order.
+    public var orderBodies: [String]
+    /// The eligible candidates of its decision, best first.
+    public var candidates: [BookingCandidate]
+    /// Services already refused (permanent) or failed over from, for this shipment.
+    public var excluded: Set<ServiceKey>
+    /// Transient failures on the current service so far.
+    public var transientFailuresHere: Int
+}
+
+/// An eligible candidate of a recorded decision, as failover needs it.
+public struct BookingCandidate: Hashable, Sendable {
+    public var key: ServiceKey
+    public var price: Money?
+    public var eta: String?
+    public var co2eGrams: Double?
+}
+
+/// What a booking attempt came to; applied in groups by ``RecordStore/commit(_:now:)``.
+public struct BookingOutcome: Sendable {
+    public enum Result: Sendable {
+        case booked(trackingNumber: String, carrierPrice: Money?, labelPath: String?)
+        case deferred(until: Int64)
+        /// Back to the queue on another service: the first is known not to have booked.
+        case failover(to: BookingCandidate)
+        case uncertain
+        case failed
+        /// Not attempted (the breaker refused): back to `deferred` without an attempt row.
+        case postponed(until: Int64)
+    }
+
+    public var shipment: String
+    public var carrier: String
+    public var service: String
+    public var result: Result
+    public var failureClass: FailureClass?
+    public var httpStatus: Int?
+    public var startedAt: Int64
+    public var finishedAt: Int64
+    /// For operators: the carrier's code and message, or what went wrong.
+    public var detail: String
+
+    public init(
+        shipment: String, carrier: String, service: String, result: Result, failureClass: FailureClass? = nil,
+        httpStatus: Int? = nil, startedAt: Int64, finishedAt: Int64, detail: String = ""
+    ) {
+        self.shipment = shipment
+        self.carrier = carrier
+        self.service = service
+        self.result = result
+        self.failureClass = failureClass
+        self.httpStatus = httpStatus
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.detail = detail
+    }
+}
+
+/// An uncertain shipment whose carrier can be asked about it.
+public struct UncertainShipment: Hashable, Sendable {
+    public var id: String
+    public var carrier: String
+    public var service: String
+}
+
+extension RecordStore {
+    /// The details of claimed shipments, read in one transaction.
+    public func bookingJobs(for claimed: [ClaimedShipment]) async throws -> [BookingJob] {
+        guard !claimed.isEmpty else { return [] }
+        let ids = claimed.map(\.id)
+        return try await pool.read { db in
+            let marks = databaseQuestionMarks(count: ids.count)
+            var bodies: [String: [String]] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT shipment_id, body FROM orders WHERE shipment_id IN (\(marks)) ORDER BY id",
+                arguments: StatementArguments(ids))
+            {
+                bodies[row["shipment_id"], default: []].append(row["body"])
+            }
+            var candidates: [String: [BookingCandidate]] = [:]
+            var created: [String: Int64] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.id AS shipment_id, s.created_at, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
+                    FROM shipments s JOIN decision_candidates c ON c.decision_id = s.decision_id
+                    WHERE s.id IN (\(marks)) AND c.rank IS NOT NULL ORDER BY s.id, c.rank
+                    """, arguments: StatementArguments(ids))
+            {
+                let id: String = row["shipment_id"]
+                created[id] = row["created_at"]
+                candidates[id, default: []].append(
+                    BookingCandidate(
+                        key: ServiceKey(carrier: row["carrier"], service: row["service"]),
+                        price: (row["price_minor"] as Int64?).map(Money.init(minorUnits:)), eta: row["eta_p50"],
+                        co2eGrams: row["co2e_g"]))
+            }
+            var excluded: [String: Set<ServiceKey>] = [:]
+            var transient: [String: [ServiceKey: Int]] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT shipment_id, carrier, service, failure_class, outcome FROM booking_attempts
+                    WHERE shipment_id IN (\(marks)) AND failure_class IS NOT NULL
+                    """, arguments: StatementArguments(ids))
+            {
+                let id: String = row["shipment_id"]
+                let key = ServiceKey(carrier: row["carrier"], service: row["service"])
+                let outcome: String? = row["outcome"]
+                if row["failure_class"] == FailureClass.permanent.rawValue || outcome == "failover" {
+                    excluded[id, default: []].insert(key)
+                } else if row["failure_class"] == FailureClass.transient.rawValue {
+                    transient[id, default: [:]][key, default: 0] += 1
+                }
+            }
+            return claimed.compactMap { claim in
+                guard let carrier = claim.carrier, let service = claim.service else { return nil }
+                let key = ServiceKey(carrier: carrier, service: service)
+                return BookingJob(
+                    id: claim.id, site: claim.site, carrier: carrier, service: service, attempts: claim.attempts,
+                    createdAt: created[claim.id] ?? 0, orderBodies: bodies[claim.id] ?? [],
+                    candidates: candidates[claim.id] ?? [], excluded: excluded[claim.id] ?? [],
+                    transientFailuresHere: transient[claim.id]?[key] ?? 0)
+            }
+        }
+    }
+
+    /// Applies booking outcomes in one transaction: one fsync for the group, so throughput
+    /// is not bound by one commit per booking.
+    ///
+    /// - Important: Call only after the label files of booked outcomes are durable: the
+    ///   record then never names a label that a crash lost.
+    public func commit(_ outcomes: [BookingOutcome], now: Int64) async throws {
+        guard !outcomes.isEmpty else { return }
+        try await pool.write { db in
+            let attempt = try db.cachedStatement(
+                sql: """
+                    INSERT INTO booking_attempts (shipment_id, carrier, service, started_at, finished_at, outcome,
+                        failure_class, detail, http_status, duration_ms, tracking_number)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for outcome in outcomes {
+                let event: ShipmentEvent
+                var columns: [String] = []
+                var arguments: StatementArguments = []
+                var attemptOutcome: String
+                var tracking: String?
+                switch outcome.result {
+                case .booked(let trackingNumber, let carrierPrice, let labelPath):
+                    event = .booked
+                    attemptOutcome = "booked"
+                    tracking = trackingNumber
+                    columns = ["tracking_number = ?", "carrier_price_minor = ?", "label_path = ?", "reason = NULL"]
+                    arguments = [trackingNumber, carrierPrice?.minorUnits, labelPath]
+                case .deferred:
+                    event = .transientFailure
+                    attemptOutcome = "deferred"
+                    columns = ["reason = ?"]
+                    arguments = [outcome.detail]
+                case .postponed:
+                    event = .transientFailure
+                    attemptOutcome = "postponed"
+                    columns = ["reason = ?", "attempts = attempts - 1"]
+                    arguments = [outcome.detail]
+                case .failover(let candidate):
+                    event = .failover
+                    attemptOutcome = "failover"
+                    columns = ["carrier = ?", "service = ?", "price_minor = ?", "eta = ?", "co2e_g = ?", "reason = ?"]
+                    arguments = [
+                        candidate.key.carrier, candidate.key.service, candidate.price?.minorUnits, candidate.eta,
+                        candidate.co2eGrams, outcome.detail,
+                    ]
+                case .uncertain:
+                    event = .outcomeUnknown
+                    attemptOutcome = "uncertain"
+                    columns = ["reason = ?"]
+                    arguments = [outcome.detail]
+                case .failed:
+                    event = .permanentFailure
+                    attemptOutcome = "failed"
+                    columns = ["reason = ?"]
+                    arguments = [outcome.detail]
+                }
+                let nextAttemptAt: Int64? =
+                    switch outcome.result {
+                    case .deferred(let until), .postponed(let until): until
+                    case .uncertain: now
+                    default: nil
+                    }
+                let next = try db.applyEvent(
+                    event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
+                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
+                if case .uncertain = next {
+                    // Uncertain rows keep next_attempt_at as their next reconciliation time.
+                    try db.execute(sql: "UPDATE shipments SET next_attempt_at = ? WHERE id = ?", arguments: [now, outcome.shipment])
+                }
+                if !columns.isEmpty {
+                    arguments += [outcome.shipment]
+                    try db.execute(sql: "UPDATE shipments SET \(columns.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+                }
+                if case .postponed = outcome.result { continue }
+                try attempt.execute(arguments: [
+                    outcome.shipment, outcome.carrier, outcome.service, outcome.startedAt, outcome.finishedAt, attemptOutcome,
+                    outcome.failureClass?.rawValue, outcome.detail, outcome.httpStatus,
+                    max(0, outcome.finishedAt - outcome.startedAt), tracking,
+                ])
+            }
+        }
+    }
+
+    /// Uncertain shipments due for a lookup, oldest first.
+    public func uncertainDue(carriers: Set<String>, now: Int64, limit: Int) async throws -> [UncertainShipment] {
+        guard !carriers.isEmpty else { return [] }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, carrier, service FROM shipments
+                    WHERE state = 'uncertain' AND COALESCE(next_attempt_at, 0) <= ?
+                        AND carrier IN (\(databaseQuestionMarks(count: carriers.count)))
+                    ORDER BY next_attempt_at LIMIT ?
+                    """, arguments: StatementArguments([now] as [Int64]) + StatementArguments(carriers.sorted()) + [limit]
+            ).map { UncertainShipment(id: $0["id"], carrier: $0["carrier"], service: $0["service"]) }
+        }
+    }
+
+    /// Records a lookup's answer: booked (with the tracking number the carrier holds), not
+    /// booked (back to the queue), or inconclusive (asked again at `retryAt`).
+    public func reconcile(_ shipment: UncertainShipment, result: LookupAnswer, now: Int64, retryAt: Int64) async throws {
+        try await pool.write { db in
+            switch result {
+            case .booked(let tracking):
+                try db.applyEvent(
+                    .reconciled(booked: true), to: shipment.id, actor: .booking, now: now,
+                    detail: "\(shipment.carrier) holds it as \(tracking)")
+                try db.execute(
+                    sql: "UPDATE shipments SET tracking_number = ?, reason = NULL WHERE id = ?", arguments: [tracking, shipment.id])
+            case .notBooked:
+                try db.applyEvent(
+                    .reconciled(booked: false), to: shipment.id, actor: .booking, now: now,
+                    detail: "\(shipment.carrier) has no booking under this reference")
+            case .inconclusive(let why):
+                try db.execute(
+                    sql: "UPDATE shipments SET next_attempt_at = ?, reason = ? WHERE id = ? AND state = 'uncertain'",
+                    arguments: [retryAt, "lookup inconclusive: \(why)", shipment.id])
+            }
+        }
+    }
+}
+
+/// What a carrier's lookup said, as the store records it.
+public enum LookupAnswer: Sendable {
+    case booked(trackingNumber: String)
+    case notBooked
+    case inconclusive(String)
+}
