@@ -59,10 +59,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // System calls Swift's Glibc module does not declare (syncfs).
+        .target(name: "CRelaisSystem"),
         // The booking stage: claims, carrier calls, breaker, backoff, failover, reconciliation.
         .target(
             name: "RelaisBooking",
-            dependencies: ["RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisRecords"]
+            dependencies: ["RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisRecords", "RelaisIntake", "CRelaisSystem"]
         ),
         // Every shipped carrier's API on loopback, with a ledger and failure knobs.
         .target(

@@ -47,7 +47,6 @@ struct TemplateContext {
                 "city": recipient.city, "country": recipient.country, "phone": recipient.phone ?? "",
                 "email": recipient.email ?? "",
             ],
-            "relay_point": shipment.relayPoint ?? "",
             "parcel_count": String(shipment.parcels.count),
             "multi_parcel": shipment.parcels.count > 1,
             "weight_kg": Self.kilograms(totalGrams),
@@ -57,6 +56,8 @@ struct TemplateContext {
             "credentials": credentials.values,
             "token": token ?? "",
         ]
+        // Absent, not empty: an empty string still opens a Mustache section.
+        if let relayPoint = shipment.relayPoint, !relayPoint.isEmpty { values["relay_point"] = relayPoint }
         if let value = shipment.value {
             values["value"] = ["amount": value.amount.description, "currency": value.currency]
         }

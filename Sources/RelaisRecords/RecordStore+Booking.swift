@@ -77,6 +77,52 @@ public struct UncertainShipment: Hashable, Sendable {
 }
 
 extension RecordStore {
+    /// Claims due shipments carrier by carrier, in one transaction: at most `limits[c]` for
+    /// carrier `c`, and `othersLimit` for carriers not named (so that shipments of a carrier
+    /// that left the panel are claimed and failed over).
+    ///
+    /// Claiming per carrier keeps few shipments in `booking` without a call under way: a
+    /// crash turns every `booking` row `uncertain`.
+    public func claim(limits: [String: Int], othersLimit: Int, now: Int64) async throws -> [ClaimedShipment] {
+        try await pool.write { db in
+            var claimed: [ClaimedShipment] = []
+            let returning = "RETURNING id, site, carrier, service, attempts"
+            let update = "UPDATE shipments SET state = 'booking', attempts = attempts + 1, updated_at = :now, next_attempt_at = NULL"
+            for (carrier, limit) in limits.sorted(by: { $0.key < $1.key }) where limit > 0 {
+                claimed += try Row.fetchAll(
+                    db,
+                    sql: """
+                        \(update) WHERE id IN (
+                            SELECT id FROM shipments INDEXED BY shipments_carrier_due
+                            WHERE carrier = :carrier AND state IN ('queued', 'deferred') AND next_attempt_at <= :now
+                            ORDER BY next_attempt_at LIMIT :limit)
+                        \(returning)
+                        """, arguments: ["now": now, "limit": limit, "carrier": carrier]
+                ).map(Self.claimedShipment)
+            }
+            if othersLimit > 0 {
+                let names = limits.keys.sorted()
+                claimed += try Row.fetchAll(
+                    db,
+                    sql: """
+                        \(update) WHERE id IN (
+                            SELECT id FROM shipments
+                            WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?
+                                AND carrier NOT IN (\(names.isEmpty ? "''" : databaseQuestionMarks(count: names.count)))
+                            ORDER BY next_attempt_at LIMIT ?)
+                        \(returning.replacingOccurrences(of: ":now", with: "?"))
+                        """.replacingOccurrences(of: ":now", with: "?"),
+                    arguments: StatementArguments([now, now] as [Int64]) + StatementArguments(names) + [othersLimit]
+                ).map(Self.claimedShipment)
+            }
+            return claimed
+        }
+    }
+
+    static func claimedShipment(_ row: Row) -> ClaimedShipment {
+        ClaimedShipment(id: row["id"], site: row["site"], carrier: row["carrier"], service: row["service"], attempts: row["attempts"])
+    }
+
     /// The details of claimed shipments, read in one transaction.
     public func bookingJobs(for claimed: [ClaimedShipment]) async throws -> [BookingJob] {
         guard !claimed.isEmpty else { return [] }

@@ -154,6 +154,7 @@ enum Schema {
         ALTER TABLE booking_attempts ADD COLUMN duration_ms INTEGER;
         ALTER TABLE booking_attempts ADD COLUMN tracking_number TEXT;
         CREATE INDEX booking_attempts_finished ON booking_attempts(finished_at);
+        CREATE INDEX shipments_carrier_due ON shipments(carrier, state, next_attempt_at);
         CREATE INDEX shipments_uncertain ON shipments(next_attempt_at) WHERE state = 'uncertain';
         """
 }

@@ -34,6 +34,33 @@ public struct DaemonConfig: Sendable {
         public init() {}
     }
 
+    /// The booking stage (SPEC §9). Durations in seconds.
+    public struct Booking: Hashable, Sendable {
+        /// Where carrier credential files are; `$CREDENTIALS_DIRECTORY` (systemd
+        /// LoadCredential) when set, else this.
+        public var credentialsDirectory: String = "/etc/relais/credentials"
+        /// When set, every carrier is called at `<sandbox_url>/<carrier id>` instead of its
+        /// `base_url`: relais-sandbox for the demo, tests and staging.
+        public var sandboxURL: String?
+        /// Postfix-like backoff after a transient failure.
+        public var minimumBackoffSeconds: Double = 10
+        public var maximumBackoffSeconds: Double = 600
+        /// Transient failures on one service before the next candidate is tried.
+        public var failoverAfter: Int = 2
+        /// A shipment not booked after this long fails (Postfix's maximal_queue_lifetime).
+        public var maximumLifetimeSeconds: Int = 3 * 86_400
+        /// Transient failures in a row that open a carrier's breaker, and how long it stays open.
+        public var breakerThreshold: Int = 5
+        public var breakerOpenSeconds: Double = 30
+        /// How often uncertain shipments are looked up at carriers that allow it.
+        public var reconcileIntervalSeconds: Double = 60
+        /// Shipments claimed at once, and outcomes committed together.
+        public var claimBatch: Int = 256
+        public var commitBatch: Int = 256
+
+        public init() {}
+    }
+
     /// The file it was read from, if any.
     public var file: String?
     public var paths = Paths()
@@ -41,6 +68,7 @@ public struct DaemonConfig: Sendable {
     public var activePolicy = "default"
     public var intake = Intake()
     public var control = Control()
+    public var booking = Booking()
     public var sites: [Site] = []
 
     public init() {}

@@ -62,6 +62,10 @@ public enum DaemonConfigLoader {
             if let group = control.string("operator_group") { config.control.operatorGroup = group }
             control.finish()
         }
+        if let booking = root.table("booking") {
+            loadBooking(booking, into: &config.booking, resolve: resolve)
+            booking.finish()
+        }
         var siteLines: [String: Int?] = [:]
         for table in root.tables("site", label: "[[site]]") {
             guard let site = loadSite(table) else { continue }
@@ -73,6 +77,37 @@ public enum DaemonConfigLoader {
         }
         root.finish()
         return log.hasErrors ? nil : config
+    }
+
+    private static func loadBooking(
+        _ table: TableReader, into booking: inout DaemonConfig.Booking, resolve: (String) -> String
+    ) {
+        if let directory = table.string("credentials") { booking.credentialsDirectory = resolve(directory) }
+        if let url = table.string("sandbox_url") {
+            if url.hasPrefix("http://") || url.hasPrefix("https://") { booking.sandboxURL = url } else {
+                table.error("sandbox_url", "sandbox_url '\(url)' must start with http:// or https://")
+            }
+        }
+        func duration(_ key: String) -> Int? {
+            guard let text = table.string(key) else { return nil }
+            guard let seconds = Duration.parseSeconds(text), seconds > 0 else {
+                table.error(key, "\(key) '\(text)' must be a positive duration such as \"30s\", \"10m\" or \"3d\"")
+                return nil
+            }
+            return seconds
+        }
+        if let value = duration("min_backoff") { booking.minimumBackoffSeconds = Double(value) }
+        if let value = duration("max_backoff") { booking.maximumBackoffSeconds = Double(value) }
+        if booking.maximumBackoffSeconds < booking.minimumBackoffSeconds {
+            table.error("max_backoff", "max_backoff must not be shorter than min_backoff")
+        }
+        if let value = duration("max_lifetime") { booking.maximumLifetimeSeconds = value }
+        if let value = duration("breaker_open") { booking.breakerOpenSeconds = Double(value) }
+        if let value = duration("reconcile_every") { booking.reconcileIntervalSeconds = Double(value) }
+        if let value = table.integer("failover_after", range: 1...100) { booking.failoverAfter = value }
+        if let value = table.integer("breaker_threshold", range: 1...1000) { booking.breakerThreshold = value }
+        if let value = table.integer("claim_batch", range: 1...10_000) { booking.claimBatch = value }
+        if let value = table.integer("commit_batch", range: 1...10_000) { booking.commitBatch = value }
     }
 
     private static func loadSite(_ table: TableReader) -> Site? {

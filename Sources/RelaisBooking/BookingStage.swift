@@ -1,0 +1,205 @@
+import CRelaisSystem
+import Foundation
+import RelaisCarriers
+import RelaisConfig
+import RelaisCore
+import RelaisIntake
+import RelaisRecords
+import Synchronization
+
+/// The booking stage (Postfix's `qmgr` + `smtp`): claims due shipments, calls their carrier,
+/// and records what happened (SPEC §2, §9).
+///
+/// Rules, and why:
+/// 1. **Never booked twice.** A shipment moves to another candidate only when the first is
+///    known not to have booked (a permanent refusal, a transient failure, a breaker that
+///    refused the call). An unknown outcome makes it `uncertain`; only a lookup by our
+///    reference, or an operator, takes it out.
+/// 2. **Nothing acknowledged before it is on disk.** Outcomes are committed in groups (one
+///    fsync per group, not per booking); label files are flushed before the commit names
+///    them. A crash between a carrier's reply and the commit leaves the row `booking`,
+///    which start-up turns `uncertain`.
+/// 3. **Bounded.** Per carrier: `max_in_flight` calls, a rate limit, a circuit breaker, a
+///    deadline on every call. Shipments are claimed per carrier, a little ahead of its
+///    capacity, so that few sit in `booking` without a call under way.
+///
+/// One loop owns all mutable state (breakers, queues, the outcome buffer); carrier calls
+/// run as child tasks of its task group and report back to it.
+public final class BookingStage: Sendable {
+    let store: RecordStore
+    let adapters: [String: CarrierAdapter]
+    let sites: [String: Site]
+    let settings: DaemonConfig.Booking
+    /// Where labels are written: `<state>/labels`.
+    public let labelsDirectory: String
+    let clock: @Sendable () -> Int64
+    private let shared = Mutex(Shared())
+
+    private struct Shared {
+        var breakers: [String: CircuitBreaker] = [:]
+        var statistics = BookingStatistics()
+    }
+
+    /// - Parameter clock: milliseconds since the Unix epoch.
+    public init(
+        store: RecordStore, adapters: [String: CarrierAdapter], sites: [Site], settings: DaemonConfig.Booking,
+        labelsDirectory: String, clock: @escaping @Sendable () -> Int64 = BookingStage.systemClock
+    ) throws {
+        self.store = store
+        self.adapters = adapters
+        self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.settings = settings
+        self.labelsDirectory = labelsDirectory
+        self.clock = clock
+        try FileManager.default.createDirectory(atPath: labelsDirectory, withIntermediateDirectories: true)
+        let breakers = adapters.keys.map {
+            ($0, CircuitBreaker(failureThreshold: settings.breakerThreshold, openMilliseconds: Int64(settings.breakerOpenSeconds * 1000)))
+        }
+        shared.withLock { $0.breakers = Dictionary(uniqueKeysWithValues: breakers) }
+    }
+
+    public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Each carrier's breaker, as `GET /v1/status` shows it.
+    public func breakerStates() -> [String: CircuitBreaker.State] {
+        shared.withLock { $0.breakers.mapValues(\.state) }
+    }
+
+    public func breakerOpenings() -> [String: Int] {
+        shared.withLock { $0.breakers.mapValues(\.openings) }
+    }
+
+    public var statistics: BookingStatistics { shared.withLock { $0.statistics } }
+
+    /// Runs until `shouldStop` says so, then stops claiming, drains the calls under way
+    /// (each has a deadline), returns the shipments it had claimed but not called to the
+    /// queue, commits, and returns.
+    ///
+    /// - Important: Cancellation is not a graceful stop: use `shouldStop`. A store error
+    ///   ends the run with that error; the rows it left `booking` become `uncertain` at the
+    ///   next start.
+    public func run(pollMilliseconds: Int = 20, shouldStop: @escaping @Sendable () -> Bool) async throws {
+        var loop = Dispatcher(stage: self)
+        try await withThrowingTaskGroup(of: Event.self) { group in
+            var tickArmed = false
+            var stopping = false
+            while true {
+                let now = clock()
+                if !stopping && shouldStop() {
+                    stopping = true
+                    loop.returnWaiting(now: now)
+                }
+                if !stopping {
+                    try await loop.claimIfNeeded(now: now)
+                    try await loop.reconcileIfDue(now: now, group: &group)
+                }
+                loop.startCalls(now: now, group: &group)
+                if loop.shouldFlush(now: now, stopping: stopping) { try await loop.flush(now: now) }
+                if stopping && loop.idle {
+                    try await loop.flush(now: clock())
+                    group.cancelAll()
+                    return
+                }
+                if !tickArmed {
+                    let delay = Duration.milliseconds(pollMilliseconds)
+                    group.addTask {
+                        try? await Task.sleep(for: delay)
+                        return .tick
+                    }
+                    tickArmed = true
+                }
+                guard let event = try await group.next() else { continue }
+                switch event {
+                case .tick:
+                    tickArmed = false
+                case .called(let call):
+                    loop.finished(call, now: clock())
+                case .lookedUp(let shipment, let result):
+                    try await loop.reconciled(shipment, result: result, now: clock())
+                }
+                publish(loop)
+            }
+        }
+    }
+
+    private func publish(_ loop: Dispatcher) {
+        shared.withLock {
+            $0.breakers = loop.breakers
+            $0.statistics = loop.statistics
+        }
+    }
+
+    enum Event: Sendable {
+        case tick
+        case called(CallResult)
+        case lookedUp(UncertainShipment, LookupResult)
+    }
+
+    struct CallResult: Sendable {
+        var job: BookingJob
+        var probe: Bool
+        var claimedAt: Int64
+        var startedAt: Int64
+        var finishedAt: Int64
+        var result: Result<BookingConfirmation, CarrierFailure>
+        var labelPath: String?
+        var labelProblem: String?
+    }
+
+    /// One call, in a child task: rebuild the shipment from its recorded orders, book it,
+    /// write the label (flushed later, before the commit).
+    func perform(_ job: BookingJob, adapter: CarrierAdapter, probe: Bool, claimedAt: Int64) async -> CallResult {
+        let startedAt = clock()
+        var call = CallResult(
+            job: job, probe: probe, claimedAt: claimedAt, startedAt: startedAt, finishedAt: startedAt,
+            result: .failure(CarrierFailure(.transient, "not attempted")))
+        guard let site = sites[job.site] else {
+            call.result = .failure(CarrierFailure(.transient, "site '\(job.site)' is not in relais.toml", refusedBeforeSending: true))
+            return call
+        }
+        let orders: [Order]
+        do {
+            orders = try job.orderBodies.map { body throws(RecordedOrderError) in try OrderDecoder.recorded(body) }
+                    } catch {
+            call.result = .failure(CarrierFailure(.permanent, error.message, refusedBeforeSending: true))
+            return call
+        }
+        guard !orders.isEmpty else {
+            call.result = .failure(CarrierFailure(.permanent, "the shipment has no orders", refusedBeforeSending: true))
+            return call
+        }
+        let shipment = Shipment(id: job.id, orders: orders, site: site)
+        let request = BookingRequest(reference: job.id, service: job.service, shipment: shipment, now: startedAt / 1000)
+        call.result = await adapter.book(request)
+        call.finishedAt = clock()
+        if case .success(let confirmation) = call.result {
+            call.labelProblem = confirmation.labelProblem
+            if let label = confirmation.label {
+                do {
+                    call.labelPath = try writeLabel(label, shipment: job.id, format: confirmation.labelFormat)
+                } catch {
+                    call.labelProblem = "label not written: \(error)"
+                }
+            }
+        }
+        return call
+    }
+
+    /// Writes `<labels>/<id>.<format>` by rename, so a reader never sees half a label.
+    func writeLabel(_ bytes: [UInt8], shipment: String, format: String) throws -> String {
+        let path = (labelsDirectory as NSString).appendingPathComponent("\(shipment).\(format)")
+        let temporary = (labelsDirectory as NSString).appendingPathComponent(".\(shipment).\(format).tmp")
+        try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        return path
+    }
+
+    /// Flushes every file of the labels' file system: one call per commit group instead of
+    /// an fsync per label.
+    func syncLabels() throws {
+        let fd = open(labelsDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        guard relais_syncfs(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+}
