@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
@@ -73,6 +74,7 @@ let package = Package(
                 "RelaisConfig", "RelaisXML",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The records: orders, shipments, decisions, attempts and events in SQLite.
@@ -109,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "relais-sandbox",
             dependencies: [
-                "RelaisConfig",
+                "RelaisConfig", "RelaisSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,34 +1,47 @@
 import ArgumentParser
 import Foundation
 import RelaisConfig
+import RelaisSandbox
 
 @main
-struct RelaisSandbox: ParsableCommand {
+struct RelaisSandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relais-sandbox",
         abstract: "Loopback stand-ins for the carriers' booking APIs (tests, demo, benchmarks).",
         discussion: """
-            This build validates the panel it would serve and lists each carrier's API; serving \
-            the HTTP/XML operations arrives with the booking stage.
+            Serves every carrier of the panel that has a sandbox.toml at \
+            http://HOST:PORT/<carrier id>/…; point relaisd at it with [booking] sandbox_url. \
+            GET /_sandbox/ledger lists the bookings; POST /_sandbox/knobs/<carrier> with JSON \
+            such as {"transientRate": 0.05, "latencyMilliseconds": 20} makes a carrier misbehave.
             """
     )
 
     @Option(name: .long, help: "The carrier panel directory.")
     var carriers: String = "carriers"
 
-    func run() throws {
-        let panel: LoadedPanel
+    @Option(name: .long, help: "The loopback address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(name: .long, help: "The port (0: any free port, printed on start).")
+    var port: Int = 8470
+
+    func validate() throws {
+        guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
+            throw ValidationError("the sandbox listens on loopback only (127.0.0.1, ::1)")
+        }
+    }
+
+    func run() async throws {
+        let sandbox: Sandbox
         do {
-            panel = try PanelLoader.load(directory: carriers)
+            sandbox = try Sandbox(carriersDirectory: carriers)
         } catch {
             FileHandle.standardError.write(Data("relais-sandbox: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        for loaded in panel.carriers {
-            let api = loaded.api.map { "\($0.baseURL) (timeout \($0.timeoutSeconds) s, \($0.maxInFlight) in flight)" } ?? "no [api]"
-            FileHandle.standardOutput.write(Data("\(loaded.carrier.id): \(api)\n".utf8))
+        let ids = sandbox.carrierIDs
+        try await sandbox.run(host: host, port: port) { url in
+            FileHandle.standardOutput.write(Data("relais-sandbox: serving \(ids.joined(separator: ", ")) at \(url)\n".utf8))
         }
-        FileHandle.standardError.write(Data("relais-sandbox: serving is not built yet\n".utf8))
-        throw ExitCode(2)
     }
 }

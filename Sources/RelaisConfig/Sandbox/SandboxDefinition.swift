@@ -1,0 +1,109 @@
+import Foundation
+import RelaisXML
+
+/// How relais-sandbox plays one carrier: `carriers/<id>/sandbox.toml` and the reply
+/// templates beside it (docs/carriers.md, "The sandbox"). relaisd never reads it.
+public struct SandboxDefinition: Sendable {
+    public typealias Template = CarrierOperation.Template
+
+    /// Tracking numbers as the carrier shapes them; `#` is a random digit.
+    public var trackingPattern: String
+    public var book: Book
+    public var login: Template?
+    public var lookup: Lookup?
+    /// Labels served as links: GET `<labelPath><tracking>`.
+    public var labelPath: String?
+    public var fault: Template
+
+    public struct Book: Sendable {
+        public var reference: XMLPath
+        public var service: XMLPath?
+        public var token: XMLPath?
+        public var reply: Template
+        public var refusal: Template
+        public var refusalStatus: Int
+        public var refusalCode: String
+        public var refusalMessage: String
+    }
+
+    public struct Lookup: Sendable {
+        public var reference: XMLPath
+        public var found: Template
+        public var notFound: Template
+    }
+
+    /// Loads `directory/sandbox.toml`; nil when the carrier has none.
+    public static func load(directory: String, displayPath: String) throws(ConfigError) -> SandboxDefinition? {
+        let url = URL(fileURLWithPath: directory)
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("sandbox.toml").path) else { return nil }
+        let log = DiagnosticLog()
+        let file = displayPath + "/sandbox.toml"
+        guard let text = FileText.read(url.appendingPathComponent("sandbox.toml"), file: file, log: log),
+            let document = TOMLDocument.parse(text: text, file: file, log: log)
+        else { throw ConfigError(log.diagnostics) }
+        let root = TableReader(root: document, log: log)
+        func template(_ table: TableReader, _ key: String) -> Template? {
+            guard let name = table.string(key, required: true) else { return nil }
+            let display = "\(displayPath)/\(name)"
+            guard let text = FileText.read(url.appendingPathComponent(name), file: display, log: log) else { return nil }
+            do {
+                return try Template(file: display, text: text)
+            } catch {
+                log.error(display, line: error.line, error.message)
+                return nil
+            }
+        }
+        func path(_ table: TableReader, _ key: String, required: Bool = false) -> XMLPath? {
+            guard let text = table.string(key, required: required) else { return nil }
+            do { return try XMLPath(text) } catch {
+                table.error(key, "\(error)")
+                return nil
+            }
+        }
+        let tracking = root.string("tracking", required: true) ?? "#"
+        var book: Book?
+        if let table = root.table("book", required: true) {
+            let reference = path(table, "reference", required: true)
+            let service = path(table, "service")
+            let token = path(table, "token")
+            let reply = template(table, "reply")
+            let refusal = template(table, "refusal")
+            let status = table.integer("refusal_status", range: 200...599) ?? 200
+            let code = table.string("refusal_code") ?? "REFUSED"
+            let message = table.string("refusal_message") ?? "refused by the sandbox"
+            table.finish()
+            if let reference, let reply, let refusal {
+                book = Book(
+                    reference: reference, service: service, token: token, reply: reply, refusal: refusal,
+                    refusalStatus: status, refusalCode: code, refusalMessage: message)
+            }
+        }
+        var login: Template?
+        if let table = root.table("login") {
+            login = template(table, "reply")
+            table.finish()
+        }
+        var lookup: Lookup?
+        if let table = root.table("lookup") {
+            let reference = path(table, "reference", required: true)
+            let found = template(table, "found")
+            let notFound = template(table, "not_found")
+            table.finish()
+            if let reference, let found, let notFound { lookup = Lookup(reference: reference, found: found, notFound: notFound) }
+        }
+        var labelPath: String?
+        if let table = root.table("label") {
+            labelPath = table.string("path", required: true)
+            table.finish()
+        }
+        var fault: Template?
+        if let table = root.table("fault", required: true) {
+            fault = template(table, "template")
+            table.finish()
+        }
+        root.finish()
+        guard !log.hasErrors, let book, let fault else { throw ConfigError(log.diagnostics) }
+        return SandboxDefinition(
+            trackingPattern: tracking, book: book, login: login, lookup: lookup, labelPath: labelPath, fault: fault)
+    }
+}

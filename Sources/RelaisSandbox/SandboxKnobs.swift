@@ -1,0 +1,50 @@
+/// How a sandbox carrier misbehaves: latency, error rates by class, timeouts before and
+/// after reading the request, malformed replies, outages. Rates are probabilities 0…1,
+/// drawn per request; `script` forces the next requests' behaviour, for tests.
+public struct SandboxKnobs: Hashable, Sendable, Codable {
+    /// What one request does.
+    public enum Behaviour: String, Hashable, Sendable, Codable, CaseIterable {
+        case normal
+        /// 5xx with a SOAP Server fault (or a REST error): a transient failure.
+        case transient
+        /// The carrier's validation error (its refusal template): a permanent failure.
+        case permanent
+        /// Books, then answers 200 with a truncated reply: an unknown outcome.
+        case malformed
+        /// Hangs before reading the request, then 503: nothing booked.
+        case timeoutBeforeRead = "timeout-before-read"
+        /// Books, then hangs: the client's deadline passes after sending; unknown outcome.
+        case timeoutAfterRead = "timeout-after-read"
+        /// Answers 503 to everything.
+        case outage
+    }
+
+    public var latencyMilliseconds: Int = 0
+    public var transientRate: Double = 0
+    public var permanentRate: Double = 0
+    public var malformedRate: Double = 0
+    public var timeoutBeforeReadRate: Double = 0
+    public var timeoutAfterReadRate: Double = 0
+    /// Answers 503 to every request while true.
+    public var outage: Bool = false
+    /// How long a timeout hangs, milliseconds: longer than the client's deadline.
+    public var hangMilliseconds: Int = 20_000
+    /// Behaviours of the next requests, in order; consumed before the rates are drawn.
+    public var script: [Behaviour] = []
+
+    public init() {}
+
+    /// The behaviour for a draw in `0..<1` when no script is pending.
+    func behaviour(draw: Double) -> Behaviour {
+        if outage { return .outage }
+        var threshold = 0.0
+        for (rate, behaviour) in [
+            (transientRate, Behaviour.transient), (permanentRate, .permanent), (malformedRate, .malformed),
+            (timeoutBeforeReadRate, .timeoutBeforeRead), (timeoutAfterReadRate, .timeoutAfterRead),
+        ] {
+            threshold += rate
+            if draw < threshold { return behaviour }
+        }
+        return .normal
+    }
+}
