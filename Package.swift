@@ -121,6 +121,14 @@ let package = Package(
         .testTarget(
             name: "RelaisRecordsTests", dependencies: ["RelaisRecords", "RelaisAggregation", "RelaisIntake", "RelaisConfig"]),
         .testTarget(name: "RelaisCommandsTests", dependencies: ["RelaisCommands"]),
+        // XML façade, carrier adapters and the booking stage, against relais-sandbox on loopback.
+        .testTarget(
+            name: "RelaisBookingTests",
+            dependencies: [
+                "RelaisXML", "RelaisCarriers", "RelaisBooking", "RelaisSandbox", "RelaisRecords", "RelaisAggregation",
+                "RelaisIntake", "RelaisConfig", "RelaisCore",
+            ]
+        ),
         // Live tests: the real executables as child processes.
         .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords"]),
     ]

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+@testable import RelaisCarriers
+import RelaisConfig
+import RelaisCore
+import RelaisSandbox
+import RelaisXML
+
+/// Every shipped carrier's definition, booked against relais-sandbox on loopback.
+@Suite(.serialized) struct CarrierAdapterTests {
+    static let services: [(carrier: String, service: String, relay: String?)] = [
+        ("chronopost", "13", nil), ("colissimo", "DOM", nil), ("colissimo", "BPR", "BP-75011"), ("dpd", "PREDICT", nil),
+        ("dpd", "RELAIS", "P75011"), ("mondialrelay", "24R", "075011"), ("velocite", "PARIS-J0", nil),
+    ]
+
+    @Test func everyShippedCarrierBooksThroughItsOwnDefinition() async throws {
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                for (index, entry) in Self.services.enumerated() {
+                    let reference = "S-\(100 + index)"
+                    let adapter = Fixtures.adapter(entry.carrier, sandbox: url, http: http)
+                    let request = BookingRequest(
+                        reference: reference, service: entry.service,
+                        shipment: Fixtures.shipment(id: reference, relayPoint: entry.relay, parcels: 2), now: 1_795_425_300)
+                    let confirmation = try await adapter.book(request).get()
+                    let ledger = sandbox.ledger.bookings(reference: reference)
+                    #expect(ledger.count == 1, "\(entry.carrier)")
+                    #expect(ledger.first?.trackingNumber == confirmation.trackingNumber, "\(entry.carrier)")
+                    #expect(confirmation.label?.starts(with: Array("%PDF".utf8)) == true, "\(entry.carrier): \(confirmation.labelProblem ?? "")")
+                    if let service = ledger.first?.service { #expect(service == entry.service) }
+                }
+            }
+        }
+    }
+
+    @Test func theLoginTokenIsCachedAndReused() async throws {
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                let dpd = Fixtures.adapter("dpd", sandbox: url, http: http)
+                for id in ["S-1", "S-2", "S-3"] {
+                    _ = try await dpd.book(.init(reference: id, service: "PREDICT", shipment: Fixtures.shipment(id: id), now: 1_795_425_300)).get()
+                }
+                // One login, three bookings.
+                #expect(sandbox.requestCount(carrier: "dpd") == 4)
+                #expect(sandbox.ledger.count == 3)
+            }
+        }
+    }
+
+    @Test func aCarrierRefusalIsPermanentWithItsCodeAndMessage() async throws {
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                var knobs = SandboxKnobs()
+                knobs.script = [.permanent, .transient]
+                for carrier in ["chronopost", "velocite"] {
+                    sandbox.setKnobs(knobs, for: carrier)
+                    let adapter = Fixtures.adapter(carrier, sandbox: url, http: http)
+                    let service = carrier == "velocite" ? "PARIS-J0" : "13"
+                    let request = BookingRequest(reference: "S-9", service: service, shipment: Fixtures.shipment(id: "S-9"), now: 1_795_425_300)
+                    guard case .failure(let refusal) = await adapter.book(request) else { Issue.record("booked"); continue }
+                    #expect(refusal.failureClass == .permanent)
+                    #expect(refusal.code == (carrier == "velocite" ? "OUT_OF_AREA" : "3"))
+                    guard case .failure(let transient) = await adapter.book(request) else { Issue.record("booked"); continue }
+                    #expect(transient.failureClass == .transient, "\(transient)")
+                }
+                #expect(sandbox.ledger.count == 0)
+            }
+        }
+    }
+
+    @Test func aTimeoutAfterSendingIsAnUnknownOutcome() async throws {
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                var knobs = SandboxKnobs()
+                knobs.hangMilliseconds = 3000
+                knobs.script = [.timeoutAfterRead, .malformed]
+                sandbox.setKnobs(knobs, for: "chronopost")
+                let adapter = Fixtures.adapter("chronopost", sandbox: url, http: http, timeout: 0.5)
+                for id in ["S-1", "S-2"] {
+                    let result = await adapter.book(.init(reference: id, service: "13", shipment: Fixtures.shipment(id: id), now: 1_795_425_300))
+                    guard case .failure(let failure) = result else { Issue.record("\(id) read as booked"); continue }
+                    #expect(failure.failureClass == .unknownOutcome, "\(failure)")
+                    // The carrier did book: exactly why the shipment must not go elsewhere.
+                    #expect(sandbox.ledger.bookings(reference: id).count == 1)
+                }
+            }
+        }
+    }
+
+    @Test func aCarrierThatCannotBeReachedIsTransient() async throws {
+        try await withHTTP { http in
+            let adapter = Fixtures.adapter("chronopost", sandbox: "http://127.0.0.1:9", http: http, timeout: 2)
+            let result = await adapter.book(.init(reference: "S-1", service: "13", shipment: Fixtures.shipment(), now: 1_795_425_300))
+            guard case .failure(let failure) = result else { Issue.record("booked"); return }
+            #expect(failure.failureClass == .transient, "\(failure)")
+        }
+    }
+
+    @Test func valuesXMLCannotCarryAreRefusedBeforeSending() async throws {
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                let adapter = Fixtures.adapter("chronopost", sandbox: url, http: http)
+                let shipment = Fixtures.shipment(name: "Camille\u{1}Martin")
+                guard case .failure(let failure) = await adapter.book(.init(reference: "S-1", service: "13", shipment: shipment, now: 1_795_425_300))
+                else { Issue.record("booked"); return }
+                #expect(failure.refusedBeforeSending)
+                #expect(failure.message.contains("recipient.name"))
+                #expect(sandbox.requestCount(carrier: "chronopost") == 0)
+            }
+        }
+    }
+
+    @Test func injectionInARecipientNameStaysText() throws {
+        let hostile = #"</recipientName2><skybillNumber>FAKE</skybillNumber><x a="'&"#
+        let context = TemplateContext(
+            booking: .init(reference: "S-1", service: "13", shipment: Fixtures.shipment(name: hostile), now: 1_795_425_300),
+            credentials: Fixtures.credentials("chronopost"), token: nil)
+        let rendered = Fixtures.api("chronopost").book!.body!.compiled.render(context.values)
+        let root = try XML.parse(rendered)
+        #expect(try XMLPath("//recipientValue/recipientName2").value(in: root) == hostile)
+        #expect(try XMLPath("//skybillNumber").value(in: root) == nil)
+    }
+
+    @Test func mondialRelaySignsWithItsPrivateKey() throws {
+        let operation = Fixtures.api("mondialrelay").book!
+        var context = TemplateContext(
+            booking: .init(reference: "S-1", service: "24R", shipment: Fixtures.shipment(relayPoint: "075011"), now: 1_795_425_300),
+            credentials: Fixtures.credentials("mondialrelay"), token: nil)
+        context.sign(operation.signature!)
+        let signature = context.text(at: "signature")
+        #expect(signature.count == 32 && signature == signature.uppercased())
+        let root = try XML.parse(operation.body!.compiled.render(context.values))
+        #expect(try XMLPath("//Security").value(in: root) == signature)
+        // Changing any signed value changes the key.
+        var other = context
+        other = TemplateContext(
+            booking: .init(reference: "S-2", service: "24R", shipment: Fixtures.shipment(relayPoint: "075011"), now: 1_795_425_300),
+            credentials: Fixtures.credentials("mondialrelay"), token: nil)
+        other.sign(operation.signature!)
+        #expect(other.text(at: "signature") != signature)
+    }
+
+    @Test func aLookupByReferenceReconciles() async throws {
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                let velocite = Fixtures.adapter("velocite", sandbox: url, http: http)
+                let booked = try await velocite.book(.init(reference: "S-5", service: "PARIS-J0", shipment: Fixtures.shipment(id: "S-5"), now: 1_795_425_300)).get()
+                #expect(await velocite.lookup(reference: "S-5", now: 1_795_425_300) == .booked(trackingNumber: booked.trackingNumber))
+                #expect(await velocite.lookup(reference: "S-6", now: 1_795_425_300) == .notBooked)
+            }
+        }
+    }
+}
