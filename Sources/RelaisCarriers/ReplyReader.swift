@@ -12,8 +12,9 @@ import RelaisXML
 ///   carrier's error code, transient if listed in `transient_codes`, else permanent.
 /// - 2xx that cannot be read (malformed, HTML, empty): **unknown outcome** — the carrier
 ///   said yes to something, and may have booked.
-/// - 401, 408, 429, 5xx: transient, unless a SOAP Client fault says the request itself is
-///   wrong (SOAP 1.1 sends every fault with 500).
+/// - 408, 429, 5xx: transient, unless a SOAP Client fault says the request itself is
+///   wrong (SOAP 1.1 sends every fault with 500). 401: transient, the token is dropped and
+///   the next call logs in again.
 /// - other 4xx, and anything else: permanent, with the carrier's code and message if the
 ///   body has them.
 public struct ReplyReader: Sendable {
@@ -88,7 +89,9 @@ public struct ReplyReader: Sendable {
             return .failure(CarrierFailure(Self.statusClass(status), "HTTP \(status): \(Self.snippet(body))", httpStatus: status))
         case .success(let root):
             if let fault = soapFault(in: root) {
-                return .failure(CarrierFailure(fault.failureClass, fault.message, code: fault.code, httpStatus: status))
+                // 401: the credentials or the token were refused; a new login may well pass.
+                let failureClass = status == 401 ? .transient : fault.failureClass
+                return .failure(CarrierFailure(failureClass, fault.message, code: fault.code, httpStatus: status))
             }
             if success {
                 if operation.reply.success?.holds(in: root) ?? true { return .success(root) }

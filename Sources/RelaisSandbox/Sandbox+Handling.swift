@@ -11,7 +11,8 @@ extension Sandbox {
             return SandboxResponse(status: 404, contentType: "text/plain", body: Array("no carrier at \(path)".utf8))
         }
         let rest = "/" + (parts.count > 1 ? String(parts[1]) : "")
-        let (knobs, behaviour, baseURL) = state(for: carrier.id)
+        let isBooking = carrier.operation(method: method, path: rest)?.name == "book"
+        let (knobs, behaviour, baseURL) = state(for: carrier.id, drawing: isBooking)
         if knobs.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(knobs.latencyMilliseconds)) }
 
         if method == "GET", let labelPath = carrier.definition.labelPath, rest.hasPrefix(labelPath) {
@@ -53,7 +54,9 @@ extension Sandbox {
         }
     }
 
-    private func state(for carrier: String) -> (SandboxKnobs, SandboxKnobs.Behaviour, String) {
+    /// The carrier's knobs and, for a booking, what this request does (scripts and rates
+    /// apply to bookings; an outage to everything).
+    private func state(for carrier: String, drawing: Bool) -> (SandboxKnobs, SandboxKnobs.Behaviour, String) {
         let draw = Double.random(in: 0..<1)
         return withState { state in
             state.requests[carrier, default: 0] += 1
@@ -61,6 +64,8 @@ extension Sandbox {
             let behaviour: SandboxKnobs.Behaviour
             if knobs.outage {
                 behaviour = .outage
+            } else if !drawing {
+                behaviour = .normal
             } else if !knobs.script.isEmpty {
                 behaviour = knobs.script.removeFirst()
                 state.knobs[carrier] = knobs

@@ -1,6 +1,7 @@
 /// How a sandbox carrier misbehaves: latency, error rates by class, timeouts before and
 /// after reading the request, malformed replies, outages. Rates are probabilities 0…1,
-/// drawn per request; `script` forces the next requests' behaviour, for tests.
+/// drawn per booking request; `script` forces the next bookings' behaviour, for tests.
+/// Logins, lookups and label fetches only feel the latency and outages.
 public struct SandboxKnobs: Hashable, Sendable, Codable {
     /// What one request does.
     public enum Behaviour: String, Hashable, Sendable, Codable, CaseIterable {
@@ -11,7 +12,9 @@ public struct SandboxKnobs: Hashable, Sendable, Codable {
         case permanent
         /// Books, then answers 200 with a truncated reply: an unknown outcome.
         case malformed
-        /// Hangs before reading the request, then 503: nothing booked.
+        /// Hangs without acting on the request, then 503: nothing booked. The request was
+        /// sent whole, so to the client this is a timeout after sending (unknown outcome)
+        /// that a lookup resolves as "not booked".
         case timeoutBeforeRead = "timeout-before-read"
         /// Books, then hangs: the client's deadline passes after sending; unknown outcome.
         case timeoutAfterRead = "timeout-after-read"
@@ -33,6 +36,21 @@ public struct SandboxKnobs: Hashable, Sendable, Codable {
     public var script: [Behaviour] = []
 
     public init() {}
+
+    /// Every key is optional in JSON: `{"transientRate": 0.05}` changes one knob.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = SandboxKnobs()
+        latencyMilliseconds = try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? defaults.latencyMilliseconds
+        transientRate = try container.decodeIfPresent(Double.self, forKey: .transientRate) ?? 0
+        permanentRate = try container.decodeIfPresent(Double.self, forKey: .permanentRate) ?? 0
+        malformedRate = try container.decodeIfPresent(Double.self, forKey: .malformedRate) ?? 0
+        timeoutBeforeReadRate = try container.decodeIfPresent(Double.self, forKey: .timeoutBeforeReadRate) ?? 0
+        timeoutAfterReadRate = try container.decodeIfPresent(Double.self, forKey: .timeoutAfterReadRate) ?? 0
+        outage = try container.decodeIfPresent(Bool.self, forKey: .outage) ?? false
+        hangMilliseconds = try container.decodeIfPresent(Int.self, forKey: .hangMilliseconds) ?? defaults.hangMilliseconds
+        script = try container.decodeIfPresent([Behaviour].self, forKey: .script) ?? []
+    }
 
     /// The behaviour for a draw in `0..<1` when no script is pending.
     func behaviour(draw: Double) -> Behaviour {

@@ -103,6 +103,7 @@ extension CarrierLoader {
             let algorithm = CarrierOperation.Signature.Algorithm(rawValue: algorithmText)
             if algorithm == nil { signTable.error("algorithm", "algorithm must be md5, sha1 or sha256") }
             let fields = signTable.strings("fields", required: true) ?? []
+            if signTable.has("fields"), fields.isEmpty { signTable.error("fields", "a signature needs at least one field") }
             let uppercase = signTable.bool("uppercase") ?? false
             signTable.finish()
             if let algorithm, !fields.isEmpty {
@@ -118,8 +119,8 @@ extension CarrierLoader {
             if reply.token == nil { table.error(nil, "[api.login] needs 'token': where the token is") }
             if ttl == nil { table.error(nil, "[api.login] needs 'token_ttl_s': how long a token may be reused") }
         case "lookup":
-            if reply.success == nil || reply.notFound == nil {
-                table.error(nil, "[api.lookup] needs both 'success' (found) and 'not_found'")
+            if reply.success == nil || reply.notFound == nil || reply.tracking == nil {
+                table.error(nil, "[api.lookup] needs 'success' (found), 'not_found' and 'tracking'")
             }
         default:
             break

@@ -12,7 +12,7 @@ public struct CarrierOperation: Hashable, Sendable {
     }
 
     public var name: String
-    /// `POST` or `GET`.
+    /// `POST`, `PUT` or `GET`.
     public var method: String
     /// Appended to `[api] base_url`.
     public var path: String
@@ -46,15 +46,16 @@ public struct CarrierOperation: Hashable, Sendable {
         self.tokenTTLSeconds = tokenTTLSeconds
     }
 
-    /// A compiled Mustache template that only escapes: `{{{ }}}`, `{{& }}` and delimiter
-    /// changes are refused at load, so every value lands XML-escaped.
+    /// A compiled Mustache template that only escapes: `{{{ }}}`, `{{& }}`, delimiter
+    /// changes and pragmas (`{{% CONTENT_TYPE: TEXT }}` turns escaping off) are refused at
+    /// load, so every value lands XML-escaped.
     public struct Template: Hashable, Sendable {
         public let file: String
         public let text: String
         public let compiled: MustacheTemplate
 
         public init(file: String, text: String) throws(TemplateError) {
-            if let unsafe = ["{{{", "{{&", "{{="].first(where: { text.contains($0) }) {
+            if let unsafe = ["{{{", "{{&", "{{=", "{{%"].first(where: { text.contains($0) }) {
                 let line = text.prefix(upTo: text.range(of: unsafe)!.lowerBound).split(separator: "\n", omittingEmptySubsequences: false).count
                 throw TemplateError(line: line, message: "'\(unsafe)' is not allowed: every value must be XML-escaped")
             }

@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+@testable import RelaisBooking
+import RelaisCore
+import RelaisRecords
+import RelaisSandbox
+
+/// The booking stage against relais-sandbox: each failure class, failover, the breaker,
+/// reconciliation, and a large run with faults. The promise under test: every shipment that
+/// can be booked is booked exactly once; the rest are uncertain or failed, none lost.
+@Suite(.serialized) struct BookingStageTests {
+    @Test func bookedShipmentsHaveTrackingLabelsAndAttempts() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        let ids = try await rig.makeShipments(20)
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                let stage = try rig.stage(sandbox: url, http: http)
+                try await rig.run(stage) { $0.count(.booked) == 20 }
+                #expect(sandbox.ledger.count == 20)
+                #expect(sandbox.ledger.doubleBookings.isEmpty)
+            }
+        }
+        for id in ids {
+            let shipment = try #require(try await rig.store.shipment(id: id))
+            #expect(shipment.state == .booked)
+            let tracking = try #require(shipment.trackingNumber)
+            #expect(!tracking.isEmpty)
+            let label = try #require(shipment.labelPath)
+            #expect(FileManager.default.contents(atPath: label)?.starts(with: Array("%PDF".utf8)) == true)
+            #expect(try await rig.store.events(shipment: id).contains { $0.kind == "shipment.booked" && $0.detail.contains(tracking) })
+        }
+    }
+
+    @Test func aPermanentRefusalFailsOverToTheNextCandidate() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        let id = try #require(try await rig.makeShipments(1).first)
+        let first = try #require(try await rig.carrier(of: id))
+        try await withSandbox { sandbox, url in
+            var knobs = SandboxKnobs()
+            knobs.permanentRate = 1
+            sandbox.setKnobs(knobs, for: first)
+            try await withHTTP { http in
+                let stage = try rig.stage(sandbox: url, http: http)
+                try await rig.run(stage) { $0.count(.booked) == 1 }
+            }
+            let booked = sandbox.ledger.bookings(reference: id)
+            #expect(booked.count == 1)
+            #expect(booked.first?.carrier != first)
+        }
+        let shipment = try #require(try await rig.store.shipment(id: id))
+        #expect(shipment.state == .booked)
+        #expect(shipment.carrier != first)
+        let events = try await rig.store.events(shipment: id)
+        #expect(events.contains { $0.kind == "shipment.failover" && $0.detail.contains("permanent") })
+    }
+
+    @Test func aTransientFailureIsDeferredThenRetried() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        let id = try #require(try await rig.makeShipments(1).first)
+        let carrier = try #require(try await rig.carrier(of: id))
+        try await withSandbox { sandbox, url in
+            var knobs = SandboxKnobs()
+            knobs.script = [.transient]
+            sandbox.setKnobs(knobs, for: carrier)
+            try await withHTTP { http in
+                try await rig.run(try rig.stage(sandbox: url, http: http)) { $0.count(.booked) == 1 }
+            }
+            #expect(sandbox.ledger.bookings(reference: id).map(\.carrier) == [carrier])
+        }
+        let events = try await rig.store.events(shipment: id).map(\.kind)
+        #expect(events.contains("shipment.deferred"))
+        #expect(events.last == "shipment.booked")
+    }
+
+    @Test func anUnknownOutcomeIsUncertainAndNeverBookedElsewhere() async throws {
+        // Vélocité is left out so that nothing can reconcile: the shipment must stay uncertain.
+        let rig = try BookingRig(exclude: ["velocite"])
+        defer { rig.remove() }
+        let id = try #require(try await rig.makeShipments(1).first)
+        let carrier = try #require(try await rig.carrier(of: id))
+        try await withSandbox { sandbox, url in
+            var knobs = SandboxKnobs()
+            knobs.script = [.timeoutAfterRead]
+            knobs.hangMilliseconds = 2000
+            sandbox.setKnobs(knobs, for: carrier)
+            try await withHTTP { http in
+                try await rig.run(try rig.stage(sandbox: url, http: http, timeout: 0.3), seconds: 3) { $0.count(.uncertain) == 1 }
+            }
+            #expect(sandbox.ledger.bookings(reference: id).count == 1)
+        }
+        let shipment = try await rig.store.shipment(id: id)
+        let events = try await rig.store.events(shipment: id).map(\.detail)
+        #expect(shipment?.state == .uncertain, "\(events)")
+    }
+
+    @Test func anUncertainBookingIsReconciledByLookup() async throws {
+        // Lyon to Lyon with only Vélocité's cargo bike allowed: Vélocité can be asked by reference.
+        let rig = try BookingRig(exclude: ["chronopost", "colissimo", "dpd", "mondialrelay"])
+        defer { rig.remove() }
+        let ids = try await rig.makeShipments(2, postcode: "69003", city: "Lyon")
+        for id in ids { #expect(try await rig.carrier(of: id) == "velocite") }
+        try await withSandbox { sandbox, url in
+            var knobs = SandboxKnobs()
+            // The first books and then hangs; the second hangs before the carrier reads it.
+            knobs.script = [.timeoutAfterRead, .timeoutBeforeRead]
+            knobs.hangMilliseconds = 1000
+            sandbox.setKnobs(knobs, for: "velocite")
+            try await withHTTP { http in
+                try await rig.run(try rig.stage(sandbox: url, http: http, timeout: 0.3), seconds: 10) { $0.count(.booked) == 2 }
+            }
+            for id in ids { #expect(sandbox.ledger.bookings(reference: id).count == 1) }
+        }
+        let events = try await rig.store.events(shipment: ids[0]).map(\.kind)
+        #expect(events.contains("shipment.uncertain"))
+        #expect(events.contains("shipment.reconciled-booked"))
+        let second = try await rig.store.events(shipment: ids[1]).map(\.kind)
+        #expect(second.contains("shipment.reconciled-not-booked"))
+        #expect(try await rig.store.shipment(id: ids[0])?.trackingNumber != nil)
+    }
+
+    @Test func theBreakerOpensFailsOverAndClosesAgain() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        let ids = try await rig.makeShipments(12)
+        let carrier = try #require(try await rig.carrier(of: ids[0]))
+        try await withSandbox { sandbox, url in
+            var knobs = SandboxKnobs()
+            knobs.outage = true
+            sandbox.setKnobs(knobs, for: carrier)
+            try await withHTTP { http in
+                var settings = BookingRig.settings()
+                settings.breakerOpenSeconds = 0.5
+                let stage = try rig.stage(sandbox: url, http: http, settings: settings)
+                try await rig.run(stage, seconds: 5) { $0.count(.booked) == 12 }
+                #expect(stage.breakerOpenings()[carrier] ?? 0 >= 1)
+                // While open, the carrier got no more than the calls that opened it and probes.
+                #expect(sandbox.requestCount(carrier: carrier) <= 3 + 2 * 8)
+                for id in ids { #expect(sandbox.ledger.bookings(reference: id).count == 1) }
+
+                // The outage ends; new shipments go to the first choice again, through a probe.
+                sandbox.setKnobs(SandboxKnobs(), for: carrier)
+                try await Task.sleep(for: .milliseconds(600))
+                let more = try await rig.makeShipments(5, prefix: "p")
+                try await rig.run(stage, seconds: 5) { $0.count(.booked) == 17 }
+                #expect(stage.breakerStates()[carrier]?.name == "closed")
+                for id in more { #expect(sandbox.ledger.bookings(reference: id).first?.carrier == carrier) }
+            }
+        }
+    }
+
+    @Test func tenThousandShipmentsWithFaultsEndBookedOnceOrUncertain() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        let ids = try await rig.makeShipments(10_000)
+        #expect(ids.count == 10_000)
+        try await withSandbox { sandbox, url in
+            var knobs = SandboxKnobs()
+            knobs.transientRate = 0.05
+            knobs.timeoutAfterReadRate = 0.01
+            knobs.hangMilliseconds = 800
+            for carrier in sandbox.carrierIDs { sandbox.setKnobs(knobs, for: carrier) }
+            try await withHTTP { http in
+                var settings = BookingRig.settings()
+                settings.breakerThreshold = 50
+                let stage = try rig.stage(sandbox: url, http: http, timeout: 0.4, settings: settings)
+                try await rig.run(stage, seconds: 240) { $0.unfinished == 0 }
+            }
+            let counts = try await rig.store.queueCounts()
+            #expect(counts.unfinished == 0)
+            #expect(counts.count(.booked) + counts.count(.uncertain) == 10_000, "\(counts)")
+            #expect(counts.count(.uncertain) > 0)
+            #expect(sandbox.ledger.doubleBookings.isEmpty)
+            // Every booked shipment is in the ledger once, under the carrier recorded.
+            let booked = try await rig.store.shipments(state: .booked, limit: 20_000)
+            let ledger = Dictionary(grouping: sandbox.ledger.all, by: \.reference)
+            for shipment in booked {
+                #expect(ledger[shipment.id]?.count == 1 && ledger[shipment.id]?.first?.carrier == shipment.carrier)
+            }
+            // Uncertain ones were sent exactly once, at most booked once, never elsewhere.
+            for shipment in try await rig.store.shipments(state: .uncertain, limit: 20_000) {
+                #expect((ledger[shipment.id] ?? []).allSatisfy { $0.carrier == shipment.carrier })
+            }
+        }
+    }
+}
