@@ -105,6 +105,7 @@ let package = Package(
             name: "relaisd",
             dependencies: [
                 "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisCommands", "RelaisRecords", "RelaisAggregation",
+                "RelaisCarriers", "RelaisBooking", "RelaisSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

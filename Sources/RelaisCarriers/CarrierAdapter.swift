@@ -187,7 +187,8 @@ public final class CarrierAdapter: Sendable {
 }
 
 extension String {
-    func trimmingSuffix(_ suffix: String) -> String {
+    /// The string without any trailing `suffix`es (`"http://h//"` → `"http://h"`).
+    public func trimmingSuffix(_ suffix: String) -> String {
         var text = self
         while text.hasSuffix(suffix) { text.removeLast(suffix.count) }
         return text

@@ -39,5 +39,6 @@ public struct CarrierCredentials: Sendable, CustomStringConvertible {
 
 public struct CredentialsError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -35,7 +35,7 @@ public enum DemoSetup {
         """
 
     /// The configuration text for a repository at `root`.
-    public static func configText(root: String) -> String {
+    public static func configText(root: String, sandboxURL: String? = nil) -> String {
         let state = (root as NSString).appendingPathComponent(".relais")
         func quoted(_ path: String) -> String { "\"\(path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }
         return """
@@ -50,6 +50,14 @@ public enum DemoSetup {
             [policy]
             active = "default"
 
+            [booking]
+            credentials = \(quoted((state as NSString).appendingPathComponent("credentials")))
+            \(sandboxURL.map { "sandbox_url = \(quoted($0))   # relais-sandbox, started by the demo" } ?? "# sandbox_url: none (the demo was not booking)")
+            min_backoff = "2s"
+            max_backoff = "30s"
+            breaker_open = "10s"
+            reconcile_every = "10s"
+
             \(sites)
 
             """
@@ -57,15 +65,26 @@ public enum DemoSetup {
 
     /// Creates `./.relais/` and writes the demo configuration; returns its path.
     /// - Throws: when the directory is not a Relais repository or the file cannot be written.
-    public static func prepare(root: String) throws -> String {
+    public static func prepare(root: String, sandboxURL: String? = nil) throws -> String {
         let manager = FileManager.default
         for folder in ["carriers", "policies"] where !manager.fileExists(atPath: (root as NSString).appendingPathComponent(folder)) {
             throw DemoError(reason: "no \(folder)/ in \(root): run the demo from the repository root")
         }
         let state = (root as NSString).appendingPathComponent(".relais")
         try manager.createDirectory(atPath: state, withIntermediateDirectories: true)
+        // The sandbox carriers' credentials, where LoadCredential would put real ones.
+        let credentials = (state as NSString).appendingPathComponent("credentials")
+        try manager.createDirectory(atPath: credentials, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let carriers = (root as NSString).appendingPathComponent("carriers")
+        for id in try manager.contentsOfDirectory(atPath: carriers).sorted() {
+            let source = "\(carriers)/\(id)/sandbox/credentials"
+            guard let data = manager.contents(atPath: source) else { continue }
+            let target = (credentials as NSString).appendingPathComponent(id)
+            try data.write(to: URL(fileURLWithPath: target), options: .atomic)
+            try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
+        }
         let file = (state as NSString).appendingPathComponent("relais.toml")
-        try Data(configText(root: root).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
+        try Data(configText(root: root, sandboxURL: sandboxURL).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)
         return file
     }
 

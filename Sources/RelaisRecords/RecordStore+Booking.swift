@@ -13,7 +13,9 @@ public struct BookingJob: Sendable {
     public var createdAt: Int64
     /// Its orders as accepted (canonical JSON), in id order.
     public var orderBodies: [String]
-    /// The eligible candidates of its decision, best first.
+    /// The eligible candidates of its decision, best first; then, for a decision that sent
+    /// a late shipment with the fastest (`when_unmeetable = "fastest"`), the candidates
+    /// that only miss the promise, fastest first.
     public var candidates: [BookingCandidate]
     /// Services already refused (permanent) or failed over from, for this shipment.
     public var excluded: Set<ServiceKey>
@@ -137,17 +139,20 @@ extension RecordStore {
                 bodies[row["shipment_id"], default: []].append(row["body"])
             }
             var candidates: [String: [BookingCandidate]] = [:]
-            var created: [String: Int64] = [:]
+            let created = try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(
+                    db, sql: "SELECT id, created_at FROM shipments WHERE id IN (\(marks))", arguments: StatementArguments(ids)
+                ).map { ($0["id"] as String, $0["created_at"] as Int64) })
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT s.id AS shipment_id, s.created_at, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
+                    SELECT s.id AS shipment_id, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
                     FROM shipments s JOIN decision_candidates c ON c.decision_id = s.decision_id
-                    WHERE s.id IN (\(marks)) AND c.rank IS NOT NULL ORDER BY s.id, c.rank
+                    WHERE s.id IN (\(marks)) AND (c.rank IS NOT NULL OR c.reasons = 'promise')
+                    ORDER BY s.id, c.rank IS NULL, c.rank, c.lead_days, c.cost_units
                     """, arguments: StatementArguments(ids))
             {
                 let id: String = row["shipment_id"]
-                created[id] = row["created_at"]
                 candidates[id, default: []].append(
                     BookingCandidate(
                         key: ServiceKey(carrier: row["carrier"], service: row["service"]),
@@ -177,7 +182,7 @@ extension RecordStore {
                 let key = ServiceKey(carrier: carrier, service: service)
                 return BookingJob(
                     id: claim.id, site: claim.site, carrier: carrier, service: service, attempts: claim.attempts,
-                    createdAt: created[claim.id] ?? 0, orderBodies: bodies[claim.id] ?? [],
+                    createdAt: created[claim.id] ?? Int64.max / 2, orderBodies: bodies[claim.id] ?? [],
                     candidates: candidates[claim.id] ?? [], excluded: excluded[claim.id] ?? [],
                     transientFailuresHere: transient[claim.id]?[key] ?? 0)
             }

@@ -78,7 +78,9 @@ public final class Sandbox: Sendable {
                 state.withLock { $0.baseURL = url }
                 await onReady(url)
             }, logger: Logger(label: "relais-sandbox", factory: { _ in SwiftLogNoOpLogHandler() }))
-        try await app.runService()
+        // No signal handling of its own: the process that hosts the sandbox (relaisd --demo, a
+        // test) decides when it stops, by cancelling this task.
+        try await app.runService(gracefulShutdownSignals: [])
     }
 
     static func response(_ reply: SandboxResponse) -> Response {

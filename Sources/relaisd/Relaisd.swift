@@ -15,10 +15,10 @@ struct Relaisd: AsyncParsableCommand {
         commandName: "relaisd",
         abstract: "The Relais daemon: orders in, carrier decisions and bookings out.",
         discussion: """
-            Runs the spool intake and the aggregation stage (orders into decided shipments, \
-            recorded in SQLite) until SIGTERM. Booking and the control socket are being built \
-            (see README, "Status"). `--demo` shows the decisions on the repository's sample \
-            orders; `--check-config` validates a configuration set.
+            Runs the spool intake, aggregation (orders into decided shipments) and booking \
+            (carrier calls over HTTP/XML), all recorded in SQLite, until SIGTERM. `--demo` runs \
+            the repository's panel against relais-sandbox in-process and books sample orders; \
+            `--check-config` validates a configuration set.
             """
     )
 
@@ -40,101 +40,10 @@ struct Relaisd: AsyncParsableCommand {
             return
         }
         if demo {
-            try runDemo()
+            try await Demo.run()
         } else {
-            try await runDaemon()
+            try await Daemon.run(configFile: config)
         }
-    }
-
-    /// Intake and aggregation until SIGTERM or SIGINT; a pass finishes before it stops.
-    private func runDaemon() async throws {
-        let loaded: ConfigurationSet
-        let store: RecordStore
-        do {
-            loaded = try ConfigurationSet.load(configFile: config)
-            store = try RecordStore(path: (loaded.config.paths.state as NSString).appendingPathComponent("relais.sqlite"))
-        } catch {
-            log(.error, "cannot start: \(error)")
-            throw ExitCode(2)
-        }
-        let (settings, panel, policy) = (loaded.config, loaded.panel, loaded.policy)
-        let stop = StopSignal()
-        let recovered = try await store.recoverInterruptedBookings(now: Clock.millis())
-        if !recovered.isEmpty { log(.warning, "\(recovered.count) shipments were booking at the last stop: now uncertain") }
-        let intake = SpoolIntake(
-            root: settings.paths.spool, store: store,
-            decoder: OrderDecoder(knownSites: Set(settings.sites.map(\.id)), maxBytes: settings.intake.maxFileBytes))
-        try intake.prepareDirectories()
-        let aggregation = AggregationStage(
-            store: store, engine: DecisionEngine(panel: panel.panel, policy: policy), sites: settings.sites,
-            windowSeconds: Int64(settings.intake.consolidationWindowSeconds))
-        log(.info, "started: policy \(policy.name) (sha256 \(policy.sha256.prefix(12))), \(panel.carriers.count) carriers, spool \(settings.paths.spool)")
-        var lastStuck = 0
-        while !stop.requested {
-            do {
-                let report = try await intake.runOnce(now: Clock.millis())
-                if report.files > 0 {
-                    log(.info, "intake: \(report.files) files, \(report.accepted) orders accepted, \(report.duplicates) duplicates, \(report.rejectedOrders) rejected")
-                }
-                let aggregated = try await aggregation.runOnce(now: Clock.millis())
-                if !aggregated.created.isEmpty { log(.info, "aggregation: \(aggregated.created.count) shipments decided") }
-                if aggregated.stuck.count != lastStuck, let first = aggregated.stuck.first {
-                    log(.warning, "aggregation: \(aggregated.stuck.count) orders wait: \(first.orderID): \(first.reason)")
-                }
-                lastStuck = aggregated.stuck.count
-                if report.files == 0 && aggregated.created.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
-            } catch {
-                // A full disk or a locked database must not end the daemon: log, wait, retry.
-                log(.error, "pass failed, retrying in 1 s: \(error)")
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
-        log(.info, "stopped")
-    }
-
-    private func runDemo() throws {
-        let root = FileManager.default.currentDirectoryPath
-        let configFile: String
-        let loaded: ConfigurationSet
-        do {
-            configFile = try DemoSetup.prepare(root: root)
-            loaded = try ConfigurationSet.load(configFile: configFile)
-        } catch {
-            write("relaisd --demo: \(error)\n", fd: 2)
-            throw ExitCode(2)
-        }
-        let (settings, panel, policy) = (loaded.config, loaded.panel, loaded.policy)
-        let services = panel.carriers.reduce(0) { $0 + $1.carrier.services.count }
-        write("relaisd demo: \(panel.carriers.count) carriers, \(services) services, policy \(policy.name) (sha256 \(policy.sha256.prefix(12))…)\n", fd: 1)
-        write("configuration written to \(configFile)\n\n", fd: 1)
-
-        let samples = (root as NSString).appendingPathComponent("samples/orders.ndjson")
-        let data = (try? Data(contentsOf: URL(fileURLWithPath: samples))) ?? Data()
-        let batch = OrderDecoder(knownSites: Set(settings.sites.map(\.id))).decode(data)
-        for rejection in batch.rejections {
-            write("rejected \(rejection.orderID ?? "#\(rejection.position)"): \(rejection.problems.map(\.description).joined(separator: "; "))\n", fd: 1)
-        }
-        let engine = DecisionEngine(panel: panel.panel, policy: policy)
-        var chosen: [String: Int] = [:]
-        var held = 0
-        var late = 0
-        for decoded in batch.orders {
-            let order = decoded.order
-            let decision = engine.decide(Shipment(id: order.id, orders: [order], site: settings.site(id: order.site)!))
-            write(DemoSetup.summaryLine(decision, order: order) + "\n", fd: 1)
-            if let key = decision.chosen?.key.carrier { chosen[key, default: 0] += 1 } else { held += 1 }
-            if decision.late { late += 1 }
-        }
-        let split = chosen.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        write("\n\(batch.orders.count) orders decided: \(split); \(late) late, \(held) held\n", fd: 1)
-        write("""
-
-            Explore with relaisctl against the same configuration:
-              swift run relaisctl quote samples/order.json --config \(configFile)
-              swift run relaisctl quote samples/order.json --config \(configFile) --json
-              swift run relaisctl check --config \(configFile)
-
-            """, fd: 1)
     }
 }
 
@@ -145,17 +54,18 @@ func write(_ text: String, fd: Int32) {
     handle.write(Data(text.utf8))
 }
 
-/// SIGTERM and SIGINT ask the loop to stop after the pass under way.
-final class StopSignal {
-    /// Set from the signal handlers' queue, read by the loop.
+/// SIGTERM and SIGINT ask the loops to stop after the work under way.
+final class StopSignal: Sendable {
     final class Flag: Sendable {
         let value = Mutex(false)
     }
 
     private let flag = Flag()
-    private var sources: [any DispatchSourceSignal] = []
+    /// Kept alive for the process's life; never touched after `init`.
+    private let sources: Mutex<[any DispatchSourceSignal]>
 
     init() {
+        var sources: [any DispatchSourceSignal] = []
         let flag = self.flag
         for signal in [SIGTERM, SIGINT] {
             Foundation.signal(signal, SIG_IGN)
@@ -164,6 +74,7 @@ final class StopSignal {
             source.resume()
             sources.append(source)
         }
+        self.sources = Mutex(sources)
     }
 
     var requested: Bool { flag.value.withLock { $0 } }
