@@ -131,6 +131,6 @@ let package = Package(
             ]
         ),
         // Live tests: the real executables as child processes.
-        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords"]),
+        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords", "RelaisSandbox"]),
     ]
 )

@@ -19,9 +19,21 @@ struct Deployment {
     var spool: URL { root.appendingPathComponent("spool") }
     var config: URL { root.appendingPathComponent("relais.toml") }
 
-    init() throws {
+    /// - Parameter sandboxURL: where the carriers are played; by default a closed port, so
+    ///   bookings are deferred (intake tests).
+    init(sandboxURL: String = "http://127.0.0.1:9") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("relais-live-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        // The sandbox carriers' credentials, as LoadCredential would lay them out.
+        let credentials = root.appendingPathComponent("credentials")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        let carriers = Self.repository.appendingPathComponent("carriers")
+        for id in try FileManager.default.contentsOfDirectory(atPath: carriers.path) {
+            let source = carriers.appendingPathComponent(id).appendingPathComponent("sandbox/credentials")
+            if let data = FileManager.default.contents(atPath: source.path) {
+                try data.write(to: credentials.appendingPathComponent(id))
+            }
+        }
         let text = """
             [paths]
             state = "\(state.path)"
@@ -29,6 +41,12 @@ struct Deployment {
             carriers = "\(Self.repository.appendingPathComponent("carriers").path)"
             policies = "\(Self.repository.appendingPathComponent("policies").path)"
             socket = "\(root.appendingPathComponent("relais.sock").path)"
+
+            [booking]
+            credentials = "\(credentials.path)"
+            sandbox_url = "\(sandboxURL)"
+            min_backoff = "1s"
+            max_backoff = "2s"
 
             [[site]]
             id = "lyon-dc"
