@@ -9,13 +9,41 @@ import Testing
         let temporary = try TemporaryStore()
         defer { temporary.remove() }
         #expect(try temporary.store.synchronousLevel() == 2)
-        #expect(try temporary.store.appliedMigrations() == ["v1: orders, shipments, decisions, attempts, events"])
+        #expect(
+            try temporary.store.appliedMigrations() == [
+                "v1: orders, shipments, decisions, attempts, events", "v2: carrier prices, attempt details, reconciliation times",
+            ])
         // Reopening an existing database applies nothing twice and keeps FULL.
         let again = try RecordStore(path: temporary.path)
-        #expect(try again.appliedMigrations().count == 1)
+        #expect(try again.appliedMigrations().count == 2)
         #expect(try again.synchronousLevel() == 2)
         let journal = try again.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
+    }
+
+    @Test func aVersion1DatabaseIsMigratedWithItsRowsIntact() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relais-v1-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("relais.sqlite").path
+        do {
+            let old = try DatabasePool(path: path)
+            try Schema.migrator.migrate(old, upTo: "v1: orders, shipments, decisions, attempts, events")
+            try await old.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, carrier, service)
+                        VALUES ('S-1', 1, 'queued', 'lyon-dc', 'k', 1, 1, 'dpd', 'PREDICT')
+                        """)
+            }
+        }
+        let store = try RecordStore(path: path)
+        #expect(try store.appliedMigrations().count == 2)
+        let shipment = try #require(try await store.shipment(id: "S-1"))
+        #expect(shipment.state == .queued && shipment.carrier == "dpd")
+        #expect(try await store.queueCounts()[.queued] == 1)
+        let price = try await store.pool.read { try Int64.fetchOne($0, sql: "SELECT carrier_price_minor FROM shipments") }
+        #expect(price == nil)
     }
 
     @Test func ordersAreIdempotentByIdAndContent() async throws {
