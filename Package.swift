@@ -65,7 +65,10 @@ let package = Package(
         // The booking stage: claims, carrier calls, breaker, backoff, failover, reconciliation.
         .target(
             name: "RelaisBooking",
-            dependencies: ["RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisRecords", "RelaisIntake", "CRelaisSystem"]
+            dependencies: [
+                "RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisRecords", "RelaisIntake", "CRelaisSystem",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         // Every shipped carrier's API on loopback, with a ledger and failure knobs.
         .target(

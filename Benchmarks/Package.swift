@@ -34,5 +34,22 @@ let package = Package(
             path: "Benchmarks/Records",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Booking",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RelaisCore", package: "relais"),
+                .product(name: "RelaisConfig", package: "relais"),
+                .product(name: "RelaisRecords", package: "relais"),
+                .product(name: "RelaisIntake", package: "relais"),
+                .product(name: "RelaisAggregation", package: "relais"),
+                .product(name: "RelaisCarriers", package: "relais"),
+                .product(name: "RelaisBooking", package: "relais"),
+                .product(name: "RelaisSandbox", package: "relais"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/Booking",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -17,6 +17,8 @@ extension BookingStage {
         var outcomes: [BookingOutcome] = []
         var oldestOutcomeAt: Int64?
         var labelsToSync = false
+        var claiming = false
+        var committing = false
         var lastClaimAt: Int64 = 0
         var lastClaimFull = false
         var nextReconcileAt: Int64 = 0
@@ -37,15 +39,15 @@ extension BookingStage {
 
         var idle: Bool {
             inFlight.values.allSatisfy { $0 == 0 } && waiting.values.allSatisfy(\.isEmpty) && lookupsInFlight == 0
-                && outcomes.isEmpty
+                && outcomes.isEmpty && !claiming && !committing
         }
 
         // MARK: Claiming
 
         /// Claims per carrier up to twice its `max_in_flight` ahead; shipments of carriers
         /// whose breaker is open are claimed too, to move them to another candidate.
-        mutating func claimIfNeeded(now: Int64) async throws {
-            guard lastClaimFull || now - lastClaimAt >= 50 else { return }
+        mutating func claimIfNeeded(now: Int64, group: inout ThrowingTaskGroup<Event, any Error>) {
+            guard !claiming, lastClaimFull || now - lastClaimAt >= 50 else { return }
             var limits: [String: Int] = [:]
             var total = 0
             for (carrier, adapter) in stage.adapters {
@@ -58,11 +60,22 @@ extension BookingStage {
                 total += limit
             }
             guard total > 0 else { return }
-            let claimed = try await stage.store.claim(limits: limits, othersLimit: 16, now: now)
+            claiming = true
             lastClaimAt = now
-            lastClaimFull = claimed.count >= max(1, total / 2)
-            guard !claimed.isEmpty else { return }
-            for job in try await stage.store.bookingJobs(for: claimed) { route(job, claimedAt: now, now: now) }
+            let store = stage.store
+            let wanted = max(1, total / 2)
+            group.addTask {
+                let claimed = try await store.claim(limits: limits, othersLimit: 16, now: now)
+                let jobs = try await store.bookingJobs(for: claimed)
+                return .claimed(jobs, at: claimed.count >= wanted ? -now : now)
+            }
+        }
+
+        /// Routes what a claim brought. A negative `at` says the claim was full: claim again soon.
+        mutating func claimed(_ jobs: [BookingJob], at: Int64, now: Int64) {
+            claiming = false
+            lastClaimFull = at < 0
+            for job in jobs { route(job, claimedAt: abs(at), now: now) }
         }
 
         /// Sends a claimed job to its carrier's queue, or moves it on without a call.
@@ -224,19 +237,33 @@ extension BookingStage {
         // MARK: Committing
 
         func shouldFlush(now: Int64, stopping: Bool) -> Bool {
-            guard let oldest = oldestOutcomeAt, !outcomes.isEmpty else { return false }
+            guard !committing, let oldest = oldestOutcomeAt, !outcomes.isEmpty else { return false }
             let calls = inFlight.values.reduce(0, +)
             return stopping || outcomes.count >= settings.commitBatch || now - oldest >= 10 || calls == 0
         }
 
-        mutating func flush(now: Int64) async throws {
-            guard !outcomes.isEmpty else { return }
-            if labelsToSync {
-                try stage.syncLabels()
-                labelsToSync = false
+        /// Commits the buffered outcomes in a child task, one group at a time.
+        mutating func flush(now: Int64, group: inout ThrowingTaskGroup<Event, any Error>) {
+            guard !committing, !outcomes.isEmpty else { return }
+            committing = true
+            let batch = outcomes
+            let syncLabels = labelsToSync
+            let latency = pendingLatency
+            outcomes.removeAll(keepingCapacity: true)
+            oldestOutcomeAt = nil
+            labelsToSync = false
+            pendingLatency = 0
+            let stage = self.stage
+            group.addTask {
+                if syncLabels { try stage.syncLabels() }
+                try await stage.store.commit(batch, now: stage.clock())
+                return .committed(batch, latency: latency)
             }
-            try await stage.store.commit(outcomes, now: now)
-            for outcome in outcomes {
+        }
+
+        mutating func committed(_ batch: [BookingOutcome], latency: Int64) {
+            committing = false
+            for outcome in batch {
                 switch outcome.result {
                 case .booked: statistics.booked += 1
                 case .deferred, .postponed: statistics.deferred += 1
@@ -245,10 +272,7 @@ extension BookingStage {
                 case .failed: statistics.failed += 1
                 }
             }
-            statistics.bookedLatencyTotal += pendingLatency
-            pendingLatency = 0
-            outcomes.removeAll(keepingCapacity: true)
-            oldestOutcomeAt = nil
+            statistics.bookedLatencyTotal += latency
         }
 
         // MARK: Reconciling

@@ -1,5 +1,6 @@
 import CRelaisSystem
 import Foundation
+import NIOPosix
 import RelaisCarriers
 import RelaisConfig
 import RelaisCore
@@ -90,13 +91,12 @@ public final class BookingStage: Sendable {
                     loop.returnWaiting(now: now)
                 }
                 if !stopping {
-                    try await loop.claimIfNeeded(now: now)
+                    loop.claimIfNeeded(now: now, group: &group)
                     try await loop.reconcileIfDue(now: now, group: &group)
                 }
                 loop.startCalls(now: now, group: &group)
-                if loop.shouldFlush(now: now, stopping: stopping) { try await loop.flush(now: now) }
+                if loop.shouldFlush(now: now, stopping: stopping) { loop.flush(now: now, group: &group) }
                 if stopping && loop.idle {
-                    try await loop.flush(now: clock())
                     group.cancelAll()
                     return
                 }
@@ -116,6 +116,10 @@ public final class BookingStage: Sendable {
                     loop.finished(call, now: clock())
                 case .lookedUp(let shipment, let result):
                     try await loop.reconciled(shipment, result: result, now: clock())
+                case .claimed(let jobs, let at):
+                    loop.claimed(jobs, at: at, now: clock())
+                case .committed(let outcomes, let latency):
+                    loop.committed(outcomes, latency: latency)
                 }
                 publish(loop)
             }
@@ -129,10 +133,14 @@ public final class BookingStage: Sendable {
         }
     }
 
+    /// What the loop's child tasks report. Carrier calls, claims and commits all run as
+    /// child tasks, so that an fsync never holds up the handling of replies.
     enum Event: Sendable {
         case tick
         case called(CallResult)
         case lookedUp(UncertainShipment, LookupResult)
+        case claimed([BookingJob], at: Int64)
+        case committed([BookingOutcome], latency: Int64)
     }
 
     struct CallResult: Sendable {
@@ -176,7 +184,12 @@ public final class BookingStage: Sendable {
             call.labelProblem = confirmation.labelProblem
             if let label = confirmation.label {
                 do {
-                    call.labelPath = try writeLabel(label, shipment: job.id, format: confirmation.labelFormat)
+                    // File creation blocks (ext4 can take a millisecond per file): off the
+                    // cooperative pool, which has one thread per core.
+                    let format = confirmation.labelFormat
+                    call.labelPath = try await NIOThreadPool.singleton.runIfActive {
+                        try self.writeLabel(label, shipment: job.id, format: format)
+                    }
                 } catch {
                     call.labelProblem = "label not written: \(error)"
                 }
