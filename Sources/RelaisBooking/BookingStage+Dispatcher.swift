@@ -29,7 +29,7 @@ extension BookingStage {
 
         init(stage: BookingStage) {
             self.stage = stage
-            breakers = stage.breakerStatesForLoop()
+            breakers = stage.freshBreakers()
             limiters = stage.adapters.compactMapValues { adapter in
                 adapter.api.ratePerSecond.map { RateLimiter(ratePerSecond: $0) }
             }
@@ -67,15 +67,15 @@ extension BookingStage {
             group.addTask {
                 let claimed = try await store.claim(limits: limits, othersLimit: 16, now: now)
                 let jobs = try await store.bookingJobs(for: claimed)
-                return .claimed(jobs, at: claimed.count >= wanted ? -now : now)
+                return .claimed(jobs, at: now, full: claimed.count >= wanted)
             }
         }
 
-        /// Routes what a claim brought. A negative `at` says the claim was full: claim again soon.
-        mutating func claimed(_ jobs: [BookingJob], at: Int64, now: Int64) {
+        /// Routes what a claim brought; a full claim means more may be due: claim again soon.
+        mutating func claimed(_ jobs: [BookingJob], at: Int64, full: Bool, now: Int64) {
             claiming = false
-            lastClaimFull = at < 0
-            for job in jobs { route(job, claimedAt: abs(at), now: now) }
+            lastClaimFull = full
+            for job in jobs { route(job, claimedAt: at, now: now) }
         }
 
         /// Sends a claimed job to its carrier's queue, or moves it on without a call.
@@ -303,7 +303,8 @@ extension BookingStage {
         }
     }
 
-    func breakerStatesForLoop() -> [String: CircuitBreaker] {
+    /// A closed breaker per carrier with an adapter.
+    func freshBreakers() -> [String: CircuitBreaker] {
         adapters.keys.reduce(into: [:]) { breakers, carrier in
             breakers[carrier] = CircuitBreaker(
                 failureThreshold: settings.breakerThreshold, openMilliseconds: Int64(settings.breakerOpenSeconds * 1000))

@@ -53,10 +53,8 @@ public final class BookingStage: Sendable {
         self.labelsDirectory = labelsDirectory
         self.clock = clock
         try FileManager.default.createDirectory(atPath: labelsDirectory, withIntermediateDirectories: true)
-        let breakers = adapters.keys.map {
-            ($0, CircuitBreaker(failureThreshold: settings.breakerThreshold, openMilliseconds: Int64(settings.breakerOpenSeconds * 1000)))
-        }
-        shared.withLock { $0.breakers = Dictionary(uniqueKeysWithValues: breakers) }
+        let breakers = freshBreakers()
+        shared.withLock { $0.breakers = breakers }
     }
 
     public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -116,8 +114,8 @@ public final class BookingStage: Sendable {
                     loop.finished(call, now: clock())
                 case .lookedUp(let shipment, let result):
                     try await loop.reconciled(shipment, result: result, now: clock())
-                case .claimed(let jobs, let at):
-                    loop.claimed(jobs, at: at, now: clock())
+                case .claimed(let jobs, let at, let full):
+                    loop.claimed(jobs, at: at, full: full, now: clock())
                 case .committed(let outcomes, let latency):
                     loop.committed(outcomes, latency: latency)
                 }
@@ -139,7 +137,7 @@ public final class BookingStage: Sendable {
         case tick
         case called(CallResult)
         case lookedUp(UncertainShipment, LookupResult)
-        case claimed([BookingJob], at: Int64)
+        case claimed([BookingJob], at: Int64, full: Bool)
         case committed([BookingOutcome], latency: Int64)
     }
 

@@ -251,13 +251,9 @@ extension RecordStore {
                     case .uncertain: now
                     default: nil
                     }
-                let next = try db.applyEvent(
+                try db.applyEvent(
                     event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
                     detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
-                if case .uncertain = next {
-                    // Uncertain rows keep next_attempt_at as their next reconciliation time.
-                    try db.execute(sql: "UPDATE shipments SET next_attempt_at = ? WHERE id = ?", arguments: [now, outcome.shipment])
-                }
                 if !columns.isEmpty {
                     arguments += [outcome.shipment]
                     try db.execute(sql: "UPDATE shipments SET \(columns.joined(separator: ", ")) WHERE id = ?", arguments: arguments)

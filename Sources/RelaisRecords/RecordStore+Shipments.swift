@@ -321,6 +321,8 @@ extension Database {
             switch next {
             case .queued: now
             case .deferred: nextAttemptAt ?? now
+            // Uncertain rows keep next_attempt_at as their next lookup at the carrier.
+            case .uncertain: nextAttemptAt
             default: nil
             }
         try execute(
