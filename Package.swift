@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "RelaisCarriers", targets: ["RelaisCarriers"]),
         .library(name: "RelaisBooking", targets: ["RelaisBooking"]),
         .library(name: "RelaisSandbox", targets: ["RelaisSandbox"]),
+        .library(name: "RelaisSystemd", targets: ["RelaisSystemd"]),
+        .library(name: "RelaisControl", targets: ["RelaisControl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -28,8 +30,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
         // Pure domain: panel, policy, calendar, ETA, emissions, the decision. No I/O, no clock.
@@ -68,6 +73,7 @@ let package = Package(
             dependencies: [
                 "RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisRecords", "RelaisIntake", "CRelaisSystem",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Every shipped carrier's API on loopback, with a ledger and failure knobs.
@@ -91,16 +97,44 @@ let package = Package(
         // Order decoding and validation, and the spool (SPEC §3).
         .target(name: "RelaisIntake", dependencies: ["RelaisCore", "RelaisRecords"]),
         // Orders into shipments, each decided under the active policy (SPEC §4, §7).
-        .target(name: "RelaisAggregation", dependencies: ["RelaisCore", "RelaisRecords", "RelaisIntake"]),
+        .target(
+            name: "RelaisAggregation",
+            dependencies: [
+                "RelaisCore", "RelaisRecords", "RelaisIntake", .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // sd_notify (READY, STATUS, WATCHDOG, RELOADING, STOPPING) without libsystemd, and
+        // journald-prefixed logging.
+        .target(name: "RelaisSystemd", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // The control API's JSON shapes, shared by the daemon and relaisctl (SPEC §10).
+        .target(name: "RelaisControlAPI", dependencies: ["RelaisCore"]),
+        // The control API on the Unix socket: routes, peer credentials, audit, /metrics.
+        .target(
+            name: "RelaisControl",
+            dependencies: [
+                "RelaisCore", "RelaisConfig", "RelaisRecords", "RelaisIntake", "RelaisAggregation", "RelaisControlAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // What relaisctl's commands do, as functions that return text and an exit status.
         .target(
             name: "RelaisCommands",
-            dependencies: ["RelaisCore", "RelaisConfig", "RelaisIntake"]
+            dependencies: [
+                "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisControlAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "relaisctl",
             dependencies: [
-                "RelaisCommands",
+                "RelaisCommands", "RelaisControlAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -108,8 +142,13 @@ let package = Package(
             name: "relaisd",
             dependencies: [
                 "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisCommands", "RelaisRecords", "RelaisAggregation",
-                "RelaisCarriers", "RelaisBooking", "RelaisSandbox",
+                "RelaisCarriers", "RelaisBooking", "RelaisSandbox", "RelaisSystemd", "RelaisControl", "RelaisControlAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -134,6 +173,16 @@ let package = Package(
             ]
         ),
         // Live tests: the real executables as child processes.
-        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords", "RelaisSandbox"]),
+        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords", "RelaisSandbox", "RelaisControlAPI"]),
+        // sd_notify datagrams received on a socket of the test's own; the watchdog's rule.
+        .testTarget(name: "RelaisSystemdTests", dependencies: ["RelaisSystemd"]),
+        // The control API over a real Unix socket, against a real store.
+        .testTarget(
+            name: "RelaisControlTests",
+            dependencies: [
+                "RelaisControl", "RelaisControlAPI", "RelaisCommands", "RelaisRecords", "RelaisConfig", "RelaisCore",
+                "RelaisIntake", "RelaisAggregation",
+            ]
+        ),
     ]
 )

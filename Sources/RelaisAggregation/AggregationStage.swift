@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import RelaisCore
 import RelaisIntake
 import RelaisRecords
@@ -42,6 +43,9 @@ public struct AggregationStage: Sendable {
         let groups = Consolidation.dueGroups(pending.map(\.pending), windowSeconds: windowSeconds, now: now / 1000)
         guard !groups.isEmpty else { return report }
 
+        // Decision latency, as `relais_decision_seconds` (a histogram in /metrics).
+        let decisionTimer = Timer(label: "relais_decision_seconds", preferredDisplayUnit: .seconds)
+        let clock = ContinuousClock()
         var usage: [String: (total: Int, perCarrier: [String: Int])] = [:]
         var shipments: [NewShipment] = []
         for group in groups {
@@ -60,7 +64,9 @@ public struct AggregationStage: Sendable {
             }
             let counts = usage[site.id]!
             let context = DecisionContext(siteBookedToday: counts.total, carrierBookedToday: counts.perCarrier, openCircuits: openCircuits)
+            let started = clock.now
             let decision = engine.decide(Shipment(id: "", orders: orders, site: site), context: context)
+            decisionTimer.record(duration: started.duration(to: clock.now))
             if let carrier = decision.chosen?.key.carrier {
                 usage[site.id]!.total += 1
                 usage[site.id]!.perCarrier[carrier, default: 0] += 1
@@ -73,7 +79,7 @@ public struct AggregationStage: Sendable {
     }
 
     /// The site-local calendar day around `now` (ms), as epoch milliseconds.
-    static func localDay(containing now: Int64, in timeZone: TimeZone) -> (start: Int64, end: Int64) {
+    public static func localDay(containing now: Int64, in timeZone: TimeZone) -> (start: Int64, end: Int64) {
         let seconds = now / 1000
         let local = LocalTime(instant: seconds, in: timeZone)
         let start = (seconds - Int64(local.minuteOfDay * 60) - seconds % 60) * 1000

@@ -8,6 +8,10 @@ extension BookingStage {
     /// The booking loop's state, owned by `run` alone: no locks inside.
     struct Dispatcher {
         let stage: BookingStage
+        /// The panel in force, adopted from the stage when a reload replaces it.
+        var adapters: [String: CarrierAdapter]
+        var sites: [String: Site]
+        var panelGeneration: Int
         var breakers: [String: CircuitBreaker]
         var limiters: [String: RateLimiter]
         /// Claimed, waiting for a call slot, per carrier; with the time of their claim.
@@ -26,13 +30,34 @@ extension BookingStage {
         /// Booked outcomes' claim times, for latency once committed.
         var pendingLatency: Int64 = 0
         var random = SystemRandomNumberGenerator()
+        var metrics = BookingMetrics()
 
         init(stage: BookingStage) {
             self.stage = stage
-            breakers = stage.freshBreakers()
-            limiters = stage.adapters.compactMapValues { adapter in
+            let panel = stage.currentPanel
+            adapters = panel.adapters
+            sites = panel.sites
+            panelGeneration = panel.generation
+            breakers = stage.freshBreakers(for: panel.adapters.keys)
+            limiters = panel.adapters.compactMapValues { adapter in
                 adapter.api.ratePerSecond.map { RateLimiter(ratePerSecond: $0) }
             }
+        }
+
+        /// After a reload: new carriers get a closed breaker, carriers still present keep
+        /// theirs (a reload must not close an open breaker), and rate limits follow the
+        /// new definitions.
+        mutating func adoptPanelIfReplaced() {
+            let panel = stage.currentPanel
+            guard panel.generation != panelGeneration else { return }
+            let fresh = stage.freshBreakers(for: panel.adapters.keys)
+            breakers = fresh.merging(breakers.filter { panel.adapters[$0.key] != nil }) { _, kept in kept }
+            limiters = panel.adapters.compactMapValues { adapter in
+                adapter.api.ratePerSecond.map { RateLimiter(ratePerSecond: $0) }
+            }.merging(limiters) { new, old in new.ratePerSecond == old.ratePerSecond ? old : new }
+            adapters = panel.adapters
+            sites = panel.sites
+            panelGeneration = panel.generation
         }
 
         var settings: DaemonConfig.Booking { stage.settings }
@@ -50,7 +75,7 @@ extension BookingStage {
             guard !claiming, lastClaimFull || now - lastClaimAt >= 50 else { return }
             var limits: [String: Int] = [:]
             var total = 0
-            for (carrier, adapter) in stage.adapters {
+            for (carrier, adapter) in adapters {
                 let held = (waiting[carrier]?.count ?? 0) + (inFlight[carrier] ?? 0)
                 let room = max(0, 2 * adapter.api.maxInFlight - held)
                 let limit = min(room, settings.claimBatch)
@@ -85,7 +110,7 @@ extension BookingStage {
                 record(job, .failed, failure: nil, now: now, detail: "not booked within the maximum lifetime")
                 return
             }
-            guard stage.adapters[job.carrier] != nil else {
+            guard adapters[job.carrier] != nil else {
                 moveOn(job, from: key, now: now, because: "carrier \(job.carrier) has no booking API in the panel")
                 return
             }
@@ -123,7 +148,7 @@ extension BookingStage {
             let current = ServiceKey(carrier: job.carrier, service: job.service)
             return job.candidates.first { candidate in
                 candidate.key != current && !job.excluded.contains(candidate.key)
-                    && stage.adapters[candidate.key.carrier] != nil
+                    && adapters[candidate.key.carrier] != nil
                     && (breakers[candidate.key.carrier]?.wouldPermit(now: now) ?? true)
             }
         }
@@ -151,7 +176,7 @@ extension BookingStage {
 
         mutating func startCalls(now: Int64, group: inout ThrowingTaskGroup<Event, any Error>) {
             for carrier in waiting.keys.sorted() {
-                guard let adapter = stage.adapters[carrier] else { continue }
+                guard let adapter = adapters[carrier] else { continue }
                 while var queue = waiting[carrier], !queue.isEmpty, (inFlight[carrier] ?? 0) < adapter.api.maxInFlight {
                     if limiters[carrier] != nil, limiters[carrier]!.take(now: now) == false { break }
                     let (job, claimedAt) = queue.removeFirst()
@@ -167,7 +192,10 @@ extension BookingStage {
                     }
                     inFlight[carrier, default: 0] += 1
                     let stage = self.stage
-                    group.addTask { .called(await stage.perform(job, adapter: adapter, probe: probe, claimedAt: claimedAt)) }
+                    let site = sites[job.site]
+                    group.addTask {
+                        .called(await stage.perform(job, adapter: adapter, site: site, probe: probe, claimedAt: claimedAt))
+                    }
                 }
             }
         }
@@ -264,6 +292,7 @@ extension BookingStage {
         mutating func committed(_ batch: [BookingOutcome], latency: Int64) {
             committing = false
             for outcome in batch {
+                metrics.committed(outcome)
                 switch outcome.result {
                 case .booked: statistics.booked += 1
                 case .deferred, .postponed: statistics.deferred += 1
@@ -281,9 +310,9 @@ extension BookingStage {
         mutating func reconcileIfDue(now: Int64, group: inout ThrowingTaskGroup<Event, any Error>) async throws {
             guard now >= nextReconcileAt, lookupsInFlight == 0 else { return }
             nextReconcileAt = now + Int64(settings.reconcileIntervalSeconds * 1000)
-            let carriers = Set(stage.adapters.filter { $0.value.canLookUp }.keys)
+            let carriers = Set(adapters.filter { $0.value.canLookUp }.keys)
             for shipment in try await stage.store.uncertainDue(carriers: carriers, now: now, limit: 32) {
-                guard let adapter = stage.adapters[shipment.carrier] else { continue }
+                guard let adapter = adapters[shipment.carrier] else { continue }
                 lookupsInFlight += 1
                 group.addTask { .lookedUp(shipment, await adapter.lookup(reference: shipment.id, now: now / 1000)) }
             }
@@ -304,8 +333,8 @@ extension BookingStage {
     }
 
     /// A closed breaker per carrier with an adapter.
-    func freshBreakers() -> [String: CircuitBreaker] {
-        adapters.keys.reduce(into: [:]) { breakers, carrier in
+    func freshBreakers(for carriers: some Sequence<String>) -> [String: CircuitBreaker] {
+        carriers.reduce(into: [:]) { breakers, carrier in
             breakers[carrier] = CircuitBreaker(
                 failureThreshold: settings.breakerThreshold, openMilliseconds: Int64(settings.breakerOpenSeconds * 1000))
         }

@@ -28,8 +28,6 @@ import Synchronization
 /// run as child tasks of its task group and report back to it.
 public final class BookingStage: Sendable {
     let store: RecordStore
-    let adapters: [String: CarrierAdapter]
-    let sites: [String: Site]
     let settings: DaemonConfig.Booking
     /// Where labels are written: `<state>/labels`.
     public let labelsDirectory: String
@@ -41,21 +39,43 @@ public final class BookingStage: Sendable {
         var statistics = BookingStatistics()
     }
 
+    /// The carriers and sites in force; a reload replaces them (``replace(adapters:sites:)``)
+    /// and the loop adopts them at its next turn.
+    struct Panel: Sendable {
+        var adapters: [String: CarrierAdapter]
+        var sites: [String: Site]
+        var generation: Int
+    }
+
+    private let panel: Mutex<Panel>
+
     /// - Parameter clock: milliseconds since the Unix epoch.
     public init(
         store: RecordStore, adapters: [String: CarrierAdapter], sites: [Site], settings: DaemonConfig.Booking,
         labelsDirectory: String, clock: @escaping @Sendable () -> Int64 = BookingStage.systemClock
     ) throws {
         self.store = store
-        self.adapters = adapters
-        self.sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.panel = Mutex(Panel(adapters: adapters, sites: Self.index(sites), generation: 0))
         self.settings = settings
         self.labelsDirectory = labelsDirectory
         self.clock = clock
         try FileManager.default.createDirectory(atPath: labelsDirectory, withIntermediateDirectories: true)
-        let breakers = freshBreakers()
+        let breakers = freshBreakers(for: adapters.keys)
         shared.withLock { $0.breakers = breakers }
     }
+
+    static func index(_ sites: [Site]) -> [String: Site] {
+        Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Puts a reloaded panel in force. Calls under way finish with the adapter they
+    /// started with; breakers of carriers still in the panel keep their state.
+    public func replace(adapters: [String: CarrierAdapter], sites: [Site]) {
+        let sites = Self.index(sites)
+        panel.withLock { $0 = Panel(adapters: adapters, sites: sites, generation: $0.generation + 1) }
+    }
+
+    var currentPanel: Panel { panel.withLock { $0 } }
 
     public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
@@ -84,6 +104,7 @@ public final class BookingStage: Sendable {
             var stopping = false
             while true {
                 let now = clock()
+                loop.adoptPanelIfReplaced()
                 if !stopping && shouldStop() {
                     stopping = true
                     loop.returnWaiting(now: now)
@@ -111,6 +132,7 @@ public final class BookingStage: Sendable {
                 case .tick:
                     tickArmed = false
                 case .called(let call):
+                    loop.metrics.called(carrier: call.job.carrier, milliseconds: call.finishedAt - call.startedAt)
                     loop.finished(call, now: clock())
                 case .lookedUp(let shipment, let result):
                     try await loop.reconciled(shipment, result: result, now: clock())
@@ -154,12 +176,12 @@ public final class BookingStage: Sendable {
 
     /// One call, in a child task: rebuild the shipment from its recorded orders, book it,
     /// write the label (flushed later, before the commit).
-    func perform(_ job: BookingJob, adapter: CarrierAdapter, probe: Bool, claimedAt: Int64) async -> CallResult {
+    func perform(_ job: BookingJob, adapter: CarrierAdapter, site: Site?, probe: Bool, claimedAt: Int64) async -> CallResult {
         let startedAt = clock()
         var call = CallResult(
             job: job, probe: probe, claimedAt: claimedAt, startedAt: startedAt, finishedAt: startedAt,
             result: .failure(CarrierFailure(.transient, "not attempted")))
-        guard let site = sites[job.site] else {
+        guard let site else {
             call.result = .failure(CarrierFailure(.transient, "site '\(job.site)' is not in relais.toml", refusedBeforeSending: true))
             return call
         }

@@ -18,8 +18,13 @@ public struct CommandOutput: Sendable {
 public enum ExitStatus: Int32, Sendable {
     /// Done.
     case success = 0
-    /// The input is invalid: `check` found errors, or `quote` rejected the order.
+    /// The input is invalid or refused: `check` found errors, an order was rejected, an ID
+    /// is unknown, the shipment's state does not allow the action, a reload was refused.
     case invalid = 1
-    /// Cannot run: configuration, panel or policy missing or unreadable.
+    /// Cannot run: configuration, panel or policy missing or unreadable; relaisd not
+    /// running, or its socket unreachable.
     case cannotRun = 2
+    /// Not permitted: the daemon refused a write from this user (403), or the socket's
+    /// directory is closed to them.
+    case forbidden = 3
 }

@@ -1,49 +1,55 @@
 import RelaisCore
 
-/// The human form of a decision: the ranking, then the candidates left out and why.
+/// The human form of a decision record: the ranking, then the candidates left out and why.
+/// The same table for `quote` (offline or through the daemon) and `explain`.
 enum DecisionTable {
-    static func render(_ decision: Decision, panel: CarrierPanel) -> String {
-        var text = "Shipment \(decision.shipmentID) · policy \(decision.policyName) (sha256 \(decision.policySHA256.prefix(12))…)\n"
-        if !decision.rulesApplied.isEmpty { text += "Rules applied: \(decision.rulesApplied.joined(separator: "; "))\n" }
-        if let chosen = decision.chosen {
-            text += "Chosen: \(chosen.key) (\(chosen.serviceName))"
-            if decision.late { text += " — LATE: no service meets the promised date; this is the fastest" }
+    static func render(_ decision: Decision) -> String { render(DecisionRecord(decision)) }
+
+    static func render(_ record: DecisionRecord) -> String {
+        var text = "Shipment \(record.shipment) · policy \(record.policy.name) (sha256 \(record.policy.sha256.prefix(12))…)\n"
+        if !record.rulesApplied.isEmpty { text += "Rules applied: \(record.rulesApplied.joined(separator: "; "))\n" }
+        func isChosen(_ candidate: DecisionRecord.Candidate) -> Bool {
+            record.chosen?.carrier == candidate.carrier && record.chosen?.service == candidate.service
+        }
+        if let chosen = record.candidates.first(where: isChosen) {
+            text += "Chosen: \(chosen.carrier)/\(chosen.service) (\(chosen.serviceName))"
+            if record.late { text += " — LATE: no service meets the promised date; this is the fastest" }
             text += "\n"
         } else {
             text += "HELD: no carrier service is eligible\n"
         }
         text += "\n"
-        let eligible = decision.candidates.filter(\.isEligible)
-        if !eligible.isEmpty || decision.late {
+        let ranked = record.candidates.filter { $0.eligible || (record.late && isChosen($0)) }
+        if !ranked.isEmpty {
             var table = TextTable([
                 ("#", .right), ("carrier/service", .left), ("price", .right), ("ETA p50", .left), ("ETA p90", .left),
                 ("lead days", .right), ("CO2e g", .right), ("cost", .right),
             ])
-            for candidate in decision.candidates where candidate.isEligible || (decision.late && candidate == decision.chosen) {
+            for candidate in ranked {
                 table.add([
                     candidate.rank.map(String.init) ?? "late",
-                    candidate.key.description,
-                    candidate.price.map { "\($0) \(decision.currency)" } ?? "-",
+                    "\(candidate.carrier)/\(candidate.service)",
+                    candidate.price.map { "\($0) \(candidate.currency)" } ?? "-",
                     candidate.eta.map { $0.p50.description } ?? "-",
                     candidate.eta.map { $0.p90.description } ?? "-",
                     candidate.leadDays.map(String.init) ?? "-",
-                    candidate.co2eGrams.map { String(format1: $0) } ?? "-",
-                    candidate.cost?.description ?? "-",
+                    candidate.co2eG.map { String(format1: $0) } ?? "-",
+                    candidate.cost ?? "-",
                 ])
             }
             text += table.render()
         }
-        let rejected = decision.candidates.filter { !$0.isEligible && !(decision.late && $0 == decision.chosen) }
+        let rejected = record.candidates.filter { !$0.eligible && !(record.late && isChosen($0)) }
         if !rejected.isEmpty {
             text += "\nNot eligible:\n"
             var table = TextTable([("carrier/service", .left), ("reasons", .left), ("price", .right), ("ETA p90", .left), ("CO2e g", .right)])
             for candidate in rejected {
                 table.add([
-                    candidate.key.description,
-                    candidate.reasons.codes.map(\.rawValue).joined(separator: ", "),
-                    candidate.price.map { "\($0) \(decision.currency)" } ?? "-",
+                    "\(candidate.carrier)/\(candidate.service)",
+                    candidate.reasons.map(\.rawValue).joined(separator: ", "),
+                    candidate.price.map { "\($0) \(candidate.currency)" } ?? "-",
                     candidate.eta.map { $0.p90.description } ?? "-",
-                    candidate.co2eGrams.map { String(format1: $0) } ?? "-",
+                    candidate.co2eG.map { String(format1: $0) } ?? "-",
                 ])
             }
             text += table.render(indent: "  ")

@@ -59,7 +59,7 @@ public enum QuoteCommand {
                 records.count == 1 && batch.rejections.isEmpty ? try? encoder.encode(records[0]) : try? encoder.encode(records)
             output.stdout = body.map { String(decoding: $0, as: UTF8.self) + "\n" } ?? ""
         } else {
-            output.stdout = decisions.map { DecisionTable.render($0, panel: panel.panel) }.joined(separator: "\n")
+            output.stdout = decisions.map { DecisionTable.render($0) }.joined(separator: "\n")
         }
         if !batch.rejections.isEmpty { output.status = .invalid }
         return output

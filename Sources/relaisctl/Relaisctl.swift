@@ -1,21 +1,129 @@
 import ArgumentParser
 import Foundation
 import RelaisCommands
+import RelaisControlAPI
 
 @main
-struct Relaisctl: ParsableCommand {
+struct Relaisctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relaisctl",
-        abstract: "Operate Relais, the carrier broker: validate files, quote orders.",
+        abstract: "Operate Relais, the carrier broker: ask and steer relaisd, validate files, quote orders.",
         discussion: """
-            Exit statuses: 0 done; 1 invalid input (check found errors, an order was rejected); \
-            2 cannot run (configuration, panel or policy unreadable); 64 bad usage.
+            The daemon's socket: --socket PATH, else $RELAIS_SOCKET, else /run/relais/relais.sock. \
+            Reads are open to whoever can reach the socket; writes (submit, hold, release, retry, \
+            requeue, fail, reload) to root, relaisd's user and the operator group.
+            Exit statuses: 0 done; 1 invalid input or refused (check found errors, an order was \
+            rejected, an unknown id, a state that does not allow the action, a refused reload); \
+            2 cannot run (configuration unreadable, relaisd not running); 3 not permitted; 64 bad usage.
+            Shell completions: relaisctl --generate-completion-script bash|zsh|fish.
             """,
-        subcommands: [Check.self, Quote.self]
+        version: RelaisVersion.current,
+        subcommands: [
+            Status.self, Carriers.self, Shipments.self, Show.self, Explain.self, Submit.self, Hold.self, Release.self,
+            Retry.self, Requeue.self, Fail.self, Reload.self, Quote.self, Check.self,
+        ]
     )
 }
 
+/// `--socket` and `--json`, shared by every command that talks to relaisd.
+struct DaemonOptions: ParsableArguments {
+    @Option(name: .long, help: "relaisd's control socket (default: $RELAIS_SOCKET, else /run/relais/relais.sock).")
+    var socket: String?
+
+    @Flag(name: .long, help: "Print relaisd's JSON reply instead of a table.")
+    var json = false
+
+    var commands: ControlCommands { ControlCommands(client: ControlClient.resolve(option: socket), json: json) }
+}
+
 extension Relaisctl {
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue figures, the policy in force and each carrier's breaker.")
+        @OptionGroup var options: DaemonOptions
+        func run() async throws { try emit(await options.commands.status()) }
+    }
+
+    struct Carriers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The panel: breakers, openings, services.")
+        @OptionGroup var options: DaemonOptions
+        func run() async throws { try emit(await options.commands.carriers()) }
+    }
+
+    struct Shipments: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List shipments, newest first.")
+        @OptionGroup var options: DaemonOptions
+        @Option(help: "Only this state: queued, booking, booked, deferred, held, uncertain, failed.") var state: String?
+        @Option(help: "Only this carrier.") var carrier: String?
+        @Option(help: "At most this many (default 100).") var limit: Int?
+        func run() async throws { try emit(await options.commands.shipments(state: state, carrier: carrier, limit: limit)) }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One shipment: state, carrier, tracking, label, CO2e, attempts.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.show(id: id)) }
+    }
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Why this carrier: the recorded decision, every candidate and its reasons.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.explain(id: id)) }
+    }
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit order files (JSON object, array or NDJSON) through the socket; accepted orders are durable when it returns.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "Order files.") var files: [String]
+        func run() async throws { try emit(await options.commands.submit(files: files)) }
+    }
+
+    struct Hold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Hold a shipment (queued, deferred or failed): it is not booked until released.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.act("hold", id: id)) }
+    }
+
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a held shipment; for an uncertain one, your word that the carrier did not book it.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.act("release", id: id)) }
+    }
+
+    struct Retry: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Try a deferred shipment now instead of at its next attempt.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.act("retry", id: id)) }
+    }
+
+    struct Requeue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put a failed, deferred or held shipment back in the queue.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.act("requeue", id: id)) }
+    }
+
+    struct Fail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fail a shipment for good; for an uncertain one, your word that it must not be booked.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.act("fail", id: id)) }
+    }
+
+    struct Reload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reload carriers and policies, all or nothing (as SIGHUP); a bad file is reported as file:line.")
+        @OptionGroup var options: DaemonOptions
+        func run() async throws { try emit(await options.commands.reload()) }
+    }
+
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate relais.toml, the carrier panel and every policy; print each problem as file:line: message.")
@@ -34,27 +142,36 @@ extension Relaisctl {
         }
     }
 
-    struct Quote: ParsableCommand {
+    struct Quote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Decide an order file offline and show the ranking; nothing is stored or booked.")
+            abstract: "Decide an order file and show the ranking; nothing is stored or booked.",
+            discussion: """
+                Through relaisd (the policy and panel in force, today's allocations) by default; \
+                offline with --config, --carriers or --policy.
+                """)
 
         @Argument(help: "An order file: a JSON object, an array of orders, or NDJSON.")
         var orderFile: String
 
-        @Option(name: .long, help: "relais.toml, whose [[site]]s orders ship from (default: /etc/relais/relais.toml).")
+        @Option(name: .long, help: "Offline: relais.toml, whose [[site]]s orders ship from.")
         var config: String?
 
-        @Option(name: .long, help: "The carrier panel directory (default: paths.carriers of the config).")
+        @Option(name: .long, help: "Offline: the carrier panel directory (default: paths.carriers of the config).")
         var carriers: String?
 
-        @Option(name: .long, help: "The policy file (default: the config's active policy).")
+        @Option(name: .long, help: "Offline: the policy file (default: the config's active policy).")
         var policy: String?
 
-        @Flag(name: .long, help: "Print the decision record as JSON.")
-        var json = false
+        @OptionGroup var options: DaemonOptions
 
-        func run() throws {
-            try emit(QuoteCommand.run(orderFile: orderFile, configFile: config, carriers: carriers, policyFile: policy, json: json))
+        func run() async throws {
+            if config == nil && carriers == nil && policy == nil {
+                try emit(await options.commands.quote(file: orderFile))
+            } else {
+                try emit(
+                    QuoteCommand.run(
+                        orderFile: orderFile, configFile: config, carriers: carriers, policyFile: policy, json: options.json))
+            }
         }
     }
 }

@@ -1,32 +1,57 @@
 import ArgumentParser
 import Foundation
+import Logging
+import Metrics
+import Prometheus
 import RelaisAggregation
 import RelaisBooking
 import RelaisCarriers
 import RelaisConfig
+import RelaisControl
+import RelaisControlAPI
 import RelaisCore
 import RelaisIntake
 import RelaisRecords
+import RelaisSystemd
+import ServiceLifecycle
 
-/// The daemon's stages wired together: intake and aggregation in one loop, booking in
-/// another, until SIGTERM or SIGINT.
+/// relaisd's parts wired together under one service group (swift-service-lifecycle):
+/// the control API, booking, intake with aggregation, the SIGHUP reload, and the systemd
+/// status line.
+///
+/// Start-up order, and why: configuration (refuse to start on a bad file); the control
+/// socket claimed (refuse if another daemon answers there: two daemons must not share a
+/// database); the database opened and migrated; `booking` rows made `uncertain`
+/// (recovery); then the services, and `READY=1` once the socket is bound.
+///
+/// Graceful stop (SIGTERM, SIGINT): services stop in reverse order: the status line says
+/// `STOPPING=1`, intake stops taking files, booking stops claiming and drains its calls
+/// (each has a deadline), and the control socket answers until the end. The drain is
+/// bounded by ``maximumDrain``; after it, calls are cancelled and their rows become
+/// `uncertain` at the next start, never booked twice.
 enum Daemon {
     /// Hooks the demo adds to a normal run.
     struct Extras: Sendable {
-        /// Called about every `progressSeconds` with the queue counts and booking statistics.
-        var progress: (@Sendable ([ShipmentState: Int], BookingStatistics) -> Void)?
+        /// Called about every `progressSeconds` with the one-line status.
+        var progress: (@Sendable (String, BookingStatistics) -> Void)?
         var progressSeconds: Double = 3
         /// Called before each intake pass (the demo drops sample orders into the spool).
         var beforeIntake: (@Sendable (_ spool: String) -> Void)?
     }
 
+    static let maximumDrain = Duration.seconds(30)
+
     static func run(configFile: String, extras: Extras = Extras()) async throws {
+        let logger = Logger(label: "relaisd")
+        let environment = ProcessInfo.processInfo.environment
+        let notifier = SystemdNotifier(environment: environment)
         let loaded: ConfigurationSet
         let store: RecordStore
         let http: CarrierHTTP
         let adapters: [String: CarrierAdapter]
         do {
             loaded = try ConfigurationSet.load(configFile: configFile)
+            try ControlServer.claimSocket(path: loaded.config.paths.socket)
             let state = loaded.config.paths.state
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
             store = try RecordStore(path: (state as NSString).appendingPathComponent("relais.sqlite"))
@@ -38,82 +63,90 @@ enum Daemon {
                 throw error
             }
         } catch {
-            log(.error, "cannot start: \(error)")
+            logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
-        let (settings, panel, policy) = (loaded.config, loaded.panel, loaded.policy)
-        let stop = StopSignal()
+        let settings = loaded.config
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(metricsFactory(registry))
+
         let recovered = try await store.recoverInterruptedBookings(now: Clock.millis())
         if !recovered.isEmpty {
-            log(.warning, "\(recovered.count) shipments were booking at the last stop: now uncertain (\(recovered.prefix(5).joined(separator: ", "))\(recovered.count > 5 ? ", …" : ""))")
+            logger.warning(
+                "\(recovered.count) shipments were booking at the last stop: now uncertain (\(recovered.prefix(5).joined(separator: ", "))\(recovered.count > 5 ? ", …" : ""))")
         }
         let intake = SpoolIntake(
             root: settings.paths.spool, store: store,
             decoder: OrderDecoder(knownSites: Set(settings.sites.map(\.id)), maxBytes: settings.intake.maxFileBytes))
         try intake.prepareDirectories()
-        let aggregation = AggregationStage(
-            store: store, engine: DecisionEngine(panel: panel.panel, policy: policy), sites: settings.sites,
-            windowSeconds: Int64(settings.intake.consolidationWindowSeconds))
         let booking = try BookingStage(
             store: store, adapters: adapters, sites: settings.sites, settings: settings.booking,
             labelsDirectory: (settings.paths.state as NSString).appendingPathComponent("labels"))
-        let target = settings.booking.sandboxURL.map { "sandbox \($0)" } ?? "carriers' own endpoints"
-        log(.info, "started: policy \(policy.name) (sha256 \(policy.sha256.prefix(12))), \(panel.carriers.count) carriers (\(adapters.count) bookable, \(target)), spool \(settings.paths.spool)")
+        let reloader = Reloader(configFile: configFile, started: settings, http: http, booking: booking, notifier: notifier, logger: logger)
+        let state = DaemonState(
+            store: store, configuration: loaded, version: RelaisVersion.current,
+            permission: WritePermission(operatorGroup: settings.control.operatorGroup),
+            metrics: ControlMetrics(registry: registry), clock: Clock.millis,
+            carriers: { DaemonState.CarrierView(breakers: booking.breakerStates(), openings: booking.breakerOpenings()) },
+            reload: { state, actor in await reloader.reload(into: state, by: actor) })
+        let watchdog = Watchdog(notifier: notifier, environment: environment, loops: [IntakeService.name, BookingService.name])
 
+        let target = settings.booking.sandboxURL.map { "sandbox \($0)" } ?? "carriers' own endpoints"
+        let readyLine =
+            "ready: policy \(loaded.policy.name) (sha256 \(loaded.policy.sha256.prefix(12))), \(loaded.panel.carriers.count) carriers (\(adapters.count) bookable, \(target)), spool \(settings.paths.spool), socket \(settings.paths.socket)\(watchdog.isEnabled ? ", watchdog on" : "")"
+        let onReady: @Sendable () async -> Void = {
+            let status = await state.statusLine()
+            notifier.ready(status: status)
+            logger.info("\(readyLine)")
+        }
+        let control = ControlServer(socketPath: settings.paths.socket, state: state, logger: logger, onReady: onReady)
+        let progress: (@Sendable (String) -> Void)? = extras.progress.map { progress in
+            { @Sendable line in progress(line, booking.statistics) }
+        }
+        let status = StatusService(
+            state: state, notifier: notifier, logger: logger, progress: progress,
+            interval: .milliseconds(Int64(extras.progressSeconds * 1000)))
+        let intakeService = IntakeService(
+            intake: intake, state: state, watchdog: watchdog, logger: logger, beforeIntake: extras.beforeIntake)
+        // Listed in start order; a graceful stop goes through them in reverse.
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: control, serviceName: "control"),
+            .init(service: BookingService(booking: booking, watchdog: watchdog), serviceName: BookingService.name),
+            .init(service: intakeService, serviceName: IntakeService.name),
+            .init(service: ReloadService(state: state), serviceName: "reload"),
+            .init(service: status, serviceName: "status"),
+        ]
+        var configuration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = maximumDrain
+        configuration.maximumCancellationDuration = .seconds(5)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    // A booking stage error (the store refused a commit) ends the daemon: the
-                    // rows it left `booking` become `uncertain` at the restart, never booked twice.
-                    try await booking.run { stop.requested }
-                }
-                group.addTask {
-                    await intakeLoop(intake: intake, aggregation: aggregation, spool: settings.paths.spool, stop: stop, extras: extras)
-                }
-                if let progress = extras.progress {
-                    group.addTask {
-                        while !stop.requested {
-                            try? await Task.sleep(for: .seconds(extras.progressSeconds))
-                            if let counts = try? await store.queueCounts() { progress(counts, booking.statistics) }
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await ServiceGroup(configuration: configuration).run()
         } catch {
-            log(.error, "booking stopped: \(error)")
+            // A booking stage error (the store refused a commit) ends the daemon: the rows
+            // it left `booking` become `uncertain` at the restart, never booked twice.
+            logger.error("stopped on error: \(error)")
             try? await http.shutdown()
             throw ExitCode(1)
         }
         try? await http.shutdown()
         let statistics = booking.statistics
-        log(.info, "stopped: \(statistics.booked) booked, \(statistics.deferred) deferred, \(statistics.uncertain) uncertain, \(statistics.failed) failed since start")
+        logger.info(
+            "stopped: \(statistics.booked) booked, \(statistics.deferred) deferred, \(statistics.uncertain) uncertain, \(statistics.failed) failed since start")
     }
 
-    /// Intake and aggregation passes until stopped; a failed pass is logged and retried.
-    static func intakeLoop(
-        intake: SpoolIntake, aggregation: AggregationStage, spool: String, stop: StopSignal, extras: Extras
-    ) async {
-        var lastStuck = 0
-        while !stop.requested {
-            do {
-                extras.beforeIntake?(spool)
-                let report = try await intake.runOnce(now: Clock.millis())
-                if report.files > 0 {
-                    log(.info, "intake: \(report.files) files, \(report.accepted) orders accepted, \(report.duplicates) duplicates, \(report.rejectedOrders) rejected")
-                }
-                let aggregated = try await aggregation.runOnce(now: Clock.millis())
-                if !aggregated.created.isEmpty { log(.info, "aggregation: \(aggregated.created.count) shipments decided") }
-                if aggregated.stuck.count != lastStuck, let first = aggregated.stuck.first {
-                    log(.warning, "aggregation: \(aggregated.stuck.count) orders wait: \(first.orderID): \(first.reason)")
-                }
-                lastStuck = aggregated.stuck.count
-                if report.files == 0 && aggregated.created.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
-            } catch {
-                // A full disk or a locked database must not end the daemon: log, wait, retry.
-                log(.error, "pass failed, retrying in 1 s: \(error)")
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
+    /// swift-metrics into the Prometheus registry `/metrics` serves; durations in buckets
+    /// that fit carrier calls (tens of milliseconds to the 30 s deadline) and decisions.
+    static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["relais_carrier_call_seconds"] = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        factory.durationHistogramBuckets["relais_decision_seconds"] = [
+            .microseconds(5), .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100),
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(5),
+        ]
+        return factory
     }
 }

@@ -38,18 +38,19 @@ enum Demo {
                 configuration: \(configFile)
                 sample orders are dropped into .relais/spool/new every 10 s; Ctrl-C stops.
                 in another terminal:
-                  swift run relaisctl quote samples/order.json --config \(configFile)
-                  sqlite3 .relais/relais.sqlite "SELECT id, state, carrier, tracking_number FROM shipments"
-                  ls .relais/labels
-                (relaisctl status/shipments over \(socket) arrive with the control socket)
+                  export RELAIS_SOCKET=\(socket)
+                  swift run relaisctl status
+                  swift run relaisctl shipments --state booked
+                  swift run relaisctl show <shipment id>      # explain <id> for the decision
+                  swift run relaisctl quote samples/order.json
+                  curl --unix-socket \(socket) http://localhost/metrics
 
                 """, fd: 1)
             let feeder = SampleFeeder(samples: (root as NSString).appendingPathComponent("samples/orders.ndjson"))
             var extras = Daemon.Extras()
             extras.beforeIntake = { spool in feeder.feedIfDue(spool: spool) }
             let lastLine = Mutex("")
-            extras.progress = { counts, statistics in
-                let queue = ShipmentState.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", ")
+            extras.progress = { queue, statistics in
                 let mean = statistics.booked > 0 ? statistics.bookedLatencyTotal / Int64(statistics.booked) : 0
                 let line = "progress: \(queue); booked since start \(statistics.booked) (mean \(mean) ms claim→booked), sandbox ledger \(sandbox.ledger.count)"
                 // Only news: an idle demo stays quiet between batches.

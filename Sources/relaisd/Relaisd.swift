@@ -1,13 +1,10 @@
 import ArgumentParser
-import Dispatch
 import Foundation
-import RelaisAggregation
+import Logging
 import RelaisCommands
 import RelaisConfig
-import RelaisCore
-import RelaisIntake
-import RelaisRecords
-import Synchronization
+import RelaisControlAPI
+import RelaisSystemd
 
 @main
 struct Relaisd: AsyncParsableCommand {
@@ -15,11 +12,17 @@ struct Relaisd: AsyncParsableCommand {
         commandName: "relaisd",
         abstract: "The Relais daemon: orders in, carrier decisions and bookings out.",
         discussion: """
-            Runs the spool intake, aggregation (orders into decided shipments) and booking \
-            (carrier calls over HTTP/XML), all recorded in SQLite, until SIGTERM. `--demo` runs \
-            the repository's panel against relais-sandbox in-process and books sample orders; \
+            Runs the spool intake, aggregation (orders into decided shipments), booking \
+            (carrier calls over HTTP/XML) and the control API on a Unix socket, all recorded in \
+            SQLite. systemd: Type=notify (READY, STATUS, WATCHDOG); SIGHUP reloads carriers and \
+            policies all or nothing; SIGTERM stops claiming, drains and exits. `--demo` runs the \
+            repository's panel against relais-sandbox in-process and books sample orders; \
             `--check-config` validates a configuration set.
-            """
+            Exit statuses: 0 stopped cleanly; 1 a stage failed (records are consistent: rows left \
+            booking become uncertain at the next start); 2 cannot start (configuration, socket, \
+            database or credentials).
+            """,
+        version: RelaisVersion.current
     )
 
     @Option(name: .long, help: "relais.toml.")
@@ -39,6 +42,13 @@ struct Relaisd: AsyncParsableCommand {
             if output.status != .success { throw ExitCode(output.status.rawValue) }
             return
         }
+        LoggingSystem.bootstrap { label in
+            var handler = JournalLogHandler(label: label)
+            if let level = ProcessInfo.processInfo.environment["RELAIS_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) {
+                handler.logLevel = level
+            }
+            return handler
+        }
         if demo {
             try await Demo.run()
         } else {
@@ -54,42 +64,7 @@ func write(_ text: String, fd: Int32) {
     handle.write(Data(text.utf8))
 }
 
-/// SIGTERM and SIGINT ask the loops to stop after the work under way.
-final class StopSignal: Sendable {
-    final class Flag: Sendable {
-        let value = Mutex(false)
-    }
-
-    private let flag = Flag()
-    /// Kept alive for the process's life; never touched after `init`.
-    private let sources: Mutex<[any DispatchSourceSignal]>
-
-    init() {
-        var sources: [any DispatchSourceSignal] = []
-        let flag = self.flag
-        for signal in [SIGTERM, SIGINT] {
-            Foundation.signal(signal, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-            source.setEventHandler { flag.value.withLock { $0 = true } }
-            source.resume()
-            sources.append(source)
-        }
-        self.sources = Mutex(sources)
-    }
-
-    var requested: Bool { flag.value.withLock { $0 } }
-}
-
 enum Clock {
     /// Wall-clock milliseconds since the Unix epoch: the only clock the stages are given.
-    static func millis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
-}
-
-/// syslog priorities, as journald reads them from a `<N>` prefix.
-enum Priority: Int {
-    case error = 3, warning = 4, info = 6
-}
-
-func log(_ priority: Priority, _ message: String) {
-    write("<\(priority.rawValue)>relaisd: \(message)\n", fd: 2)
+    @Sendable static func millis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }

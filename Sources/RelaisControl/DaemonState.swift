@@ -1,0 +1,106 @@
+import Foundation
+import RelaisAggregation
+import RelaisConfig
+import RelaisCore
+import RelaisRecords
+import Synchronization
+
+/// What the control API reads and steers: the store, the configuration in force, the
+/// carriers' breakers, and the reload.
+///
+/// The daemon builds one and shares it with its stages: the intake loop takes its decision
+/// engine from ``running`` at each pass, so a reload swaps the configuration in one step.
+public final class DaemonState: Sendable {
+    /// The configuration in force, whole: a reload replaces it, never edits it.
+    public struct Running: Sendable {
+        public let configuration: ConfigurationSet
+        public let engine: DecisionEngine
+        /// Milliseconds since the Unix epoch.
+        public let loadedAt: Int64
+        /// Increases at each applied reload.
+        public let generation: Int
+    }
+
+    /// The booking side, as status and metrics show it.
+    public struct CarrierView: Sendable {
+        public var breakers: [String: CircuitBreaker.State] = [:]
+        public var openings: [String: Int] = [:]
+
+        public init(breakers: [String: CircuitBreaker.State] = [:], openings: [String: Int] = [:]) {
+            self.breakers = breakers
+            self.openings = openings
+        }
+    }
+
+    public let store: RecordStore
+    public let version: String
+    public let startedAt: Int64
+    public let permission: WritePermission
+    public let metrics: ControlMetrics
+    /// Milliseconds since the Unix epoch.
+    public let clock: @Sendable () -> Int64
+    private let current: Mutex<Running>
+    private let carriersView: @Sendable () -> CarrierView
+    private let reloader: @Sendable (DaemonState, Actor) async -> ReloadOutcome
+
+    /// What a reload did.
+    public struct ReloadOutcome: Sendable {
+        public var applied: Bool
+        public var problems: [String]
+        public var needsRestart: [String]
+
+        public init(applied: Bool, problems: [String] = [], needsRestart: [String] = []) {
+            self.applied = applied
+            self.problems = problems
+            self.needsRestart = needsRestart
+        }
+    }
+
+    public init(
+        store: RecordStore, configuration: ConfigurationSet, version: String, permission: WritePermission,
+        metrics: ControlMetrics, clock: @escaping @Sendable () -> Int64,
+        carriers: @escaping @Sendable () -> CarrierView,
+        reload: @escaping @Sendable (DaemonState, Actor) async -> ReloadOutcome
+    ) {
+        self.store = store
+        self.version = version
+        self.permission = permission
+        self.metrics = metrics
+        self.clock = clock
+        self.startedAt = clock()
+        self.carriersView = carriers
+        self.reloader = reload
+        self.current = Mutex(
+            Running(
+                configuration: configuration,
+                engine: DecisionEngine(panel: configuration.panel.panel, policy: configuration.policy),
+                loadedAt: startedAt, generation: 0))
+    }
+
+    public var running: Running { current.withLock { $0 } }
+
+    /// Puts a new configuration in force.
+    public func install(_ configuration: ConfigurationSet) {
+        let now = clock()
+        current.withLock { running in
+            running = Running(
+                configuration: configuration,
+                engine: DecisionEngine(panel: configuration.panel.panel, policy: configuration.policy),
+                loadedAt: now, generation: running.generation + 1)
+        }
+    }
+
+    public var carriers: CarrierView { carriersView() }
+
+    /// Reloads carriers and policies, all or nothing (`POST /v1/reload`, SIGHUP).
+    public func reload(by actor: Actor) async -> ReloadOutcome { await reloader(self, actor) }
+
+    /// The one line systemd shows (`STATUS=`) and the demo prints.
+    public func statusLine() async -> String {
+        guard let counts = try? await store.queueCounts() else { return "records unreadable" }
+        let states: [ShipmentState] = [.queued, .booking, .deferred, .held, .uncertain, .booked, .failed]
+        let open = carriers.breakers.filter { if case .open = $0.value { true } else { false } }.keys.sorted()
+        return states.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", ")
+            + (open.isEmpty ? "" : "; breaker open: \(open.joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Hummingbird
+import Logging
+import RelaisAggregation
+import RelaisControlAPI
+import RelaisCore
+import RelaisIntake
+import RelaisRecords
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What each endpoint does, apart from HTTP routing.
+struct ControlHandlers: Sendable {
+    let state: DaemonState
+
+    var maxBodyBytes: Int { state.running.configuration.config.intake.maxFileBytes }
+
+    // MARK: Reads
+
+    func status() async throws -> Response {
+        let running = state.running
+        let counts = try await state.store.queueCounts()
+        let view = state.carriers
+        let policy = running.configuration.policy
+        let reply = StatusReply(
+            version: state.version, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000), pid: getpid(),
+            policy: .init(name: policy.name, sha256: policy.sha256),
+            queue: Dictionary(uniqueKeysWithValues: ShipmentState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
+            carriers: running.configuration.panel.carriers.map { loaded in
+                .init(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
+            },
+            pendingOrders: try await state.store.pendingOrderCount(),
+            configurationLoadedAt: Timestamps.iso(running.loadedAt))
+        return try JSONResponse.make(reply)
+    }
+
+    func carriers() throws -> Response {
+        let view = state.carriers
+        let replies = state.running.configuration.panel.carriers.map { loaded in
+            CarrierReply(
+                id: loaded.carrier.id, name: loaded.carrier.name,
+                state: view.breakers[loaded.carrier.id]?.name ?? "none",
+                bookable: view.breakers[loaded.carrier.id] != nil,
+                services: loaded.carrier.services.map(\.code), breakerOpenings: view.openings[loaded.carrier.id] ?? 0)
+        }
+        return try JSONResponse.make(replies)
+    }
+
+    func order(id: String) async throws -> Response {
+        guard let order = try await state.store.order(id: id) else { throw ControlError.notFound("no order \(id)") }
+        return try JSONResponse.make(
+            OrderReply(
+                id: order.id, shipment: order.shipmentID, state: order.state, site: order.site,
+                receivedAt: Timestamps.iso(order.receivedAt)))
+    }
+
+    func shipments(query: Parameters) async throws -> Response {
+        var stateFilter: ShipmentState?
+        if let name = query.get("state"), !name.isEmpty {
+            guard let known = ShipmentState(rawValue: name) else {
+                throw ControlError.badRequest(
+                    "unknown state '\(name)'; one of \(ShipmentState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            stateFilter = known
+        }
+        var limit = 100
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...10_000).contains(value) else {
+                throw ControlError.badRequest("limit must be a whole number from 1 to 10000")
+            }
+            limit = value
+        }
+        let carrier = query.get("carrier").flatMap { $0.isEmpty ? nil : $0 }
+        let records = try await state.store.shipments(state: stateFilter, carrier: carrier, limit: limit)
+        return try JSONResponse.make(ShipmentListReply(shipments: records.map { Self.reply($0, attempts: nil) }))
+    }
+
+    func shipment(id: String) async throws -> Response {
+        guard let record = try await state.store.shipment(id: id) else { throw ControlError.notFound("no shipment \(id)") }
+        let attempts = try await state.store.attempts(shipment: id)
+        return try JSONResponse.make(Self.reply(record, attempts: attempts))
+    }
+
+    func decision(id: String) async throws -> Response {
+        guard let decision = try await state.store.decision(shipment: id) else {
+            throw ControlError.notFound("no decision recorded for shipment \(id)")
+        }
+        return try JSONResponse.make(DecisionRecord(decision))
+    }
+
+    func metrics() async throws -> Response {
+        let text = state.metrics.scrape(
+            queue: try await state.store.queueCounts(), pendingOrders: try await state.store.pendingOrderCount(),
+            carriers: state.carriers, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: Writes
+
+    /// `POST /v1/orders`: the same decoding and validation as the spool; accepted orders are
+    /// durable before the reply. 200 when every order was accepted (or already was), 422
+    /// with the same body when some were rejected or conflict with a recorded version.
+    func submit(body: Data, peer: PeerCredentials, logger: Logger) async throws -> Response {
+        let configuration = state.running.configuration.config
+        let decoder = OrderDecoder(knownSites: Set(configuration.sites.map(\.id)), maxBytes: configuration.intake.maxFileBytes)
+        let batch = decoder.decode(body)
+        let incoming = batch.orders.map { IncomingOrder(order: $0.order, canonicalJSON: $0.canonicalJSON) }
+        let actor = Actor.operator(uid: peer.uid)
+        let now = state.clock()
+        let outcomes = incoming.isEmpty ? [] : try await state.store.accept(incoming, source: "api", actor: actor, now: now)
+        var reply = SubmitReply(accepted: [], duplicates: [], conflicts: [], rejected: [], warnings: [])
+        for (order, outcome) in zip(incoming, outcomes) {
+            switch outcome {
+            case .accepted: reply.accepted.append(order.order.id)
+            case .duplicate: reply.duplicates.append(order.order.id)
+            case .conflict: reply.conflicts.append(order.order.id)
+            }
+        }
+        reply.rejected = batch.rejections.map { .init(position: $0.position, id: $0.orderID, problems: $0.problems.map(\.description)) }
+        reply.warnings = batch.orders.flatMap { decoded in decoded.warnings.map { "order \(decoded.order.id): \($0)" } }
+        let summary = "\(reply.accepted.count) accepted, \(reply.duplicates.count) duplicates, \(reply.conflicts.count) conflicts, \(reply.rejected.count) rejected"
+        try await state.store.audit(kind: "api.orders", actor: actor, detail: summary, now: now)
+        logger.info("control: orders submitted: \(summary)", metadata: ["relais.uid": "\(peer.uid)"])
+        let clean = reply.rejected.isEmpty && reply.conflicts.isEmpty
+        return try JSONResponse.make(reply, status: clean ? .ok : .unprocessableContent)
+    }
+
+    /// `POST /v1/quote`: each order decided as a shipment of its own under the policy in
+    /// force, with today's allocation counts and open breakers; nothing is stored.
+    func quote(body: Data) async throws -> Response {
+        let running = state.running
+        let config = running.configuration.config
+        let batch = OrderDecoder(knownSites: Set(config.sites.map(\.id)), maxBytes: config.intake.maxFileBytes).decode(body)
+        let open = Set(state.carriers.breakers.compactMap { if case .open = $0.value { $0.key } else { nil } })
+        let now = state.clock()
+        var decisions: [DecisionRecord] = []
+        for decoded in batch.orders {
+            guard let site = config.site(id: decoded.order.site) else { continue }
+            let day = AggregationStage.localDay(containing: now, in: site.timeZone)
+            let counts = try await state.store.allocationCounts(site: site.id, from: day.start, until: day.end)
+            let context = DecisionContext(siteBookedToday: counts.total, carrierBookedToday: counts.perCarrier, openCircuits: open)
+            let decision = running.engine.decide(Shipment(id: decoded.order.id, orders: [decoded.order], site: site), context: context)
+            decisions.append(DecisionRecord(decision))
+        }
+        let rejected = batch.rejections.map { SubmitReply.Rejected(position: $0.position, id: $0.orderID, problems: $0.problems.map(\.description)) }
+        return try JSONResponse.make(QuoteReply(decisions: decisions, rejected: rejected), status: rejected.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    /// `POST /v1/shipments/{id}/{hold|release|retry|requeue|fail}`.
+    func act(_ action: String, on id: String, peer: PeerCredentials, logger: Logger) async throws -> Response {
+        let event: ShipmentEvent
+        switch action {
+        case "hold": event = .hold
+        case "release": event = .release
+        case "retry": event = .retry
+        case "requeue": event = .requeue
+        case "fail": event = .fail
+        default: throw ControlError.notFound("no action '\(action)'; one of hold, release, retry, requeue, fail")
+        }
+        guard let before = try await state.store.shipment(id: id) else { throw ControlError.notFound("no shipment \(id)") }
+        let after: ShipmentState
+        do {
+            after = try await state.store.apply(event, to: id, actor: .operator(uid: peer.uid), now: state.clock(), detail: "by uid \(peer.uid)")
+        } catch let error as StoreError where error.isRefused {
+            throw ControlError.conflict(error.message)
+        } catch let error as StoreError where error.isNotFound {
+            throw ControlError.notFound(error.message)
+        }
+        logger.notice(
+            "control: \(action) \(id): \(before.state.rawValue) → \(after.rawValue)",
+            metadata: ["relais.uid": "\(peer.uid)", "relais.shipment": "\(id)"])
+        return try JSONResponse.make(ActionReply(id: id, action: action, previousState: before.state.rawValue, state: after.rawValue))
+    }
+
+    /// `POST /v1/reload`: 200 when applied, 422 with the problems when refused (the
+    /// previous configuration stays in force).
+    func reload(peer: PeerCredentials, logger: Logger) async throws -> Response {
+        let outcome = await state.reload(by: .operator(uid: peer.uid))
+        let running = state.running
+        let reply = ReloadReply(
+            applied: outcome.applied,
+            policy: .init(name: running.configuration.policy.name, sha256: running.configuration.policy.sha256),
+            carriers: running.configuration.panel.carriers.map(\.carrier.id), problems: outcome.problems,
+            needsRestart: outcome.needsRestart)
+        return try JSONResponse.make(reply, status: outcome.applied ? .ok : .unprocessableContent)
+    }
+
+    // MARK: Shapes
+
+    static func reply(_ record: ShipmentRecord, attempts: [AttemptRecord]?) -> ShipmentReply {
+        ShipmentReply(
+            id: record.id, state: record.state.rawValue, orders: record.orderIDs, site: record.site, carrier: record.carrier,
+            service: record.service, trackingNumber: record.trackingNumber, price: record.price?.description,
+            currency: record.currency, eta: record.eta, co2eGrams: record.co2eGrams, late: record.late,
+            labelPath: record.labelPath, reason: record.reason, nextAttemptAt: record.nextAttemptAt.map(Timestamps.iso),
+            createdAt: Timestamps.iso(record.createdAt), updatedAt: Timestamps.iso(record.updatedAt),
+            attempts: attempts?.map { attempt in
+                AttemptReply(
+                    carrier: attempt.carrier, service: attempt.service, startedAt: Timestamps.iso(attempt.startedAt),
+                    finishedAt: attempt.finishedAt.map(Timestamps.iso), outcome: attempt.outcome,
+                    failureClass: attempt.failureClass, httpStatus: attempt.httpStatus,
+                    durationMilliseconds: attempt.durationMilliseconds, detail: attempt.detail)
+            })
+    }
+}
+
+/// Times in replies: ISO 8601, UTC, to the millisecond.
+enum Timestamps {
+    static func iso(_ milliseconds: Int64) -> String {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

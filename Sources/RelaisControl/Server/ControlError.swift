@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import RelaisControlAPI
+
+/// A control API error: its HTTP status and the `{"error", "reason"}` body (SPEC §10).
+public struct ControlError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let reply: ErrorReply
+
+    public init(_ status: HTTPResponse.Status, _ error: String, _ reason: String) {
+        self.status = status
+        self.reply = ErrorReply(error: error, reason: reason)
+    }
+
+    public static func notFound(_ reason: String) -> ControlError { ControlError(.notFound, "not-found", reason) }
+    public static func badRequest(_ reason: String) -> ControlError { ControlError(.badRequest, "bad-request", reason) }
+    public static func forbidden(_ reason: String) -> ControlError { ControlError(.forbidden, "forbidden", reason) }
+    /// The lifecycle does not allow it now (`hold` on a booked shipment).
+    public static func conflict(_ reason: String) -> ControlError { ControlError(.conflict, "refused", reason) }
+    public static func tooLarge(_ reason: String) -> ControlError { ControlError(.contentTooLarge, "too-large", reason) }
+    public static func `internal`(_ reason: String) -> ControlError { ControlError(.internalServerError, "internal", reason) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try JSONResponse.make(reply, status: status)
+    }
+}
+
+extension ErrorReply {
+    static let noCredentials = ErrorReply(error: "forbidden", reason: "the peer's credentials cannot be read")
+}
+
+/// JSON bodies with the API's conventions: keys in declaration order, no escaped slashes.
+enum JSONResponse {
+    static func make<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

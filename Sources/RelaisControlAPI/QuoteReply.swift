@@ -1,0 +1,13 @@
+import RelaisCore
+
+/// `POST /v1/quote`: each order of the body decided as a shipment of its own (SPEC §7.5
+/// records); nothing is stored.
+public struct QuoteReply: Codable, Hashable, Sendable {
+    public var decisions: [DecisionRecord]
+    public var rejected: [SubmitReply.Rejected]
+
+    public init(decisions: [DecisionRecord], rejected: [SubmitReply.Rejected]) {
+        self.decisions = decisions
+        self.rejected = rejected
+    }
+}

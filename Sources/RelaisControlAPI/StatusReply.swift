@@ -1,0 +1,57 @@
+import RelaisCore
+
+/// `GET /v1/status` (SPEC §10). Scripts rely on `version`, `uptime_s`, `policy`, `queue` and
+/// `carriers`; the rest is for people.
+public struct StatusReply: Codable, Hashable, Sendable {
+    public struct PolicyRef: Codable, Hashable, Sendable {
+        public var name: String
+        public var sha256: String
+
+        public init(name: String, sha256: String) {
+            self.name = name
+            self.sha256 = sha256
+        }
+    }
+
+    public struct CarrierState: Codable, Hashable, Sendable {
+        public var id: String
+        /// `closed` | `open` | `half-open`.
+        public var state: String
+
+        public init(id: String, state: String) {
+            self.id = id
+            self.state = state
+        }
+    }
+
+    public var version: String
+    public var uptimeSeconds: Int
+    public var pid: Int32
+    public var policy: PolicyRef
+    /// Shipments per state; every state is present.
+    public var queue: [String: Int]
+    public var carriers: [CarrierState]
+    /// Orders received but not yet in a shipment.
+    public var pendingOrders: Int
+    /// When the configuration in force was loaded (ISO 8601, UTC).
+    public var configurationLoadedAt: String
+
+    public init(
+        version: String, uptimeSeconds: Int, pid: Int32, policy: PolicyRef, queue: [String: Int], carriers: [CarrierState],
+        pendingOrders: Int, configurationLoadedAt: String
+    ) {
+        self.version = version
+        self.uptimeSeconds = uptimeSeconds
+        self.pid = pid
+        self.policy = policy
+        self.queue = queue
+        self.carriers = carriers
+        self.pendingOrders = pendingOrders
+        self.configurationLoadedAt = configurationLoadedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, uptimeSeconds = "uptime_s", pid, policy, queue, carriers, pendingOrders = "pending_orders"
+        case configurationLoadedAt = "configuration_loaded_at"
+    }
+}

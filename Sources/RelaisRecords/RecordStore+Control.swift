@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+import RelaisCore
+
+/// One carrier call of a shipment, as recorded.
+public struct AttemptRecord: Hashable, Sendable {
+    public var carrier: String
+    public var service: String
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var outcome: String?
+    public var failureClass: String?
+    public var httpStatus: Int?
+    public var durationMilliseconds: Int?
+    public var trackingNumber: String?
+    public var detail: String?
+}
+
+extension RecordStore {
+    /// A shipment's carrier calls, oldest first.
+    public func attempts(shipment id: String) async throws -> [AttemptRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM booking_attempts WHERE shipment_id = ? ORDER BY id", arguments: [id]
+            ).map { row in
+                AttemptRecord(
+                    carrier: row["carrier"], service: row["service"], startedAt: row["started_at"],
+                    finishedAt: row["finished_at"], outcome: row["outcome"], failureClass: row["failure_class"],
+                    httpStatus: row["http_status"], durationMilliseconds: row["duration_ms"],
+                    trackingNumber: row["tracking_number"], detail: row["detail"])
+            }
+        }
+    }
+
+    /// Orders accepted and not yet in a shipment.
+    public func pendingOrderCount() async throws -> Int {
+        try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM orders WHERE shipment_id IS NULL") ?? 0 }
+    }
+
+    /// Records an operator's write that changes no shipment (a reload, an API submission)
+    /// in the event log, with the peer's uid.
+    public func audit(kind: String, actor: Actor, detail: String, now: Int64) async throws {
+        try await pool.write { db in try db.recordEvent(at: now, kind: kind, actor: actor, detail: detail) }
+    }
+}

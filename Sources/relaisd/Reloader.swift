@@ -1,0 +1,79 @@
+import Foundation
+import Logging
+import RelaisBooking
+import RelaisCarriers
+import RelaisConfig
+import RelaisControl
+import RelaisRecords
+import RelaisSystemd
+
+/// Reloads carriers and policies all or nothing (SIGHUP, `POST /v1/reload`).
+///
+/// The whole set (relais.toml, the panel, the active policy, carrier credentials) is
+/// loaded and validated first; only when every file is good does it replace the set in
+/// force: the decision engine, the booking adapters and sites. A bad file keeps the old
+/// set and is reported with file:line. systemd hears `RELOADING=1` with `MONOTONIC_USEC`,
+/// then `READY=1` either way.
+///
+/// An actor: two reloads (a signal and an API call) must not interleave.
+actor Reloader {
+    let configFile: String
+    /// relais.toml as the daemon started: paths, `[booking]` and `[control]` apply only at
+    /// a restart.
+    let started: DaemonConfig
+    let http: CarrierHTTP
+    let booking: BookingStage
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    init(configFile: String, started: DaemonConfig, http: CarrierHTTP, booking: BookingStage, notifier: SystemdNotifier, logger: Logger) {
+        self.configFile = configFile
+        self.started = started
+        self.http = http
+        self.booking = booking
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    func reload(into state: DaemonState, by actor: Actor) async -> DaemonState.ReloadOutcome {
+        notifier.reloading()
+        let who = actor.uid.map { "uid \($0)" } ?? actor.name
+        let outcome: DaemonState.ReloadOutcome
+        do {
+            let loaded = try ConfigurationSet.load(configFile: configFile)
+            let adapters: [String: CarrierAdapter]
+            do {
+                adapters = try CarrierAdapters.make(panel: loaded.panel, settings: started.booking, http: http)
+            } catch {
+                throw ConfigError([ConfigDiagnostic(file: started.booking.credentialsDirectory, line: nil, message: error.message)])
+            }
+            booking.replace(adapters: adapters, sites: loaded.config.sites)
+            state.install(loaded)
+            let restart = Self.needsRestart(started, loaded.config)
+            outcome = .init(applied: true, needsRestart: restart)
+            logger.notice(
+                "reload by \(who): applied: policy \(loaded.policy.name) (sha256 \(loaded.policy.sha256.prefix(12))), \(loaded.panel.carriers.count) carriers\(restart.isEmpty ? "" : "; needs a restart to apply: \(restart.joined(separator: ", "))")",
+                metadata: actor.uid.map { ["relais.uid": "\($0)"] } ?? [:])
+        } catch {
+            let problems = (error as? ConfigError)?.diagnostics.map(\.description) ?? ["\(error)"]
+            outcome = .init(applied: false, problems: problems)
+            logger.error("reload by \(who): refused, the previous configuration stays in force")
+            for problem in problems { logger.error("reload: \(problem)") }
+        }
+        try? await state.store.audit(
+            kind: "reload", actor: actor,
+            detail: outcome.applied ? "applied" : "refused: \(outcome.problems.first ?? "")", now: state.clock())
+        notifier.ready(status: await state.statusLine())
+        return outcome
+    }
+
+    /// What a reload read but cannot apply while running.
+    static func needsRestart(_ old: DaemonConfig, _ new: DaemonConfig) -> [String] {
+        var keys: [String] = []
+        if old.paths != new.paths { keys.append("[paths]") }
+        if old.booking != new.booking { keys.append("[booking]") }
+        if old.control != new.control { keys.append("[control]") }
+        if old.intake.maxFileBytes != new.intake.maxFileBytes { keys.append("[intake] max_file_bytes") }
+        return keys
+    }
+}
