@@ -182,6 +182,7 @@ let package = Package(
             dependencies: [
                 "RelaisControl", "RelaisControlAPI", "RelaisCommands", "RelaisRecords", "RelaisConfig", "RelaisCore",
                 "RelaisIntake", "RelaisAggregation",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
     ]

@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import RelaisAggregation
+import RelaisCommands
+import RelaisConfig
+import RelaisControl
+import RelaisCore
+import RelaisRecords
+import ServiceLifecycle
+import Synchronization
+
+/// A control server on a real Unix socket in a fresh directory, over a real store, with
+/// the repository's panel and a copy of its policies (so a test may break one).
+final class ControlRig: Sendable {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    let root: URL
+    let configFile: String
+    let store: RecordStore
+    let state: DaemonState
+    /// The breakers the fake booking side reports.
+    let breakers = Breakers()
+
+    final class Breakers: Sendable {
+        private let states = Mutex<[String: CircuitBreaker.State]>([:])
+        func withLock<T>(_ body: (inout [String: CircuitBreaker.State]) -> T) -> T { states.withLock { body(&$0) } }
+    }
+    var socket: String { root.appendingPathComponent("relais.sock").path }
+    var policies: URL { root.appendingPathComponent("policies") }
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("relais-control-\(UUID().uuidString.prefix(8))")
+        // Traversable by every user, so the permission test can connect as nobody.
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("policies"), to: root.appendingPathComponent("policies"))
+        configFile = root.appendingPathComponent("relais.toml").path
+        let text = """
+            [paths]
+            state = "\(root.appendingPathComponent("state").path)"
+            spool = "\(root.appendingPathComponent("spool").path)"
+            carriers = "\(Self.repository.appendingPathComponent("carriers").path)"
+            policies = "\(root.appendingPathComponent("policies").path)"
+            socket = "\(root.appendingPathComponent("relais.sock").path)"
+
+            [[site]]
+            id = "lyon-dc"
+            country = "FR"
+            postcode = "69007"
+            lat = 45.7323
+            lon = 4.8283
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: configFile))
+        let configuration = try ConfigurationSet.load(configFile: configFile)
+        store = try RecordStore(path: root.appendingPathComponent("state/relais.sqlite").path)
+        let breakers = self.breakers
+        let configFile = self.configFile
+        state = DaemonState(
+            store: store, configuration: configuration, version: "test",
+            permission: WritePermission(operatorGroup: "relais-test-operators"),
+            metrics: ControlMetrics(registry: .init()),
+            clock: { Int64(Date().timeIntervalSince1970 * 1000) },
+            carriers: { DaemonState.CarrierView(breakers: breakers.withLock { $0 }) },
+            reload: { state, _ in
+                do {
+                    state.install(try ConfigurationSet.load(configFile: configFile))
+                    return .init(applied: true)
+                } catch {
+                    return .init(applied: false, problems: (error as? ConfigError)?.diagnostics.map(\.description) ?? ["\(error)"])
+                }
+            })
+        for carrier in configuration.panel.carriers { self.breakers.withLock { $0[carrier.carrier.id] = .closed(consecutiveFailures: 0) } }
+    }
+
+    /// Runs `body` while the server listens; stops it afterwards.
+    @discardableResult
+    func serving<T: Sendable>(_ body: @Sendable (ControlCommands, ControlClient) async throws -> T) async throws -> T {
+        try ControlServer.claimSocket(path: socket)
+        let (ready, continuation) = AsyncStream.makeStream(of: Void.self)
+        let server = ControlServer(socketPath: socket, state: state, logger: Logger(label: "test")) { continuation.yield() }
+        let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            var iterator = ready.makeAsyncIterator()
+            _ = await iterator.next()
+            let client = ControlClient(socketPath: socket)
+            do {
+                let result = try await body(ControlCommands(client: client, json: false), client)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+
+    /// Decides the pending orders, as the daemon's intake loop does.
+    func aggregate() async throws -> [String] {
+        let running = state.running
+        let stage = AggregationStage(store: store, engine: running.engine, sites: running.configuration.config.sites, windowSeconds: 0)
+        return try await stage.runOnce(now: Int64(Date().timeIntervalSince1970 * 1000)).created
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = root.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: root) }
+
+    static func order(id: String, weight: Double = 1.2) -> String {
+        """
+        {"id": "\(id)", "site": "lyon-dc", "ready_at": "2026-11-23T10:15:00+01:00", "promised_by": "2026-11-27",
+         "service_level": "standard", "delivery_mode": "home",
+         "recipient": {"name": "Camille Martin", "street": ["12 rue de la Roquette"], "postcode": "75011", "city": "Paris",
+                       "country": "FR", "lat": 48.853, "lon": 2.372},
+         "parcels": [{"weight_kg": \(weight), "length_cm": 30, "width_cm": 20, "height_cm": 10}],
+         "value": {"amount": "59.90", "currency": "EUR"}}
+        """
+    }
+}
