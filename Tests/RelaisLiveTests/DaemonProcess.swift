@@ -18,12 +18,22 @@ struct Deployment {
     var state: URL { root.appendingPathComponent("state") }
     var spool: URL { root.appendingPathComponent("spool") }
     var config: URL { root.appendingPathComponent("relais.toml") }
+    var socket: URL { root.appendingPathComponent("relais.sock") }
+    /// The policies the daemon reads: the repository's, or a copy a test may edit.
+    let policies: URL
 
     /// - Parameter sandboxURL: where the carriers are played; by default a closed port, so
     ///   bookings are deferred (intake tests).
-    init(sandboxURL: String = "http://127.0.0.1:9") throws {
+    /// - Parameter copyPolicies: run on a copy of the repository's policies.
+    init(sandboxURL: String = "http://127.0.0.1:9", copyPolicies: Bool = false) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("relais-live-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        if copyPolicies {
+            policies = root.appendingPathComponent("policies")
+            try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("policies"), to: policies)
+        } else {
+            policies = Self.repository.appendingPathComponent("policies")
+        }
         // The sandbox carriers' credentials, as LoadCredential would lay them out.
         let credentials = root.appendingPathComponent("credentials")
         try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
@@ -39,7 +49,7 @@ struct Deployment {
             state = "\(state.path)"
             spool = "\(spool.path)"
             carriers = "\(Self.repository.appendingPathComponent("carriers").path)"
-            policies = "\(Self.repository.appendingPathComponent("policies").path)"
+            policies = "\(policies.path)"
             socket = "\(root.appendingPathComponent("relais.sock").path)"
 
             [booking]
@@ -74,11 +84,14 @@ struct Deployment {
     }
 
     /// Starts relaisd on this deployment; its stderr goes to `root/relaisd.log`.
-    func startDaemon() throws -> Process {
+    func startDaemon(environment: [String: String] = [:]) throws -> Process {
         let binary = try Self.executable("relaisd").orThrow("relaisd is not built (swift build --build-tests)")
         let process = Process()
         process.executableURL = binary
         process.arguments = ["--config", config.path]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let log = root.appendingPathComponent("relaisd.log")
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: log)
@@ -87,6 +100,22 @@ struct Deployment {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// Runs relaisctl against this deployment's socket; returns its exit status and output.
+    func relaisctl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = try Self.executable("relaisctl").orThrow("relaisctl is not built (swift build --build-tests)")
+        process.arguments = arguments + ["--socket", socket.path]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 
     var log: String { (try? String(contentsOf: root.appendingPathComponent("relaisd.log"), encoding: .utf8)) ?? "" }
