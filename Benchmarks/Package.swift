@@ -10,6 +10,9 @@ let package = Package(
         .package(name: "relais", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
     ],
     targets: [
         .executableTarget(
@@ -46,7 +49,11 @@ let package = Package(
                 .product(name: "RelaisCarriers", package: "relais"),
                 .product(name: "RelaisBooking", package: "relais"),
                 .product(name: "RelaisSandbox", package: "relais"),
+                .product(name: "RelaisControl", package: "relais"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Benchmarks/Booking",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

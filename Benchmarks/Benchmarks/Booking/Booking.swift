@@ -53,6 +53,8 @@ let benchmarks: @Sendable () -> Void = {
         // scan recently freed inodes on every file created for minutes afterwards, which
         // would measure the cleanup, not the booking. Remove /tmp/relais-bench-booking-* after.
     }
+
+    statusWhileBooking(environment, shipments: shipments)
 }
 
 /// The sandbox, started once; a fresh store per iteration.
