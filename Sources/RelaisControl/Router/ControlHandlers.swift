@@ -138,10 +138,15 @@ struct ControlHandlers: Sendable {
         let open = Set(state.carriers.breakers.compactMap { if case .open = $0.value { $0.key } else { nil } })
         let now = state.clock()
         var decisions: [DecisionRecord] = []
+        // Today's allocations, read once per site however many orders the body holds.
+        var allocations: [String: (total: Int, perCarrier: [String: Int])] = [:]
         for decoded in batch.orders {
             guard let site = config.site(id: decoded.order.site) else { continue }
-            let day = AggregationStage.localDay(containing: now, in: site.timeZone)
-            let counts = try await state.store.allocationCounts(site: site.id, from: day.start, until: day.end)
+            if allocations[site.id] == nil {
+                let day = AggregationStage.localDay(containing: now, in: site.timeZone)
+                allocations[site.id] = try await state.store.allocationCounts(site: site.id, from: day.start, until: day.end)
+            }
+            let counts = allocations[site.id]!
             let context = DecisionContext(siteBookedToday: counts.total, carrierBookedToday: counts.perCarrier, openCircuits: open)
             let decision = running.engine.decide(Shipment(id: decoded.order.id, orders: [decoded.order], site: site), context: context)
             decisions.append(DecisionRecord(decision))
