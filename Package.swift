@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "RelaisSandbox", targets: ["RelaisSandbox"]),
         .library(name: "RelaisSystemd", targets: ["RelaisSystemd"]),
         .library(name: "RelaisControl", targets: ["RelaisControl"]),
+        .library(name: "RelaisReports", targets: ["RelaisReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -120,11 +121,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What-if replays of a policy on recorded history, emissions and carrier reports:
+        // read-only, from a snapshot of the database.
+        .target(name: "RelaisReports", dependencies: ["RelaisCore", "RelaisRecords", "RelaisIntake"]),
         // What relaisctl's commands do, as functions that return text and an exit status.
         .target(
             name: "RelaisCommands",
             dependencies: [
-                "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisControlAPI",
+                "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisControlAPI", "RelaisRecords", "RelaisReports",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -164,6 +168,11 @@ let package = Package(
         .testTarget(
             name: "RelaisRecordsTests", dependencies: ["RelaisRecords", "RelaisAggregation", "RelaisIntake", "RelaisConfig"]),
         .testTarget(name: "RelaisCommandsTests", dependencies: ["RelaisCommands"]),
+        .testTarget(
+            name: "RelaisReportsTests",
+            dependencies: [
+                "RelaisReports", "RelaisCommands", "RelaisRecords", "RelaisAggregation", "RelaisIntake", "RelaisConfig", "RelaisCore",
+            ]),
         // XML façade, carrier adapters and the booking stage, against relais-sandbox on loopback.
         .testTarget(
             name: "RelaisBookingTests",

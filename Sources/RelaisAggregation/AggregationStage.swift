@@ -65,14 +65,16 @@ public struct AggregationStage: Sendable {
             let counts = usage[site.id]!
             let context = DecisionContext(siteBookedToday: counts.total, carrierBookedToday: counts.perCarrier, openCircuits: openCircuits)
             let started = clock.now
-            let decision = engine.decide(Shipment(id: "", orders: orders, site: site), context: context)
+            let shipment = Shipment(id: "", orders: orders, site: site)
+            let decision = engine.decide(shipment, context: context)
             decisionTimer.record(duration: started.duration(to: clock.now))
             if let carrier = decision.chosen?.key.carrier {
                 usage[site.id]!.total += 1
                 usage[site.id]!.perCarrier[carrier, default: 0] += 1
             }
             shipments.append(
-                NewShipment(orderIDs: group.map(\.orderID), site: site.id, consolidationKey: group[0].key, decision: decision))
+                NewShipment(orderIDs: group.map(\.orderID), site: site.id, consolidationKey: group[0].key, decision: decision,
+                    parcels: shipment.parcels.count, weightKg: shipment.totalWeightKg))
         }
         if !shipments.isEmpty { report.created = try await store.createShipments(shipments, policy: engine.policy, now: now) }
         return report

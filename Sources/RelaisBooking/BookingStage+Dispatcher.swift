@@ -19,6 +19,8 @@ extension BookingStage {
         var inFlight: [String: Int] = [:]
         var lookupsInFlight = 0
         var outcomes: [BookingOutcome] = []
+        /// Breakers that opened since the last commit; committed with the outcomes.
+        var breakerOpenings: [BreakerOpening] = []
         var oldestOutcomeAt: Int64?
         var labelsToSync = false
         var claiming = false
@@ -218,7 +220,14 @@ extension BookingStage {
                 if failure.refusedBeforeSending {
                     if call.probe { breakers[job.carrier]?.probeAbandoned() }
                 } else {
+                    let openedBefore = breakers[job.carrier]?.openings ?? 0
                     breakers[job.carrier]?.record(failure.failureClass == .permanent ? .healthy : .unhealthy, now: now)
+                    if let breaker = breakers[job.carrier], breaker.openings > openedBefore {
+                        breakerOpenings.append(
+                            BreakerOpening(
+                                carrier: job.carrier, at: now,
+                                detail: "opened; last failure: \(failure.description)"))
+                    }
                 }
                 switch failure.failureClass {
                 case .unknownOutcome:
@@ -275,6 +284,8 @@ extension BookingStage {
             guard !committing, !outcomes.isEmpty else { return }
             committing = true
             let batch = outcomes
+            let openings = breakerOpenings
+            breakerOpenings.removeAll()
             let syncLabels = labelsToSync
             let latency = pendingLatency
             outcomes.removeAll(keepingCapacity: true)
@@ -284,7 +295,7 @@ extension BookingStage {
             let stage = self.stage
             group.addTask {
                 if syncLabels { try stage.syncLabels() }
-                try await stage.store.commit(batch, now: stage.clock())
+                try await stage.store.commit(batch, breakerOpenings: openings, now: stage.clock())
                 return .committed(batch, latency: latency)
             }
         }

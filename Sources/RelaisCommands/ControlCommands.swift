@@ -78,6 +78,7 @@ public struct ControlCommands: Sendable {
                 ("CO2e", shipment.co2eGrams.map { "\(String(format1: $0)) g (well-to-wheel)" } ?? "-"),
                 ("label", shipment.labelPath ?? "-"),
             ]
+            if let ghg = shipment.ghg { lines += Self.ghgLines(ghg) }
             if let reason = shipment.reason { lines.append(("reason", reason)) }
             if let next = shipment.nextAttemptAt { lines.append(("next attempt", next)) }
             lines.append(("created", shipment.createdAt))
@@ -101,6 +102,20 @@ public struct ControlCommands: Sendable {
             }
             return text
         }
+    }
+
+    /// The GHG information owed to the customer (Code des transports L1431-3).
+    static func ghgLines(_ ghg: GHGReply) -> [(String, String)] {
+        var distance = "-"
+        if let km = ghg.distanceKm {
+            distance = "\(String(format1: km)) km (\(ghg.distanceBasis ?? "?"))"
+            if let tkm = ghg.tonneKm { distance += ", \(String(format: "%.3f", tkm)) t·km" }
+        }
+        return [
+            ("GHG (L1431-3)", "\(String(format: "%.3f", ghg.co2eKg)) kg CO2e, data quality level \(ghg.dataQuality)"),
+            ("  distance", distance),
+            ("  method", ghg.method),
+        ]
     }
 
     public func explain(id: String) async -> CommandOutput {

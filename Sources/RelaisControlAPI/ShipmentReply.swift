@@ -15,6 +15,8 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
     public var eta: String?
     /// Well-to-wheel greenhouse-gas emissions of the chosen service, grams CO2e.
     public var co2eGrams: Double?
+    /// The figure owed to the customer, with its data quality and method; null while held.
+    public var ghg: GHGReply?
     public var late: Bool
     public var labelPath: String?
     /// Why it is held, deferred, uncertain or failed.
@@ -27,7 +29,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
 
     public init(
         id: String, state: String, orders: [String], site: String, carrier: String?, service: String?,
-        trackingNumber: String?, price: String?, currency: String?, eta: String?, co2eGrams: Double?, late: Bool,
+        trackingNumber: String?, price: String?, currency: String?, eta: String?, co2eGrams: Double?, ghg: GHGReply? = nil, late: Bool,
         labelPath: String?, reason: String?, nextAttemptAt: String?, createdAt: String, updatedAt: String,
         attempts: [AttemptReply]?
     ) {
@@ -42,6 +44,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
         self.currency = currency
         self.eta = eta
         self.co2eGrams = co2eGrams
+        self.ghg = ghg
         self.late = late
         self.labelPath = labelPath
         self.reason = reason
@@ -53,7 +56,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, state, orders, site, carrier, service, trackingNumber = "tracking_number", price, currency, eta
-        case co2eGrams = "co2e_g", late, labelPath = "label_path", reason, nextAttemptAt = "next_attempt_at"
+        case co2eGrams = "co2e_g", ghg, late, labelPath = "label_path", reason, nextAttemptAt = "next_attempt_at"
         case createdAt = "created_at", updatedAt = "updated_at", attempts
     }
 
@@ -72,6 +75,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
         try c.encode(currency, forKey: .currency)
         try c.encode(eta, forKey: .eta)
         try c.encode(co2eGrams, forKey: .co2eGrams)
+        try c.encode(ghg, forKey: .ghg)
         try c.encode(late, forKey: .late)
         try c.encode(labelPath, forKey: .labelPath)
         try c.encode(reason, forKey: .reason)

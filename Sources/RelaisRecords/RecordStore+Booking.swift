@@ -71,6 +71,20 @@ public struct BookingOutcome: Sendable {
     }
 }
 
+/// A carrier's circuit breaker opened: the event log keeps it for `relaisctl report carriers`.
+public struct BreakerOpening: Hashable, Sendable {
+    public var carrier: String
+    /// Milliseconds since the Unix epoch.
+    public var at: Int64
+    public var detail: String
+
+    public init(carrier: String, at: Int64, detail: String) {
+        self.carrier = carrier
+        self.at = at
+        self.detail = detail
+    }
+}
+
 /// An uncertain shipment whose carrier can be asked about it.
 public struct UncertainShipment: Hashable, Sendable {
     public var id: String
@@ -194,9 +208,13 @@ extension RecordStore {
     ///
     /// - Important: Call only after the label files of booked outcomes are durable: the
     ///   record then never names a label that a crash lost.
-    public func commit(_ outcomes: [BookingOutcome], now: Int64) async throws {
-        guard !outcomes.isEmpty else { return }
+    public func commit(_ outcomes: [BookingOutcome], breakerOpenings: [BreakerOpening] = [], now: Int64) async throws {
+        guard !outcomes.isEmpty || !breakerOpenings.isEmpty else { return }
         try await pool.write { db in
+            for opening in breakerOpenings {
+                try db.recordEvent(
+                    at: opening.at, kind: "carrier.breaker-opened", carrier: opening.carrier, actor: .booking, detail: opening.detail)
+            }
             let attempt = try db.cachedStatement(
                 sql: """
                     INSERT INTO booking_attempts (shipment_id, carrier, service, started_at, finished_at, outcome,

@@ -43,3 +43,11 @@ extension RecordStore {
         try await pool.write { db in try db.recordEvent(at: now, kind: kind, actor: actor, detail: detail) }
     }
 }
+
+extension RecordStore {
+    /// Copies the WAL into the database file and empties it, so that the file alone holds
+    /// every committed transaction (before copying it elsewhere, for one).
+    public func checkpoint() async throws {
+        _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+    }
+}

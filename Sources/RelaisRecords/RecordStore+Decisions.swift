@@ -8,26 +8,27 @@ extension Database {
         try execute(
             sql: """
                 INSERT INTO decisions (shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
-                    chosen_carrier, chosen_service, late, held, currency)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    chosen_carrier, chosen_service, late, held, currency, distance_basis)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 shipment, now, decision.policySHA256, decision.policyName, decision.rulesApplied.joined(separator: "\n"),
                 decision.chosen?.key.carrier, decision.chosen?.key.service, decision.late, decision.held, decision.currency,
+                decision.distanceBasis?.rawValue,
             ])
         let id = lastInsertedRowID
         let insert = try cachedStatement(
             sql: """
                 INSERT INTO decision_candidates (decision_id, position, carrier, service, service_name, reasons, rank,
-                    price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for (position, candidate) in decision.candidates.enumerated() {
             try insert.execute(arguments: [
                 id, position, candidate.key.carrier, candidate.key.service, candidate.serviceName,
                 candidate.reasons.codes.map(\.rawValue).joined(separator: ","), candidate.rank, candidate.price?.minorUnits,
                 candidate.leadDays, candidate.eta?.p50.description, candidate.eta?.p90.description, candidate.eta?.p99.description,
-                candidate.co2eGrams, candidate.dataQuality, candidate.cost?.units,
+                candidate.co2eGrams, candidate.dataQuality, candidate.cost?.units, candidate.distanceKm,
             ])
         }
         return id
@@ -61,7 +62,8 @@ extension RecordStore {
                     key: ServiceKey(carrier: candidate["carrier"], service: candidate["service"]),
                     serviceName: candidate["service_name"], reasons: ReasonSet(reasons), rank: candidate["rank"],
                     price: price.map(Money.init(minorUnits:)), leadDays: candidate["lead_days"], eta: eta,
-                    co2eGrams: candidate["co2e_g"], dataQuality: candidate["data_quality"], cost: cost.map(Cost.init(units:)))
+                    co2eGrams: candidate["co2e_g"], dataQuality: candidate["data_quality"], cost: cost.map(Cost.init(units:)),
+                    distanceKm: candidate["km"])
             }
             let chosenCarrier: String? = row["chosen_carrier"]
             let chosenService: String? = row["chosen_service"]
@@ -70,7 +72,8 @@ extension RecordStore {
             return Decision(
                 shipmentID: id, policyName: row["policy_name"], policySHA256: row["policy_sha256"], currency: row["currency"],
                 rulesApplied: rules, candidates: candidates, chosenIndex: chosenCarrier == nil ? nil : chosenIndex,
-                late: row["late"], held: row["held"])
+                late: row["late"], held: row["held"],
+                distanceBasis: (row["distance_basis"] as String?).flatMap(DistanceBasis.init(rawValue:)))
         }
     }
 

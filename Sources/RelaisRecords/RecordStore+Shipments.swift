@@ -8,12 +8,17 @@ public struct NewShipment: Sendable {
     public var site: String
     public var consolidationKey: String
     public var decision: Decision
+    /// Parcels and their total actual weight (kg): the emissions report's tonne-km.
+    public var parcels: Int
+    public var weightKg: Double
 
-    public init(orderIDs: [String], site: String, consolidationKey: String, decision: Decision) {
+    public init(orderIDs: [String], site: String, consolidationKey: String, decision: Decision, parcels: Int, weightKg: Double) {
         self.orderIDs = orderIDs
         self.site = site
         self.consolidationKey = consolidationKey
         self.decision = decision
+        self.parcels = parcels
+        self.weightKg = weightKg
     }
 }
 
@@ -37,6 +42,8 @@ public struct ShipmentRecord: Hashable, Sendable {
     public var reason: String?
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// The greenhouse-gas figure of the service it is on (nil while held).
+    public var emissions: ShipmentEmissions?
 }
 
 /// A shipment the booking stage has claimed.
@@ -64,8 +71,8 @@ extension RecordStore {
             let insertShipment = try db.cachedStatement(
                 sql: """
                     INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, next_attempt_at,
-                        carrier, service, price_minor, currency, eta, co2e_g, late, reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        carrier, service, price_minor, currency, eta, co2e_g, late, reason, parcels, weight_kg)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let assign = try db.cachedStatement(sql: "UPDATE orders SET shipment_id = ? WHERE id = ? AND shipment_id IS NULL")
             var ids: [String] = []
@@ -79,7 +86,7 @@ extension RecordStore {
                 try insertShipment.execute(arguments: [
                     id, seq, state.rawValue, shipment.site, shipment.consolidationKey, now, now, state == .queued ? now : nil,
                     chosen?.key.carrier, chosen?.key.service, chosen?.price?.minorUnits, decision.currency,
-                    chosen?.eta?.p50.description, chosen?.co2eGrams, decision.late, reason,
+                    chosen?.eta?.p50.description, chosen?.co2eGrams, decision.late, reason, shipment.parcels, shipment.weightKg,
                 ])
                 for orderID in shipment.orderIDs {
                     try assign.execute(arguments: [id, orderID])
@@ -194,7 +201,7 @@ extension RecordStore {
 
     public func shipment(id: String) async throws -> ShipmentRecord? {
         try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM shipments WHERE id = ?", arguments: [id]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: "\(Self.shipmentSelect) WHERE s.id = ?", arguments: [id]) else { return nil }
             let orders = try String.fetchAll(db, sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id", arguments: [id])
             return Self.shipmentRecord(row, orders: orders)
         }
@@ -206,16 +213,16 @@ extension RecordStore {
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let state {
-                conditions.append("state = ?")
+                conditions.append("s.state = ?")
                 arguments += [state.rawValue]
             }
             if let carrier {
-                conditions.append("carrier = ?")
+                conditions.append("s.carrier = ?")
                 arguments += [carrier]
             }
             arguments += [max(1, min(limit, 10_000))]
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM shipments \(filter) ORDER BY seq DESC LIMIT ?", arguments: arguments)
+            let rows = try Row.fetchAll(db, sql: "\(Self.shipmentSelect) \(filter) ORDER BY s.seq DESC LIMIT ?", arguments: arguments)
             // The orders of every listed shipment in one query, not one per row.
             let ids: [String] = rows.map { $0["id"] }
             var orders: [String: [String]] = [:]
@@ -232,14 +239,30 @@ extension RecordStore {
         }
     }
 
+    /// A shipment row with the chosen candidate's emissions inputs (the service it is on
+    /// now, after any failover).
+    static let shipmentSelect = """
+        SELECT s.*, c.km AS candidate_km, c.data_quality AS candidate_data_quality, d.distance_basis AS distance_basis
+        FROM shipments s
+        LEFT JOIN decisions d ON d.id = s.decision_id
+        LEFT JOIN decision_candidates c ON c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
+        """
+
     static func shipmentRecord(_ row: Row, orders: [String]) -> ShipmentRecord {
         let price: Int64? = row["price_minor"]
+        var emissions: ShipmentEmissions?
+        if let co2e: Double = row["co2e_g"], let quality: Int = row["candidate_data_quality"] {
+            emissions = ShipmentEmissions(
+                co2eGrams: co2e, dataQuality: quality, distanceKm: row["candidate_km"],
+                distanceBasis: (row["distance_basis"] as String?).flatMap(DistanceBasis.init(rawValue:)), parcels: row["parcels"],
+                weightKg: row["weight_kg"])
+        }
         return ShipmentRecord(
             id: row["id"], state: ShipmentState(rawValue: row["state"]) ?? .failed, orderIDs: orders, site: row["site"],
             carrier: row["carrier"], service: row["service"], trackingNumber: row["tracking_number"],
             price: price.map(Money.init(minorUnits:)), currency: row["currency"], eta: row["eta"], co2eGrams: row["co2e_g"],
             late: row["late"], labelPath: row["label_path"], attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"],
-            reason: row["reason"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+            reason: row["reason"], createdAt: row["created_at"], updatedAt: row["updated_at"], emissions: emissions)
     }
 
     /// Shipments given to each carrier at `site` between `from` and `until` (ms), and in

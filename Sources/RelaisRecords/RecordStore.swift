@@ -69,10 +69,11 @@ public struct Actor: Hashable, Sendable {
 extension Database {
     /// Appends to the event log; part of the caller's transaction.
     func recordEvent(
-        at now: Int64, kind: String, shipment: String? = nil, order: String? = nil, actor: Actor, detail: String
+        at now: Int64, kind: String, shipment: String? = nil, order: String? = nil, carrier: String? = nil, actor: Actor,
+        detail: String
     ) throws {
         try execute(
-            sql: "INSERT INTO events (at, kind, shipment_id, order_id, actor, uid, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [now, kind, shipment, order, actor.name, actor.uid.map { Int64($0) }, detail])
+            sql: "INSERT INTO events (at, kind, shipment_id, order_id, carrier, actor, uid, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [now, kind, shipment, order, carrier, actor.name, actor.uid.map { Int64($0) }, detail])
     }
 }

@@ -13,6 +13,9 @@ enum Schema {
         migrator.registerMigration("v2: carrier prices, attempt details, reconciliation times") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3: emissions inputs, breaker openings, booking times") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -156,5 +159,24 @@ enum Schema {
         CREATE INDEX booking_attempts_finished ON booking_attempts(finished_at);
         CREATE INDEX shipments_carrier_due ON shipments(carrier, state, next_attempt_at);
         CREATE INDEX shipments_uncertain ON shipments(next_attempt_at) WHERE state = 'uncertain';
+        """
+
+    /// What the emissions report and the per-shipment GHG figure rest on (SPEC §8): the
+    /// distance of every candidate and its basis, the shipment's parcels and actual weight
+    /// (filled in for shipments recorded before, from their orders); a carrier column on
+    /// the event log for breaker openings; and an index for reports by booking time.
+    static let v3 = """
+        ALTER TABLE decisions ADD COLUMN distance_basis TEXT;
+        ALTER TABLE decision_candidates ADD COLUMN km REAL;
+        ALTER TABLE shipments ADD COLUMN parcels INTEGER;
+        ALTER TABLE shipments ADD COLUMN weight_kg REAL;
+        UPDATE shipments SET
+            parcels = (SELECT COUNT(*) FROM orders o, json_each(o.body, '$.parcels') WHERE o.shipment_id = shipments.id),
+            weight_kg = (SELECT SUM(json_extract(p.value, '$.weight_kg')) FROM orders o, json_each(o.body, '$.parcels') p
+                         WHERE o.shipment_id = shipments.id);
+        ALTER TABLE events ADD COLUMN carrier TEXT;
+        CREATE INDEX events_carrier ON events(kind, at) WHERE carrier IS NOT NULL;
+        CREATE INDEX shipments_booked ON shipments(booked_at) WHERE booked_at IS NOT NULL;
+        CREATE INDEX booking_attempts_carrier ON booking_attempts(carrier, finished_at);
         """
 }

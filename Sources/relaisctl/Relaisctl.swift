@@ -20,7 +20,7 @@ struct Relaisctl: AsyncParsableCommand {
         version: RelaisVersion.current,
         subcommands: [
             Status.self, Carriers.self, Shipments.self, Show.self, Explain.self, Submit.self, Hold.self, Release.self,
-            Retry.self, Requeue.self, Fail.self, Reload.self, Quote.self, Check.self,
+            Retry.self, Requeue.self, Fail.self, Reload.self, Quote.self, Check.self, Simulate.self, Report.self,
         ]
     )
 }

@@ -54,7 +54,7 @@ enum Daemon {
             try ControlServer.claimSocket(path: loaded.config.paths.socket)
             let state = loaded.config.paths.state
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-            store = try RecordStore(path: (state as NSString).appendingPathComponent("relais.sqlite"))
+            store = try RecordStore(path: loaded.config.databaseFile)
             http = CarrierHTTP(connectionsPerHost: CarrierAdapters.connectionsPerHost(loaded.panel))
             do {
                 adapters = try CarrierAdapters.make(panel: loaded.panel, settings: loaded.config.booking, http: http)

@@ -49,7 +49,9 @@ import RelaisSandbox
         #expect(kills == 3, "relaisd ended on its own: \(deployment.log)")
 
         // A last run, stopped gracefully once nothing is left to book.
+        let readyBefore = deployment.readyCount
         let daemon = try deployment.startDaemon()
+        try await deployment.waitUntilReady(after: readyBefore)
         let store = try RecordStore(path: database)
         let deadline = Date().addingTimeInterval(60)
         var counts: [ShipmentState: Int] = [:]

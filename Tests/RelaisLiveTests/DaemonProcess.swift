@@ -119,6 +119,16 @@ struct Deployment {
     }
 
     var log: String { (try? String(contentsOf: root.appendingPathComponent("relaisd.log"), encoding: .utf8)) ?? "" }
+
+    /// Times relaisd has logged that it is ready, in this deployment's log.
+    var readyCount: Int { log.components(separatedBy: "ready: policy").count - 1 }
+
+    /// Waits until relaisd has logged ready more than `count` times: its signal handlers are
+    /// then installed, so a SIGTERM is a graceful stop and not the default action.
+    func waitUntilReady(after count: Int, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while readyCount <= count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+    }
 }
 
 struct Missing: Error, CustomStringConvertible {

@@ -12,10 +12,11 @@ import Testing
         #expect(
             try temporary.store.appliedMigrations() == [
                 "v1: orders, shipments, decisions, attempts, events", "v2: carrier prices, attempt details, reconciliation times",
+                "v3: emissions inputs, breaker openings, booking times",
             ])
         // Reopening an existing database applies nothing twice and keeps FULL.
         let again = try RecordStore(path: temporary.path)
-        #expect(try again.appliedMigrations().count == 2)
+        #expect(try again.appliedMigrations().count == 3)
         #expect(try again.synchronousLevel() == 2)
         let journal = try again.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
@@ -35,15 +36,24 @@ import Testing
                         INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, carrier, service)
                         VALUES ('S-1', 1, 'queued', 'lyon-dc', 'k', 1, 1, 'dpd', 'PREDICT')
                         """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO orders (id, site, content_sha256, body, ready_at, consolidation_key, received_at, source, shipment_id)
+                        VALUES ('A-1', 'lyon-dc', 'x', '{"id":"A-1","parcels":[{"weight_kg":1.5},{"weight_kg":2.25}]}', 1, 'k', 1, 'test', 'S-1')
+                        """)
             }
         }
         let store = try RecordStore(path: path)
-        #expect(try store.appliedMigrations().count == 2)
+        #expect(try store.appliedMigrations().count == 3)
         let shipment = try #require(try await store.shipment(id: "S-1"))
         #expect(shipment.state == .queued && shipment.carrier == "dpd")
         #expect(try await store.queueCounts()[.queued] == 1)
         let price = try await store.pool.read { try Int64.fetchOne($0, sql: "SELECT carrier_price_minor FROM shipments") }
         #expect(price == nil)
+        // v3 filled in parcels and weight from the orders, for the emissions report.
+        let filled = try store.pool.read { try Row.fetchOne($0, sql: "SELECT parcels, weight_kg FROM shipments") }
+        #expect(filled?["parcels"] == 2)
+        #expect(filled?["weight_kg"] == 3.75)
     }
 
     @Test func ordersAreIdempotentByIdAndContent() async throws {

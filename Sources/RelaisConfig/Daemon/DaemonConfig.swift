@@ -75,6 +75,9 @@ public struct DaemonConfig: Sendable {
 
     public func site(id: String) -> Site? { sites.first { $0.id == id } }
 
+    /// `paths.state/relais.sqlite`: the records.
+    public var databaseFile: String { (paths.state as NSString).appendingPathComponent("relais.sqlite") }
+
     /// `paths.policies/<active>.toml`.
     public var activePolicyFile: String { (paths.policies as NSString).appendingPathComponent("\(activePolicy).toml") }
 }

@@ -200,7 +200,8 @@ struct ControlHandlers: Sendable {
         ShipmentReply(
             id: record.id, state: record.state.rawValue, orders: record.orderIDs, site: record.site, carrier: record.carrier,
             service: record.service, trackingNumber: record.trackingNumber, price: record.price?.description,
-            currency: record.currency, eta: record.eta, co2eGrams: record.co2eGrams, late: record.late,
+            currency: record.currency, eta: record.eta, co2eGrams: record.co2eGrams,
+            ghg: record.emissions.map(GHGReply.init), late: record.late,
             labelPath: record.labelPath, reason: record.reason, nextAttemptAt: record.nextAttemptAt.map(Timestamps.iso),
             createdAt: Timestamps.iso(record.createdAt), updatedAt: Timestamps.iso(record.updatedAt),
             attempts: attempts?.map { attempt in

@@ -14,10 +14,14 @@ public struct CandidateEvaluation: Hashable, Sendable {
     public var co2eGrams: Double?
     public var dataQuality: Int
     public var cost: Cost?
+    /// The distance its emissions were computed on (SPEC §8): great-circle × 1.05, or the
+    /// service's `default_km` for the zone; nil when neither is known.
+    public var distanceKm: Double?
 
     public init(
         key: ServiceKey, serviceName: String, reasons: ReasonSet, rank: Int? = nil, price: Money?,
-        leadDays: Int?, eta: ETA?, co2eGrams: Double?, dataQuality: Int, cost: Cost?
+        leadDays: Int?, eta: ETA?, co2eGrams: Double?, dataQuality: Int, cost: Cost?,
+        distanceKm: Double? = nil
     ) {
         self.key = key
         self.serviceName = serviceName
@@ -29,6 +33,7 @@ public struct CandidateEvaluation: Hashable, Sendable {
         self.co2eGrams = co2eGrams
         self.dataQuality = dataQuality
         self.cost = cost
+        self.distanceKm = distanceKm
     }
 
     public var isEligible: Bool { reasons.isEmpty }

@@ -14,10 +14,13 @@ public struct Decision: Hashable, Sendable {
     public var late: Bool
     /// Nothing may carry the shipment (or `hold` applies to an unmeetable promise).
     public var held: Bool
+    /// What the candidates' distances rest on; nil in records older than the field.
+    public var distanceBasis: DistanceBasis?
 
     public init(
         shipmentID: String, policyName: String, policySHA256: String, currency: String, rulesApplied: [String],
-        candidates: [CandidateEvaluation], chosenIndex: Int?, late: Bool, held: Bool
+        candidates: [CandidateEvaluation], chosenIndex: Int?, late: Bool, held: Bool,
+        distanceBasis: DistanceBasis? = nil
     ) {
         self.shipmentID = shipmentID
         self.policyName = policyName
@@ -28,6 +31,7 @@ public struct Decision: Hashable, Sendable {
         self.chosenIndex = chosenIndex
         self.late = late
         self.held = held
+        self.distanceBasis = distanceBasis
     }
 
     public var chosen: CandidateEvaluation? { chosenIndex.map { candidates[$0] } }

@@ -86,7 +86,7 @@ public struct DecisionEngine: Sendable {
         return Decision(
             shipmentID: shipment.id, policyName: policy.name, policySHA256: policy.sha256,
             currency: policy.currency, rulesApplied: effective.rulesApplied, candidates: eligible + others,
-            chosenIndex: chosenIndex, late: late, held: held)
+            chosenIndex: chosenIndex, late: late, held: held, distanceBasis: crowKm == nil ? .zoneDefault : .greatCircle)
     }
 
     /// Lowest cost; ties go to the lower price, then lower CO2e, then `carrier/service` in byte order.
@@ -178,6 +178,6 @@ public struct DecisionEngine: Sendable {
         }
         return CandidateEvaluation(
             key: candidate.key, serviceName: service.name, reasons: reasons, price: price, leadDays: leadDays,
-            eta: eta, co2eGrams: co2eGrams, dataQuality: carrier.fleet.dataQuality, cost: cost)
+            eta: eta, co2eGrams: co2eGrams, dataQuality: carrier.fleet.dataQuality, cost: cost, distanceKm: km)
     }
 }

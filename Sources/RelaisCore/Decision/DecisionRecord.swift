@@ -34,10 +34,12 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
         public var dataQuality: Int
         /// To 4 places, as a decimal string.
         public var cost: String?
+        /// The distance behind `co2e_g`, to 0.1 km.
+        public var km: Double?
 
         enum CodingKeys: String, CodingKey {
             case carrier, service, serviceName = "service_name", eligible, reasons, rank, price, currency
-            case leadDays = "lead_days", eta, co2eG = "co2e_g", dataQuality = "data_quality", cost
+            case leadDays = "lead_days", eta, co2eG = "co2e_g", dataQuality = "data_quality", cost, km
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -55,6 +57,7 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
             try c.encode(co2eG, forKey: .co2eG)
             try c.encode(dataQuality, forKey: .dataQuality)
             try c.encode(cost, forKey: .cost)
+            try c.encode(km, forKey: .km)
         }
     }
 
@@ -65,9 +68,12 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
     public var late: Bool
     public var held: Bool
     public var candidates: [Candidate]
+    /// `great-circle` or `zone-default`: what the candidates' distances rest on.
+    public var distanceBasis: DistanceBasis?
 
     enum CodingKeys: String, CodingKey {
         case shipment, policy, rulesApplied = "rules_applied", chosen, late, held, candidates
+        case distanceBasis = "distance_basis"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,6 +85,7 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
         try c.encode(late, forKey: .late)
         try c.encode(held, forKey: .held)
         try c.encode(candidates, forKey: .candidates)
+        try c.encode(distanceBasis, forKey: .distanceBasis)
     }
 
     public init(_ decision: Decision) {
@@ -95,7 +102,8 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
                 price: candidate.price?.description, currency: decision.currency, leadDays: candidate.leadDays,
                 eta: candidate.eta.map { Dates(p50: $0.p50, p90: $0.p90, p99: $0.p99) },
                 co2eG: candidate.co2eGrams.map { ($0 * 10).rounded() / 10 }, dataQuality: candidate.dataQuality,
-                cost: candidate.cost?.description)
+                cost: candidate.cost?.description, km: candidate.distanceKm.map { ($0 * 10).rounded() / 10 })
         }
+        self.distanceBasis = decision.distanceBasis
     }
 }

@@ -1,0 +1,234 @@
+import Foundation
+import RelaisConfig
+import RelaisCore
+import RelaisRecords
+import RelaisReports
+
+/// How a report prints.
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case text, json, csv
+}
+
+/// `relaisctl simulate` and `relaisctl report`: read the database without the daemon, from
+/// a read-only snapshot, found through relais.toml (`paths.state`) or given with
+/// `--database` (a copy will do).
+public enum HistoryCommands {
+    /// relais.toml and the database it names, opened read-only.
+    struct Context {
+        var config: DaemonConfig
+        var history: RecordHistory
+        /// Report days are this time zone's: the first site's, else UTC.
+        var timeZone: TimeZone
+    }
+
+    /// A command that cannot go on, with what it prints.
+    struct Refusal: Error {
+        var output: CommandOutput
+    }
+
+    static func open(configFile: String?, database: String?) throws(Refusal) -> Context {
+        let settings = Settings.resolve(configFile: configFile, carriers: nil, policies: nil)
+        guard let configPath = settings.configFile else {
+            throw Refusal(
+                output: CommandOutput(
+                    stderr: "needs relais.toml for the sites and the database: pass --config FILE (no \(DaemonConfigLoader.defaultPath))\n",
+                    status: .cannotRun))
+        }
+        do {
+            let config = try DaemonConfigLoader.load(file: configPath)
+            let history = try RecordHistory(path: database ?? config.databaseFile)
+            return Context(config: config, history: history, timeZone: config.sites.first?.timeZone ?? TimeZone(identifier: "UTC")!)
+        } catch {
+            throw Refusal(output: CommandOutput(stderr: "\(error)\n", status: .cannotRun))
+        }
+    }
+
+    static func date(_ text: String?, option: String) throws(Refusal) -> CivilDate? {
+        guard let text else { return nil }
+        guard let date = CivilDate(text) else {
+            throw Refusal(output: CommandOutput(stderr: "\(option) \(text): not a date; write YYYY-MM-DD\n", status: .invalid))
+        }
+        return date
+    }
+
+    static func json(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? ""
+    }
+
+    // MARK: simulate
+
+    /// Replays the period's recorded shipments under `policyFile` and compares.
+    public static func simulate(
+        policyFile: String, since: String?, until: String?, carriers: String?, configFile: String?, database: String?,
+        format: ReportFormat
+    ) -> CommandOutput {
+        let context: Context
+        let first: CivilDate?, last: CivilDate?
+        do {
+            (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
+            context = try open(configFile: configFile, database: database)
+        } catch {
+            return error.output
+        }
+        let engine: DecisionEngine
+        do {
+            let panel = try PanelLoader.load(directory: carriers ?? context.config.paths.carriers)
+            let policy = try PolicyLoader.load(file: policyFile, panel: panel.panel, siteIDs: Set(context.config.sites.map(\.id)))
+            engine = DecisionEngine(panel: panel.panel, policy: policy)
+        } catch {
+            return CommandOutput(stderr: "\(error)\n", status: .cannotRun)
+        }
+        let report: SimulationReport
+        do {
+            report = try PolicySimulation(engine: engine, sites: context.config.sites)
+                .run(history: context.history, period: ReportPeriod(first: first, last: last, timeZone: context.timeZone))
+        } catch {
+            return CommandOutput(stderr: "\(context.history.path): \(error)\n", status: .cannotRun)
+        }
+        var output = CommandOutput()
+        switch format {
+        case .json: output.stdout = json(report)
+        case .csv: output.stdout = simulationCSV(report)
+        case .text: output.stdout = simulationText(report)
+        }
+        for example in report.skippedExamples { output.stderr += "skipped \(example.shipment): \(example.reason)\n" }
+        if report.skipped > report.skippedExamples.count {
+            output.stderr += "… \(report.skipped - report.skippedExamples.count) more skipped\n"
+        }
+        return output
+    }
+
+    static func simulationText(_ report: SimulationReport) -> String {
+        var text = """
+            policy     \(report.policy.name) (\(report.policy.sha256.prefix(12)))
+            period     \(report.period)
+            shipments  \(report.shipments) replayed, \(report.changed) change service\(report.skipped > 0 ? ", \(report.skipped) skipped" : "")
+
+            """
+        var table = TextTable([("", .left), ("recorded", .right), ("simulated", .right), ("delta", .right)])
+        for row in report.rows { table.add([row.metric, row.recorded, row.simulated, row.delta]) }
+        text += "\n" + table.render()
+        text += "prices in \(report.currency); costs at the new policy's prices on both sides; late = sent knowing the promise would be missed\n"
+        if report.otherCurrency > 0 {
+            text += "warning: \(report.otherCurrency) recorded shipments were priced in another currency than \(report.currency)\n"
+        }
+        if !report.changes.isEmpty {
+            var moves = TextTable([("from", .left), ("to", .left), ("shipments", .right)])
+            for change in report.changes { moves.add([change.from, change.to, "\(change.shipments)"]) }
+            text += "\nchanges:\n" + moves.render(indent: "  ")
+        }
+        return text
+    }
+
+    static func simulationCSV(_ report: SimulationReport) -> String {
+        var text = CSV.line(["metric", "from", "to", "recorded", "simulated", "delta"])
+        for row in report.rows { text += CSV.line([row.metric, "", "", row.recorded, row.simulated, row.delta]) }
+        for change in report.changes { text += CSV.line(["moved", change.from, change.to, "", "\(change.shipments)", ""]) }
+        return text
+    }
+
+    // MARK: report emissions
+
+    public static func emissions(month: String, configFile: String?, database: String?, format: ReportFormat) -> CommandOutput {
+        let context: Context
+        do {
+            context = try open(configFile: configFile, database: database)
+        } catch {
+            return error.output
+        }
+        guard let period = ReportPeriod(month: month, timeZone: context.timeZone) else {
+            return CommandOutput(stderr: "--month \(month): write the month as YYYY-MM\n", status: .invalid)
+        }
+        let report: EmissionsReport
+        do {
+            report = try EmissionsReport(history: context.history, period: period)
+        } catch {
+            return CommandOutput(stderr: "\(context.history.path): \(error)\n", status: .cannotRun)
+        }
+        switch format {
+        case .json: return CommandOutput(stdout: json(report))
+        case .csv:
+            var text = CSV.line(["carrier", "service", "shipments", "parcels", "tonne_km", "co2e_kg", "data_quality", "method"])
+            for line in report.lines + [report.total] {
+                text += CSV.line([
+                    line.carrier, line.service, "\(line.shipments)", "\(line.parcels)", String(format: "%.3f", line.tonneKm),
+                    String(format: "%.3f", line.co2eGrams / 1000), line.dataQualityText, report.method,
+                ])
+            }
+            return CommandOutput(stdout: text)
+        case .text:
+            var table = TextTable([
+                ("carrier", .left), ("service", .left), ("shipments", .right), ("parcels", .right), ("t·km", .right),
+                ("CO2e kg", .right), ("quality", .right), ("distance", .left),
+            ])
+            for line in report.lines + [report.total] {
+                var distance = "great-circle \(line.greatCircle), zone default \(line.zoneDefault)"
+                if line.withoutTonneKm > 0 { distance += ", unrecorded \(line.withoutTonneKm)" }
+                table.add([
+                    line.carrier, line.service, "\(line.shipments)", "\(line.parcels)", String(format: "%.3f", line.tonneKm),
+                    String(format: "%.3f", line.co2eGrams / 1000), line.dataQualityText, distance,
+                ])
+            }
+            return CommandOutput(
+                stdout: "emissions of shipments booked \(report.period), well-to-wheel\n\n" + table.render()
+                    + "\nmethod: \(report.method)\n"
+                    + "data quality: 1 default values … 4 measured (décret 2017-639); per shipment: relaisctl show ID\n")
+        }
+    }
+
+    // MARK: report carriers
+
+    public static func carriers(since: String, configFile: String?, database: String?, format: ReportFormat) -> CommandOutput {
+        let context: Context
+        let first: CivilDate?
+        do {
+            first = try date(since, option: "--since")
+            context = try open(configFile: configFile, database: database)
+        } catch {
+            return error.output
+        }
+        let report: CarrierReport
+        do {
+            let panel = try PanelLoader.load(directory: context.config.paths.carriers)
+            let policy = try PolicyLoader.load(
+                file: context.config.activePolicyFile, panel: panel.panel, siteIDs: Set(context.config.sites.map(\.id)))
+            report = try CarrierReport(
+                history: context.history, period: ReportPeriod(first: first, last: nil, timeZone: context.timeZone), policy: policy,
+                carriers: panel.panel.carriers.map(\.id), sites: context.config.sites)
+        } catch {
+            return CommandOutput(stderr: "\(error)\n", status: .cannotRun)
+        }
+        func share(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
+        let header = [
+            "carrier", "bookings", "share", "mean_price", "mean_carrier_price", "attempts", "transient", "permanent",
+            "unknown_outcome", "breaker_openings", "max_share", "days_over_share", "daily_cap", "peak_day_bookings", "days_over_cap",
+        ]
+        let rows = report.lines.map { line in
+            [
+                line.carrier, "\(line.bookings)", share(line.share), line.meanPrice?.description ?? "-",
+                line.meanCarrierPrice?.description ?? "-", "\(line.attempts)", "\(line.failures[.transient] ?? 0)",
+                "\(line.failures[.permanent] ?? 0)", "\(line.failures[.unknownOutcome] ?? 0)", "\(line.breakerOpenings)",
+                share(line.maxShare), "\(line.daysOverShare)", line.dailyCap.map(String.init) ?? "-",
+                "\(line.peakDay?.bookings ?? 0)", "\(line.daysOverCap)",
+            ]
+        }
+        switch format {
+        case .json: return CommandOutput(stdout: json(report))
+        case .csv:
+            return CommandOutput(stdout: CSV.line(header) + rows.map { CSV.line($0.map { $0 == "-" ? "" : $0 }) }.joined())
+        case .text:
+            var table = TextTable([
+                ("carrier", .left), ("booked", .right), ("share", .right), ("mean price", .right), ("carrier price", .right),
+                ("attempts", .right), ("transient", .right), ("permanent", .right), ("unknown", .right), ("breaker", .right),
+                ("max share", .right), ("days over", .right), ("cap", .right), ("peak day", .right), ("days over", .right),
+            ])
+            for row in rows { table.add(row) }
+            return CommandOutput(
+                stdout: "carriers \(report.period) — \(report.bookings) booked; policy \(report.policy)\n\n" + table.render()
+                    + "\nfailures are failed booking attempts by class; breaker = circuit breaker openings;\n"
+                    + "days over: site-days over max_share (once \(Allocation.shareThreshold) are booked there), then over daily_cap\n")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import RelaisCore
+
+/// A read-only view of a Relais database for what-if replays and reports
+/// (`relaisctl simulate`, `relaisctl report`).
+///
+/// - Important: It never writes and never blocks the daemon. The file is opened read-only;
+///   each operation reads inside one transaction, a WAL snapshot: the daemon keeps writing
+///   meanwhile and the reader sees the database as it was when the read began. It works as
+///   well on a copy of `relais.sqlite` with no daemon running. (A long read holds back WAL
+///   checkpoints until it ends: the WAL grows meanwhile, and shrinks at the next checkpoint.)
+public final class RecordHistory: Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens `path` read-only.
+    /// - Throws: when the file is missing, is not a Relais database, or was written by a
+    ///   version whose schema this one does not know (start that relaisd once to migrate).
+    public init(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.notFound("database at \(path)") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "relais-history"
+        configuration.busyMode = .timeout(5)
+        self.path = path
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        let applied = try queue.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        let known = Schema.migrator.migrations
+        guard Set(known).isSubset(of: applied) else {
+            let missing = known.filter { !applied.contains($0) }
+            throw StoreError.refused(
+                "\(path) has not been migrated to this version's schema (missing: \(missing.joined(separator: "; "))); "
+                    + "start relaisd on it once, or use a newer copy")
+        }
+    }
+
+    /// Every recorded shipment created in `[from, until)` (milliseconds), in creation order,
+    /// in batches of about `batchSize`, all from one snapshot.
+    ///
+    /// `body` runs on the reading thread while the snapshot is open; it may fan work out
+    /// to other threads but must return before the next batch is read.
+    public func forEachShipment(
+        createdFrom from: Int64, until: Int64, batchSize: Int = 4_096, _ body: ([RecordedShipment]) throws -> Void
+    ) throws {
+        try queue.read { db in
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT s.seq, s.id, s.site, s.created_at, s.state, s.carrier, s.service, s.price_minor, s.currency,
+                        s.co2e_g, s.late, c.lead_days, o.body
+                    FROM shipments s
+                    JOIN orders o ON o.shipment_id = s.id
+                    LEFT JOIN decision_candidates c
+                        ON c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
+                    WHERE s.created_at >= ? AND s.created_at < ?
+                    ORDER BY s.seq, o.id
+                    """, arguments: [from, until])
+            var batch: [RecordedShipment] = []
+            batch.reserveCapacity(batchSize)
+            var current: RecordedShipment?
+            while let row = try cursor.next() {
+                let seq: Int64 = row[0]
+                if let shipment = current, shipment.seq == seq {
+                    current!.orderBodies.append(row[12])
+                    continue
+                }
+                if let shipment = current {
+                    batch.append(shipment)
+                    if batch.count >= batchSize {
+                        try body(batch)
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                var recorded: RecordedChoice?
+                if let carrier: String = row[5], let service: String = row[6] {
+                    let price: Int64? = row[7]
+                    recorded = RecordedChoice(
+                        key: ServiceKey(carrier: carrier, service: service), price: price.map(Money.init(minorUnits:)),
+                        leadDays: row[11], co2eGrams: row[9], late: row[10])
+                }
+                current = RecordedShipment(
+                    seq: seq, id: row[1], site: row[2], createdAt: row[3], state: ShipmentState(rawValue: row[4]) ?? .failed,
+                    currency: row[8], recorded: recorded, orderBodies: [row[12]])
+            }
+            if let shipment = current { batch.append(shipment) }
+            if !batch.isEmpty { try body(batch) }
+        }
+    }
+}
+
+/// A shipment as recorded, with what a replay needs: its orders as accepted, and the
+/// service it went to with that service's figures from its decision.
+public struct RecordedShipment: Sendable {
+    public var seq: Int64
+    public var id: String
+    public var site: String
+    /// When it was created and decided, ms since the Unix epoch.
+    public var createdAt: Int64
+    public var state: ShipmentState
+    public var currency: String?
+    /// Nil when the decision held it.
+    public var recorded: RecordedChoice?
+    /// Canonical JSON of its orders, in id order.
+    public var orderBodies: [String]
+}
+
+/// The service a shipment is on (after any failover), with its figures as decided.
+public struct RecordedChoice: Hashable, Sendable {
+    public var key: ServiceKey
+    public var price: Money?
+    public var leadDays: Int?
+    public var co2eGrams: Double?
+    /// The decision sent it knowing it would miss the promise (`fastest`).
+    public var late: Bool
+}

@@ -1,0 +1,152 @@
+import Foundation
+import RelaisCore
+import RelaisRecords
+
+/// `relaisctl report carriers --since DATE`: per carrier, bookings and their share, the
+/// mean price (as decided, and as the carrier charged when its replies say), failed
+/// attempts by class, breaker openings, and how its daily figures stood against the
+/// policy's allocation limits.
+public struct CarrierReport: Sendable {
+    public struct Line: Hashable, Sendable {
+        public var carrier: String
+        public var bookings = 0
+        /// Of all bookings in the period, 0…1.
+        public var share = 0.0
+        public var meanPrice: Money?
+        public var meanCarrierPrice: Money?
+        public var attempts = 0
+        public var failures: [FailureClass: Int] = [:]
+        public var breakerOpenings = 0
+        public var maxShare: Double?
+        public var dailyCap: Int?
+        /// Its busiest site-day: bookings that day at that site.
+        public var peakDay: (site: String, day: CivilDate, bookings: Int)?
+        /// Site-days where it went over `max_share` (once 20 were booked there) or `daily_cap`.
+        public var daysOverShare = 0
+        public var daysOverCap = 0
+
+        public static func == (lhs: Line, rhs: Line) -> Bool {
+            lhs.carrier == rhs.carrier && lhs.bookings == rhs.bookings && lhs.failures == rhs.failures
+                && lhs.breakerOpenings == rhs.breakerOpenings && lhs.daysOverShare == rhs.daysOverShare
+                && lhs.daysOverCap == rhs.daysOverCap && lhs.peakDay?.bookings == rhs.peakDay?.bookings
+        }
+
+        public func hash(into hasher: inout Hasher) { hasher.combine(carrier) }
+    }
+
+    public var period: String
+    public var policy: String
+    public var bookings: Int
+    /// By carrier id.
+    public var lines: [Line]
+
+    /// - Parameters:
+    ///   - carriers: the panel's carriers, listed even when idle.
+    ///   - sites: for each site's own calendar days.
+    public init(history: RecordHistory, period: ReportPeriod, policy: Policy, carriers: [String], sites: [Site]) throws {
+        let zones = Dictionary(sites.map { ($0.id, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
+        struct SiteDay: Hashable { var site: String, day: CivilDate }
+        var perDay: [SiteDay: (total: Int, perCarrier: [String: Int])] = [:]
+        var prices: [String: (sum: Int64, n: Int64, carrierSum: Int64, carrierN: Int64)] = [:]
+        var total = 0
+        try history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
+            total += 1
+            let carrier = booked.key.carrier
+            let day = LocalTime(instant: booked.bookedAt / 1000, in: zones[booked.site] ?? period.timeZone).date
+            let key = SiteDay(site: booked.site, day: day)
+            perDay[key, default: (0, [:])].total += 1
+            perDay[key, default: (0, [:])].perCarrier[carrier, default: 0] += 1
+            var figures = prices[carrier] ?? (0, 0, 0, 0)
+            if let price = booked.price {
+                figures.sum += price.minorUnits
+                figures.n += 1
+            }
+            if let price = booked.carrierPrice {
+                figures.carrierSum += price.minorUnits
+                figures.carrierN += 1
+            }
+            prices[carrier] = figures
+        }
+        let incidents = try history.carrierIncidents(from: period.startMilliseconds, until: period.endMilliseconds)
+
+        var lines: [String: Line] = [:]
+        for carrier in Set(carriers).union(prices.keys).union(incidents.keys) {
+            var line = Line(carrier: carrier)
+            let allocation = policy.allocations[carrier]
+            line.maxShare = allocation?.maxShare
+            line.dailyCap = allocation?.dailyCap
+            if let figures = prices[carrier] {
+                if figures.n > 0 { line.meanPrice = Money(minorUnits: FixedPoint.divideRoundingHalfUp(figures.sum, by: figures.n)) }
+                if figures.carrierN > 0 {
+                    line.meanCarrierPrice = Money(minorUnits: FixedPoint.divideRoundingHalfUp(figures.carrierSum, by: figures.carrierN))
+                }
+            }
+            if let incident = incidents[carrier] {
+                line.attempts = incident.attempts
+                line.failures = incident.failures
+                line.breakerOpenings = incident.breakerOpenings
+            }
+            lines[carrier] = line
+        }
+        for (siteDay, counts) in perDay.sorted(by: { ($0.key.day, $0.key.site) < ($1.key.day, $1.key.site) }) {
+            for (carrier, n) in counts.perCarrier {
+                lines[carrier]!.bookings += n
+                if n > (lines[carrier]!.peakDay?.bookings ?? 0) { lines[carrier]!.peakDay = (siteDay.site, siteDay.day, n) }
+                if let cap = lines[carrier]!.dailyCap, n > cap { lines[carrier]!.daysOverCap += 1 }
+                if let share = lines[carrier]!.maxShare, counts.total >= Allocation.shareThreshold,
+                    Double(n) / Double(counts.total) > share
+                {
+                    lines[carrier]!.daysOverShare += 1
+                }
+            }
+        }
+        for carrier in lines.keys where total > 0 { lines[carrier]!.share = Double(lines[carrier]!.bookings) / Double(total) }
+        self.period = period.description
+        self.policy = policy.name
+        self.bookings = total
+        self.lines = lines.values.sorted { $0.carrier < $1.carrier }
+    }
+}
+
+extension CarrierReport: Encodable {
+    enum CodingKeys: String, CodingKey { case period, policy, bookings, carriers }
+
+    enum LineKeys: String, CodingKey {
+        case carrier, bookings, share, meanPrice = "mean_price", meanCarrierPrice = "mean_carrier_price", attempts, failures
+        case breakerOpenings = "breaker_openings", allocation
+    }
+
+    enum AllocationKeys: String, CodingKey {
+        case maxShare = "max_share", dailyCap = "daily_cap", peakDay = "peak_day", peakSite = "peak_site"
+        case peakBookings = "peak_day_bookings", daysOverShare = "days_over_share", daysOverCap = "days_over_cap"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(period, forKey: .period)
+        try c.encode(policy, forKey: .policy)
+        try c.encode(bookings, forKey: .bookings)
+        var list = c.nestedUnkeyedContainer(forKey: .carriers)
+        for line in lines {
+            var l = list.nestedContainer(keyedBy: LineKeys.self)
+            try l.encode(line.carrier, forKey: .carrier)
+            try l.encode(line.bookings, forKey: .bookings)
+            try l.encode((line.share * 10_000).rounded() / 10_000, forKey: .share)
+            try l.encode(line.meanPrice?.description, forKey: .meanPrice)
+            try l.encode(line.meanCarrierPrice?.description, forKey: .meanCarrierPrice)
+            try l.encode(line.attempts, forKey: .attempts)
+            let failures = Dictionary(
+                uniqueKeysWithValues: [FailureClass.transient, .permanent, .unknownOutcome].map { ($0.rawValue, line.failures[$0] ?? 0) })
+            try l.encode(failures, forKey: .failures)
+            try l.encode(line.breakerOpenings, forKey: .breakerOpenings)
+            var a = l.nestedContainer(keyedBy: AllocationKeys.self, forKey: .allocation)
+            try a.encode(line.maxShare, forKey: .maxShare)
+            try a.encode(line.dailyCap, forKey: .dailyCap)
+            try a.encode(line.peakDay?.day.description, forKey: .peakDay)
+            try a.encode(line.peakDay?.site, forKey: .peakSite)
+            try a.encode(line.peakDay?.bookings ?? 0, forKey: .peakBookings)
+            try a.encode(line.daysOverShare, forKey: .daysOverShare)
+            try a.encode(line.daysOverCap, forKey: .daysOverCap)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import RelaisCore
+import RelaisRecords
+
+/// `relaisctl report emissions --month YYYY-MM`: the month's booked shipments per carrier
+/// and service, with their tonne-km and well-to-wheel CO2e (SPEC §8, ISO 14083 shape), the
+/// data quality level the figures rest on, and the method.
+///
+/// Figures are the ones recorded at decision time for the service each shipment went to:
+/// a panel edited since does not rewrite history.
+public struct EmissionsReport: Sendable {
+    public struct Line: Hashable, Sendable {
+        public var carrier: String
+        public var service: String
+        public var shipments = 0
+        public var parcels = 0
+        public var tonneKm = 0.0
+        public var co2eGrams = 0.0
+        /// The lowest and highest data quality level among its shipments.
+        public var dataQuality: ClosedRange<Int>?
+        /// Shipments whose distance is great-circle × 1.05, and zone defaults.
+        public var greatCircle = 0
+        public var zoneDefault = 0
+        /// Shipments recorded before distances and weights were: in CO2e, not in tonne-km.
+        public var withoutTonneKm = 0
+
+        mutating func add(_ emissions: ShipmentEmissions?) {
+            shipments += 1
+            guard let emissions else { return }
+            co2eGrams += emissions.co2eGrams
+            parcels += emissions.parcels ?? 0
+            if let tkm = emissions.tonneKm { tonneKm += tkm } else { withoutTonneKm += 1 }
+            switch emissions.distanceBasis {
+            case .greatCircle: greatCircle += 1
+            case .zoneDefault: zoneDefault += 1
+            case nil: break
+            }
+            let q = emissions.dataQuality
+            dataQuality = dataQuality.map { min($0.lowerBound, q)...max($0.upperBound, q) } ?? q...q
+        }
+
+        mutating func add(_ other: Line) {
+            shipments += other.shipments
+            parcels += other.parcels
+            tonneKm += other.tonneKm
+            co2eGrams += other.co2eGrams
+            greatCircle += other.greatCircle
+            zoneDefault += other.zoneDefault
+            withoutTonneKm += other.withoutTonneKm
+            if let q = other.dataQuality {
+                dataQuality = dataQuality.map { min($0.lowerBound, q.lowerBound)...max($0.upperBound, q.upperBound) } ?? q
+            }
+        }
+
+        /// `2`, or `1–3` when its shipments rest on different levels.
+        public var dataQualityText: String {
+            guard let q = dataQuality else { return "" }
+            return q.lowerBound == q.upperBound ? "\(q.lowerBound)" : "\(q.lowerBound)–\(q.upperBound)"
+        }
+    }
+
+    public var period: String
+    public var method: String { ShipmentEmissions.method }
+    /// By carrier, then service.
+    public var lines: [Line]
+    public var total: Line
+
+    /// Adds up every shipment booked in `period` (and still booked) from one snapshot.
+    public init(history: RecordHistory, period: ReportPeriod) throws {
+        var lines: [ServiceKey: Line] = [:]
+        try history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
+            lines[booked.key, default: Line(carrier: booked.key.carrier, service: booked.key.service)].add(booked.emissions)
+        }
+        self.period = period.description
+        self.lines = lines.sorted { $0.key < $1.key }.map(\.value)
+        var total = Line(carrier: "total", service: "")
+        for line in self.lines { total.add(line) }
+        self.total = total
+    }
+}
+
+extension EmissionsReport: Encodable {
+    enum CodingKeys: String, CodingKey { case period, method, lines, total }
+
+    enum LineKeys: String, CodingKey {
+        case carrier, service, shipments, parcels, tonneKm = "tonne_km", co2eKg = "co2e_kg", dataQuality = "data_quality"
+        case dataQualityMin = "data_quality_min", dataQualityMax = "data_quality_max", method
+        case greatCircle = "distance_great_circle", zoneDefault = "distance_zone_default", withoutTonneKm = "without_tonne_km"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(period, forKey: .period)
+        try c.encode(method, forKey: .method)
+        var list = c.nestedUnkeyedContainer(forKey: .lines)
+        for line in lines { try encode(line, into: list.nestedContainer(keyedBy: LineKeys.self)) }
+        try encode(total, into: c.nestedContainer(keyedBy: LineKeys.self, forKey: .total))
+    }
+
+    func encode(_ line: Line, into container: KeyedEncodingContainer<LineKeys>) throws {
+        var c = container
+        try c.encode(line.carrier, forKey: .carrier)
+        try c.encode(line.service, forKey: .service)
+        try c.encode(line.shipments, forKey: .shipments)
+        try c.encode(line.parcels, forKey: .parcels)
+        try c.encode((line.tonneKm * 1000).rounded() / 1000, forKey: .tonneKm)
+        try c.encode(line.co2eGrams.rounded() / 1000, forKey: .co2eKg)
+        try c.encode(line.dataQualityText, forKey: .dataQuality)
+        try c.encode(line.dataQuality?.lowerBound, forKey: .dataQualityMin)
+        try c.encode(line.dataQuality?.upperBound, forKey: .dataQualityMax)
+        try c.encode(method, forKey: .method)
+        try c.encode(line.greatCircle, forKey: .greatCircle)
+        try c.encode(line.zoneDefault, forKey: .zoneDefault)
+        try c.encode(line.withoutTonneKm, forKey: .withoutTonneKm)
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import RelaisCommands
+
+/// `--config`, `--database` and the output format, shared by the commands that read the
+/// database without the daemon.
+struct HistoryOptions: ParsableArguments {
+    @Option(name: .long, help: "relais.toml: the sites, and paths.state for the database (default: /etc/relais/relais.toml).")
+    var config: String?
+
+    @Option(name: .long, help: "Read this database file instead of paths.state/relais.sqlite (a copy will do).")
+    var database: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    @Flag(name: .long, help: "Print CSV (RFC 4180).")
+    var csv = false
+
+    func validate() throws {
+        if json && csv { throw ValidationError("--json and --csv: choose one") }
+    }
+
+    var format: ReportFormat { json ? .json : csv ? .csv : .text }
+}
+
+extension Relaisctl {
+    struct Simulate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay recorded shipments under another policy and compare with what was recorded.",
+            discussion: """
+                Reads the database read-only, from a snapshot: it never blocks relaisd, and works on a \
+                copy of the database with no daemon running (--database). Dates are days in the first \
+                site's time zone, both included. Costs are valued at the new policy's prices on both sides.
+                """)
+
+        @Option(name: .long, help: "The policy to try.")
+        var policy: String
+
+        @Option(name: .long, help: "First day replayed, YYYY-MM-DD (default: the first recorded).")
+        var since: String?
+
+        @Option(name: .long, help: "Last day replayed, YYYY-MM-DD, included (default: the last recorded).")
+        var until: String?
+
+        @Option(name: .long, help: "The carrier panel directory (default: paths.carriers of the config).")
+        var carriers: String?
+
+        @OptionGroup var options: HistoryOptions
+
+        func run() throws {
+            try emit(
+                HistoryCommands.simulate(
+                    policyFile: policy, since: since, until: until, carriers: carriers, configFile: options.config,
+                    database: options.database, format: options.format))
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reports from the records: emissions, carriers.",
+            subcommands: [Emissions.self, CarrierFigures.self])
+
+        struct Emissions: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "CO2e of the month's booked shipments per carrier and service, with data quality and method.")
+
+            @Option(name: .long, help: "The month, YYYY-MM (days of the first site's time zone).")
+            var month: String
+
+            @OptionGroup var options: HistoryOptions
+
+            func run() throws {
+                try emit(
+                    HistoryCommands.emissions(month: month, configFile: options.config, database: options.database, format: options.format))
+            }
+        }
+
+        struct CarrierFigures: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "carriers",
+                abstract: "Bookings, failures by class, breaker openings, mean price and allocation limits per carrier.")
+
+            @Option(name: .long, help: "First day, YYYY-MM-DD (days of the first site's time zone).")
+            var since: String
+
+            @OptionGroup var options: HistoryOptions
+
+            func run() throws {
+                try emit(
+                    HistoryCommands.carriers(since: since, configFile: options.config, database: options.database, format: options.format))
+            }
+        }
+    }
+}
