@@ -58,5 +58,19 @@ let package = Package(
             path: "Benchmarks/Booking",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Simulation",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RelaisCore", package: "relais"),
+                .product(name: "RelaisConfig", package: "relais"),
+                .product(name: "RelaisRecords", package: "relais"),
+                .product(name: "RelaisIntake", package: "relais"),
+                .product(name: "RelaisAggregation", package: "relais"),
+                .product(name: "RelaisReports", package: "relais"),
+            ],
+            path: "Benchmarks/Simulation",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
