@@ -217,7 +217,15 @@ public enum HistoryCommands {
         switch format {
         case .json: return CommandOutput(stdout: json(report))
         case .csv:
-            return CommandOutput(stdout: CSV.line(header) + rows.map { CSV.line($0.map { $0 == "-" ? "" : $0 }) }.joined())
+            // Shares as fractions for spreadsheets, not percentages.
+            func fraction(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
+            let lines = zip(report.lines, rows).map { line, row in
+                var cells = row.map { $0 == "-" ? "" : $0 }
+                cells[2] = fraction(line.share)
+                cells[10] = fraction(line.maxShare)
+                return CSV.line(cells)
+            }
+            return CommandOutput(stdout: CSV.line(header) + lines.joined())
         case .text:
             var table = TextTable([
                 ("carrier", .left), ("booked", .right), ("share", .right), ("mean price", .right), ("carrier price", .right),

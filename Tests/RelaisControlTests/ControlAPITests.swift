@@ -67,6 +67,11 @@ import Testing
             let shipment = try await client.get("/v1/shipments/\(id)").decode(ShipmentReply.self)
             #expect(shipment.orders == ["API-9"] && shipment.state == "queued" && shipment.carrier != nil)
             #expect(shipment.attempts == [])
+            // The GHG information owed to the customer: the chosen candidate's figure, in kg.
+            let ghg = try #require(shipment.ghg)
+            #expect(ghg.co2eKg == (shipment.co2eGrams!).rounded() / 1000)
+            #expect(ghg.method.contains("ISO 14083") && (1...4).contains(ghg.dataQuality))
+            #expect(ghg.distanceKm != nil && ghg.parcels == 1 && ghg.tonneKm != nil)
             let order = try await client.get("/v1/orders/API-9").decode(OrderReply.self)
             #expect(order.shipment == id && order.state == "queued")
 
