@@ -42,6 +42,10 @@ struct Relaisd: AsyncParsableCommand {
             if output.status != .success { throw ExitCode(output.status.rawValue) }
             return
         }
+        // SIGHUP's default action ends the process. Until the reload service listens for it
+        // (a Dispatch signal source, which still sees ignored signals), a reload request
+        // must not stop the daemon: there is nothing loaded yet to reload.
+        signal(SIGHUP, SIG_IGN)
         LoggingSystem.bootstrap { label in
             var handler = JournalLogHandler(label: label)
             if let level = ProcessInfo.processInfo.environment["RELAIS_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) {

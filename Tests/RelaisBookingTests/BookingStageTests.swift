@@ -140,6 +140,12 @@ import RelaisSandbox
                 let stage = try rig.stage(sandbox: url, http: http, settings: settings)
                 try await rig.run(stage, seconds: 5) { $0.count(.booked) == 12 }
                 #expect(stage.breakerOpenings()[carrier] ?? 0 >= 1)
+                // Each opening is in the event log, for `relaisctl report carriers`; the
+                // failed calls are attempts of the transient class.
+                let history = try RecordHistory(path: rig.store.path)
+                let incidents = try history.carrierIncidents(from: 0, until: .max / 2)[carrier]
+                #expect(incidents?.breakerOpenings == stage.breakerOpenings()[carrier])
+                #expect(incidents?.failures[.transient] ?? 0 >= 1)
                 // While open, the carrier got no more than the calls that opened it and probes.
                 #expect(sandbox.requestCount(carrier: carrier) <= 3 + 2 * 8)
                 for id in ids { #expect(sandbox.ledger.bookings(reference: id).count == 1) }

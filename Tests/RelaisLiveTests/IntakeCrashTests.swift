@@ -62,8 +62,11 @@ import Testing
             #expect(shipments.allSatisfy { !$0.orderIDs.isEmpty }, "round \(round): a shipment without orders")
         }
 
-        // A clean run drains everything; SIGTERM stops it with status 0.
+        // A clean run drains everything; SIGTERM stops it with status 0 (sent once it is
+        // ready: before, its handlers are not installed and SIGTERM's default action applies).
+        let readyBefore = deployment.readyCount
         let daemon = try deployment.startDaemon()
+        try await deployment.waitUntilReady(after: readyBefore)
         let deadline = Date().addingTimeInterval(30)
         let store = try RecordStore(path: database)
         while Date() < deadline {
