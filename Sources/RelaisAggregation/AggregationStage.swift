@@ -80,11 +80,10 @@ public struct AggregationStage: Sendable {
         return report
     }
 
-    /// The site-local calendar day around `now` (ms), as epoch milliseconds.
+    /// The site-local calendar day around `now` (ms), as epoch milliseconds: from local
+    /// midnight to the next (23 or 25 hours across a time change).
     public static func localDay(containing now: Int64, in timeZone: TimeZone) -> (start: Int64, end: Int64) {
-        let seconds = now / 1000
-        let local = LocalTime(instant: seconds, in: timeZone)
-        let start = (seconds - Int64(local.minuteOfDay * 60) - seconds % 60) * 1000
-        return (start, start + 86_400_000)
+        let date = LocalTime(instant: now / 1000, in: timeZone).date
+        return (date.midnight(in: timeZone) * 1000, date.adding(days: 1).midnight(in: timeZone) * 1000)
     }
 }

@@ -66,8 +66,11 @@ public enum HistoryCommands {
     ) -> CommandOutput {
         let context: Context
         let first: CivilDate?, last: CivilDate?
-        do {
+        do throws(Refusal) {
             (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
+            if let first, let last, last < first {
+                throw Refusal(output: CommandOutput(stderr: "--until \(last) is before --since \(first)\n", status: .invalid))
+            }
             context = try open(configFile: configFile, database: database)
         } catch {
             return error.output
@@ -166,6 +169,7 @@ public enum HistoryCommands {
             for line in report.lines + [report.total] {
                 var distance = "great-circle \(line.greatCircle), zone default \(line.zoneDefault)"
                 if line.withoutTonneKm > 0 { distance += ", unrecorded \(line.withoutTonneKm)" }
+                if line.withoutCO2e > 0 { distance += "; no CO2e figure \(line.withoutCO2e)" }
                 table.add([
                     line.carrier, line.service, "\(line.shipments)", "\(line.parcels)", String(format: "%.3f", line.tonneKm),
                     String(format: "%.3f", line.co2eGrams / 1000), line.dataQualityText, distance,
@@ -236,7 +240,8 @@ public enum HistoryCommands {
             return CommandOutput(
                 stdout: "carriers \(report.period) — \(report.bookings) booked; policy \(report.policy)\n\n" + table.render()
                     + "\nfailures are failed booking attempts by class; breaker = circuit breaker openings;\n"
-                    + "days over: site-days over max_share (once \(Allocation.shareThreshold) are booked there), then over daily_cap\n")
+                    + "days over: site-days that ended with the carrier's bookings over max_share (of \(Allocation.shareThreshold) or more\n"
+                    + "booked at the site that day), then over daily_cap; shares below \(Allocation.shareThreshold) a day are not limited\n")
         }
     }
 }

@@ -13,6 +13,8 @@ public struct BookedShipment: Sendable {
     public var currency: String?
     /// What the carrier says it charged, when its reply carries a price.
     public var carrierPrice: Money?
+    public var parcels: Int?
+    /// Nil when its decision record has no figure for the service (not expected).
     public var emissions: ShipmentEmissions?
 }
 
@@ -57,7 +59,7 @@ extension RecordHistory {
                     BookedShipment(
                         id: row[0], site: row[1], key: ServiceKey(carrier: row[2], service: row[3]), bookedAt: row[4],
                         price: price.map(Money.init(minorUnits:)), currency: row[6],
-                        carrierPrice: carrierPrice.map(Money.init(minorUnits:)), emissions: emissions))
+                        carrierPrice: carrierPrice.map(Money.init(minorUnits:)), parcels: row[12], emissions: emissions))
             }
         }
     }

@@ -47,12 +47,13 @@ public final class RecordHistory: Sendable {
             let cursor = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT s.seq, s.id, s.site, s.created_at, s.state, s.carrier, s.service, s.price_minor, s.currency,
-                        s.co2e_g, s.late, c.lead_days, o.body
+                    SELECT s.seq, s.id, s.site, s.created_at, s.state, d.chosen_carrier, d.chosen_service, c.price_minor,
+                        d.currency, c.co2e_g, d.late, c.lead_days, o.body
                     FROM shipments s
                     JOIN orders o ON o.shipment_id = s.id
+                    LEFT JOIN decisions d ON d.id = s.decision_id
                     LEFT JOIN decision_candidates c
-                        ON c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
+                        ON c.decision_id = s.decision_id AND c.carrier = d.chosen_carrier AND c.service = d.chosen_service
                     WHERE s.created_at >= ? AND s.created_at < ?
                     ORDER BY s.seq, o.id
                     """, arguments: [from, until])
@@ -77,7 +78,7 @@ public final class RecordHistory: Sendable {
                     let price: Int64? = row[7]
                     recorded = RecordedChoice(
                         key: ServiceKey(carrier: carrier, service: service), price: price.map(Money.init(minorUnits:)),
-                        leadDays: row[11], co2eGrams: row[9], late: row[10])
+                        leadDays: row[11], co2eGrams: row[9], late: (row[10] as Bool?) ?? false)
                 }
                 current = RecordedShipment(
                     seq: seq, id: row[1], site: row[2], createdAt: row[3], state: ShipmentState(rawValue: row[4]) ?? .failed,
@@ -89,8 +90,8 @@ public final class RecordHistory: Sendable {
     }
 }
 
-/// A shipment as recorded, with what a replay needs: its orders as accepted, and the
-/// service it went to with that service's figures from its decision.
+/// A shipment as recorded, with what a replay needs: its orders as accepted, and what its
+/// recorded decision chose, with that candidate's figures.
 public struct RecordedShipment: Sendable {
     public var seq: Int64
     public var id: String
@@ -99,13 +100,14 @@ public struct RecordedShipment: Sendable {
     public var createdAt: Int64
     public var state: ShipmentState
     public var currency: String?
-    /// Nil when the decision held it.
+    /// What its decision chose (before any failover: a failover is the carrier's doing, not
+    /// the policy's); nil when the decision held it.
     public var recorded: RecordedChoice?
     /// Canonical JSON of its orders, in id order.
     public var orderBodies: [String]
 }
 
-/// The service a shipment is on (after any failover), with its figures as decided.
+/// The service a recorded decision chose, with its figures as decided.
 public struct RecordedChoice: Hashable, Sendable {
     public var key: ServiceKey
     public var price: Money?

@@ -22,12 +22,17 @@ public struct EmissionsReport: Sendable {
         public var zoneDefault = 0
         /// Shipments recorded before distances and weights were: in CO2e, not in tonne-km.
         public var withoutTonneKm = 0
+        /// Shipments whose record has no CO2e figure for their service: counted, not added.
+        public var withoutCO2e = 0
 
-        mutating func add(_ emissions: ShipmentEmissions?) {
+        mutating func add(_ booked: BookedShipment) {
             shipments += 1
-            guard let emissions else { return }
+            parcels += booked.parcels ?? 0
+            guard let emissions = booked.emissions else {
+                withoutCO2e += 1
+                return
+            }
             co2eGrams += emissions.co2eGrams
-            parcels += emissions.parcels ?? 0
             if let tkm = emissions.tonneKm { tonneKm += tkm } else { withoutTonneKm += 1 }
             switch emissions.distanceBasis {
             case .greatCircle: greatCircle += 1
@@ -46,6 +51,7 @@ public struct EmissionsReport: Sendable {
             greatCircle += other.greatCircle
             zoneDefault += other.zoneDefault
             withoutTonneKm += other.withoutTonneKm
+            withoutCO2e += other.withoutCO2e
             if let q = other.dataQuality {
                 dataQuality = dataQuality.map { min($0.lowerBound, q.lowerBound)...max($0.upperBound, q.upperBound) } ?? q
             }
@@ -68,7 +74,7 @@ public struct EmissionsReport: Sendable {
     public init(history: RecordHistory, period: ReportPeriod) throws {
         var lines: [ServiceKey: Line] = [:]
         try history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
-            lines[booked.key, default: Line(carrier: booked.key.carrier, service: booked.key.service)].add(booked.emissions)
+            lines[booked.key, default: Line(carrier: booked.key.carrier, service: booked.key.service)].add(booked)
         }
         self.period = period.description
         self.lines = lines.sorted { $0.key < $1.key }.map(\.value)
@@ -85,6 +91,7 @@ extension EmissionsReport: Encodable {
         case carrier, service, shipments, parcels, tonneKm = "tonne_km", co2eKg = "co2e_kg", dataQuality = "data_quality"
         case dataQualityMin = "data_quality_min", dataQualityMax = "data_quality_max", method
         case greatCircle = "distance_great_circle", zoneDefault = "distance_zone_default", withoutTonneKm = "without_tonne_km"
+        case withoutCO2e = "without_co2e"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -111,5 +118,6 @@ extension EmissionsReport: Encodable {
         try c.encode(line.greatCircle, forKey: .greatCircle)
         try c.encode(line.zoneDefault, forKey: .zoneDefault)
         try c.encode(line.withoutTonneKm, forKey: .withoutTonneKm)
+        try c.encode(line.withoutCO2e, forKey: .withoutCO2e)
     }
 }

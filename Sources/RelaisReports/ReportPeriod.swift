@@ -29,9 +29,9 @@ public struct ReportPeriod: Hashable, Sendable {
     }
 
     /// Start, inclusive, in ms since the Unix epoch (the beginning of time when open).
-    public var startMilliseconds: Int64 { first.map { Self.midnight($0, in: timeZone) * 1000 } ?? Int64.min / 2 }
+    public var startMilliseconds: Int64 { first.map { $0.midnight(in: timeZone) * 1000 } ?? Int64.min / 2 }
     /// End, exclusive, in ms since the Unix epoch (the end of time when open).
-    public var endMilliseconds: Int64 { last.map { Self.midnight($0.adding(days: 1), in: timeZone) * 1000 } ?? Int64.max / 2 }
+    public var endMilliseconds: Int64 { last.map { $0.adding(days: 1).midnight(in: timeZone) * 1000 } ?? Int64.max / 2 }
 
     /// `2026-11-01 – 2026-11-30`, `since 2026-11-01`, `until …`, or `all recorded history`.
     public var description: String {
@@ -41,15 +41,5 @@ public struct ReportPeriod: Hashable, Sendable {
         case let (nil, last?): "until \(last)"
         case (nil, nil): "all recorded history"
         }
-    }
-
-    /// The instant (seconds) of local midnight starting `date`.
-    static func midnight(_ date: CivilDate, in timeZone: TimeZone) -> Int64 {
-        let utcMidnight = Int64(date.dayNumber) * 86_400
-        // The offset at the local midnight, found from the offset near it: exact unless a
-        // time change happens at midnight itself.
-        var offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utcMidnight))))
-        offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utcMidnight - offset))))
-        return utcMidnight - offset
     }
 }

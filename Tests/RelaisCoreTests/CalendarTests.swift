@@ -14,6 +14,20 @@ import Testing
         #expect(date.description == text)
     }
 
+    /// Local days are 23 or 25 hours long across a time change (what allocations and
+    /// report periods count in).
+    @Test func localMidnightsAcrossTimeChanges() {
+        let paris = TimeZone(identifier: "Europe/Paris")!
+        // 2026-03-29: clocks go forward at 02:00; 2026-10-25: back at 03:00.
+        let spring = CivilDate("2026-03-29")!
+        #expect(spring.midnight(in: paris) == 1_774_738_800)  // 2026-03-28T23:00Z
+        #expect(spring.adding(days: 1).midnight(in: paris) - spring.midnight(in: paris) == 23 * 3600)
+        let autumn = CivilDate("2026-10-25")!
+        #expect(autumn.adding(days: 1).midnight(in: paris) - autumn.midnight(in: paris) == 25 * 3600)
+        #expect(CivilDate("2026-11-23")!.midnight(in: paris) == 1_795_388_400)  // 2026-11-22T23:00Z
+        #expect(CivilDate("2026-11-23")!.midnight(in: TimeZone(identifier: "UTC")!) == 20_780 * 86_400)
+    }
+
     @Test(arguments: ["2026-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01T00:00", ""])
     func impossibleOrMalformedDatesAreRefused(text: String) {
         #expect(CivilDate(text) == nil)

@@ -62,6 +62,17 @@ import Testing
         let fixture = try HistoryFixture()
         defer { fixture.remove() }
         try await fixture.record(Self.history)
+        // A failover moves one shipment to beta: the carrier's doing, not the policy's, so
+        // the replay compares with what the decision chose.
+        let claimed = try #require(try await fixture.store.claim(limit: 1, now: HistoryFixture.monday + 1).first)
+        try await fixture.store.commit(
+            [
+                BookingOutcome(
+                    shipment: claimed.id, carrier: "alpha", service: "A1",
+                    result: .failover(to: BookingCandidate(key: ServiceKey(carrier: "beta", service: "B1"), price: nil, eta: nil, co2eGrams: nil)),
+                    failureClass: .permanent, startedAt: HistoryFixture.monday + 1, finishedAt: HistoryFixture.monday + 1)
+            ], now: HistoryFixture.monday + 1)
+        #expect(try await fixture.store.shipment(id: claimed.id)?.carrier == "beta")
         let report = try simulate(fixture, policy: "old", workers: 1)
         #expect(report.changes.isEmpty)
         #expect(report.recorded == report.simulated)

@@ -135,6 +135,10 @@ import Testing
         let badDate = HistoryCommands.carriers(since: "23/11/2026", configFile: fixture.configPath, database: nil, format: .text)
         #expect(badDate.status == .invalid)
         #expect(badDate.stderr.contains("YYYY-MM-DD"))
+        let backwards = HistoryCommands.simulate(
+            policyFile: fixture.path("policies/new.toml"), since: "2026-11-30", until: "2026-11-01", carriers: nil,
+            configFile: fixture.configPath, database: nil, format: .text)
+        #expect(backwards.status == .invalid && backwards.stderr.contains("before --since"))
         let noDatabase = HistoryCommands.carriers(
             since: "2026-11-01", configFile: fixture.configPath, database: fixture.path("nowhere.sqlite"), format: .text)
         #expect(noDatabase.status == .cannotRun)

@@ -21,6 +21,19 @@ public struct LocalTime: Hashable, Sendable {
     }
 }
 
+extension CivilDate {
+    /// The instant (seconds since the Unix epoch) of local midnight starting this date in
+    /// `timeZone`: days are 23 or 25 hours long across a time change.
+    public func midnight(in timeZone: TimeZone) -> Int64 {
+        let utcMidnight = Int64(dayNumber) * 86_400
+        // The offset at the local midnight, found from the offset near it: exact unless a
+        // time change happens at midnight itself.
+        var offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utcMidnight))))
+        offset = Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(utcMidnight - offset))))
+        return utcMidnight - offset
+    }
+}
+
 /// A time of day written `HH:MM` in carrier files (a cutoff).
 public struct TimeOfDay: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Minutes since midnight, 0...1439.
