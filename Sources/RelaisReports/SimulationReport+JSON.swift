@@ -24,27 +24,31 @@ extension SimulationReport: Encodable {
         try Self.encode(recorded, into: c.nestedContainer(keyedBy: FigureKeys.self, forKey: .recorded))
         try Self.encode(simulated, into: c.nestedContainer(keyedBy: FigureKeys.self, forKey: .simulated))
         var delta = c.nestedContainer(keyedBy: FigureKeys.self, forKey: .delta)
-        let rows = Dictionary(uniqueKeysWithValues: rows.map { ($0.metric, $0.delta) })
-        try delta.encode(simulated.carried - recorded.carried, forKey: .carried)
-        try delta.encode(simulated.held - recorded.held, forKey: .held)
-        try delta.encode(simulated.late - recorded.late, forKey: .late)
-        try delta.encode(rows["share late"].flatMap { Double($0) }, forKey: .shareLate)
-        try delta.encode(rows["total price"].map(Self.unsigned), forKey: .priceTotal)
-        try delta.encode(rows["mean price"].map(Self.unsigned), forKey: .priceMean)
-        try delta.encode(rows["total cost"].map(Self.unsigned), forKey: .costTotal)
-        try delta.encode(rows["mean cost"].map(Self.unsigned), forKey: .costMean)
-        try delta.encode(rows["mean lead days"].flatMap { Double($0) }, forKey: .leadDaysMean)
-        try delta.encode(rows["total CO2e kg"].flatMap { Double($0) }, forKey: .co2eKgTotal)
-        try delta.encode(rows["mean CO2e g"].flatMap { Double($0) }, forKey: .co2eGMean)
+        let (a, b) = (recorded, simulated)
+        /// The difference when both sides have the figure (a side that carried nothing has no mean).
+        func difference<T>(_ x: T?, _ y: T?, _ subtract: (T, T) -> Double) -> Double? {
+            guard let x, let y else { return nil }
+            return subtract(y, x)
+        }
+        func money(_ x: Int64?, _ y: Int64?, scale: Int) -> String? {
+            guard let x, let y else { return nil }
+            return FixedPoint.format(y - x, scale: scale)
+        }
+        try delta.encode(b.carried - a.carried, forKey: .carried)
+        try delta.encode(b.held - a.held, forKey: .held)
+        try delta.encode(b.late - a.late, forKey: .late)
+        try delta.encode(difference(a.shareLate, b.shareLate, -).map { Self.rounded($0, 4) }, forKey: .shareLate)
+        try delta.encode(money(a.price.minorUnits, b.price.minorUnits, scale: 2), forKey: .priceTotal)
+        try delta.encode(money(a.meanPrice?.minorUnits, b.meanPrice?.minorUnits, scale: 2), forKey: .priceMean)
+        try delta.encode(money(a.cost.units, b.cost.units, scale: 4), forKey: .costTotal)
+        try delta.encode(money(a.meanCost?.units, b.meanCost?.units, scale: 4), forKey: .costMean)
+        try delta.encode(difference(a.meanLeadDays, b.meanLeadDays, -).map { Self.rounded($0, 2) }, forKey: .leadDaysMean)
+        try delta.encode(Self.rounded((b.co2eGrams - a.co2eGrams) / 1000, 3), forKey: .co2eKgTotal)
+        try delta.encode(difference(a.meanCO2eGrams, b.meanCO2eGrams, -).map { Self.rounded($0, 1) }, forKey: .co2eGMean)
         try c.encode(changes, forKey: .changes)
         try c.encode(skipped, forKey: .skipped)
         try c.encode(skippedExamples, forKey: .skippedExamples)
         try c.encode(otherCurrency, forKey: .otherCurrency)
-    }
-
-    /// Decimal strings in JSON carry no `+`; an empty delta (a side carried nothing) is null.
-    static func unsigned(_ text: String) -> String? {
-        text.isEmpty ? nil : text.hasPrefix("+") ? String(text.dropFirst()) : text
     }
 
     static func encode(_ figures: SimulationFigures, into container: KeyedEncodingContainer<FigureKeys>) throws {
