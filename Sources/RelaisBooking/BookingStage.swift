@@ -219,11 +219,39 @@ public final class BookingStage: Sendable {
     }
 
     /// Writes `<labels>/<id>.<format>` by rename, so a reader never sees half a label.
+    ///
+    /// Not flushed here: ``syncLabels()`` flushes the file system once per commit group,
+    /// before the commit names the file. (Foundation's `Data.write` fsyncs every file, which
+    /// cost more than the rest of the booking.)
     func writeLabel(_ bytes: [UInt8], shipment: String, format: String) throws -> String {
         let path = (labelsDirectory as NSString).appendingPathComponent("\(shipment).\(format)")
         let temporary = (labelsDirectory as NSString).appendingPathComponent(".\(shipment).\(format).tmp")
-        try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress! + written, buffer.count - written)
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                let code = count < 0 ? POSIXErrorCode(rawValue: errno) ?? .EIO : .EIO
+                close(fd)
+                unlink(temporary)
+                throw POSIXError(code)
+            }
+            written += count
+        }
+        guard close(fd) == 0 else {
+            let code = POSIXErrorCode(rawValue: errno) ?? .EIO
+            unlink(temporary)
+            throw POSIXError(code)
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = POSIXErrorCode(rawValue: errno) ?? .EIO
+            unlink(temporary)
+            throw POSIXError(code)
+        }
         return path
     }
 

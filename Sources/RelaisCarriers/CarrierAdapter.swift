@@ -1,5 +1,4 @@
 import Foundation
-import Mustache
 import RelaisConfig
 import RelaisCore
 import RelaisXML
@@ -110,7 +109,7 @@ public final class CarrierAdapter: Sendable {
         var headers: [(String, String)] = []
         var body: [UInt8]?
         if let template = operation.body {
-            body = Array(template.compiled.render(context.values).utf8)
+            body = Array(context.render(template).utf8)
             switch operation.soap {
             case .v1_1:
                 headers.append(("Content-Type", "text/xml; charset=utf-8"))
@@ -125,7 +124,7 @@ public final class CarrierAdapter: Sendable {
         }
         headers.append(("Accept", operation.soap == .v1_2 ? "application/soap+xml, text/xml" : "text/xml, application/xml"))
         for (name, template) in operation.headers.sorted(by: { $0.key < $1.key }) {
-            let value = template.compiled.render(context.values)
+            let value = context.render(template)
             guard !value.contains("\r"), !value.contains("\n") else {
                 return .failure(CarrierFailure(.permanent, "header \(name) would hold a line break", refusedBeforeSending: true))
             }

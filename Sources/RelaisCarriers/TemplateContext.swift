@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Mustache
 import RelaisConfig
 import RelaisCore
 import RelaisXML
@@ -8,10 +9,14 @@ import RelaisXML
 ///
 /// Every string is checked before rendering: a character XML 1.0 cannot carry refuses the
 /// request before anything is sent. Mustache escapes `& < > " '` on the way out.
+///
+/// Typed rather than `[String: Any]`: Mustache looks every name up through
+/// ``TemplateTable`` (a `MustacheParent`) instead of casting nested dictionaries, and the
+/// checks below walk the values without dynamic casts.
 struct TemplateContext {
-    private(set) var values: [String: Any]
+    private(set) var root: TemplateTable
 
-    init(values: [String: Any]) { self.values = values }
+    init(_ root: TemplateTable) { self.root = root }
 
     /// The context of a booking.
     init(booking request: BookingRequest, credentials: CarrierCredentials, token: String?) {
@@ -21,95 +26,96 @@ struct TemplateContext {
         let offset = site.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(request.now)))
         let hour = local.minuteOfDay / 60, minute = local.minuteOfDay % 60
         let totalGrams = shipment.parcels.reduce(0) { $0 + Self.grams($1.weightKg) }
-        var parcels: [[String: Any]] = []
+        var parcels: [TemplateTable] = []
         for (index, parcel) in shipment.parcels.enumerated() {
             let grams = Self.grams(parcel.weightKg)
             parcels.append([
-                "number": String(index + 1), "weight_kg": Self.kilograms(grams), "weight_g": String(grams),
-                "weight_dag": String((grams + 9) / 10), "length_cm": Self.centimetres(parcel.lengthCm),
-                "width_cm": Self.centimetres(parcel.widthCm), "height_cm": Self.centimetres(parcel.heightCm),
+                "number": .text(String(index + 1)), "weight_kg": .text(Self.kilograms(grams)), "weight_g": .text(String(grams)),
+                "weight_dag": .text(String((grams + 9) / 10)), "length_cm": .text(Self.centimetres(parcel.lengthCm)),
+                "width_cm": .text(Self.centimetres(parcel.widthCm)), "height_cm": .text(Self.centimetres(parcel.heightCm)),
             ])
         }
         let recipient = shipment.recipient
-        var values: [String: Any] = [
-            "reference": request.reference,
-            "service": request.service,
-            "ship_date": local.date.description,
-            "ship_hour": Self.pad(hour),
-            "ship_datetime": "\(local.date)T\(Self.pad(hour)):\(Self.pad(minute)):00\(Self.offset(offset))",
-            "shipper": [
-                "name": site.name, "street1": site.street.first ?? "", "street2": site.street.dropFirst().joined(separator: ", "),
-                "postcode": site.postcode, "city": site.city, "country": site.country, "phone": "", "email": "",
-            ],
-            "recipient": [
-                "name": recipient.name, "company": recipient.company ?? "", "street1": recipient.street.first ?? "",
-                "street2": recipient.street.dropFirst().joined(separator: ", "), "postcode": recipient.postcode,
-                "city": recipient.city, "country": recipient.country, "phone": recipient.phone ?? "",
-                "email": recipient.email ?? "",
-            ],
-            "parcel_count": String(shipment.parcels.count),
-            "multi_parcel": shipment.parcels.count > 1,
-            "weight_kg": Self.kilograms(totalGrams),
-            "weight_g": String(totalGrams),
-            "weight_dag": String((totalGrams + 9) / 10),
-            "parcels": parcels,
-            "credentials": credentials.values,
-            "token": token ?? "",
+        var root: TemplateTable = [
+            "reference": .text(request.reference),
+            "service": .text(request.service),
+            "ship_date": .text(local.date.description),
+            "ship_hour": .text(Self.pad(hour)),
+            "ship_datetime": .text("\(local.date)T\(Self.pad(hour)):\(Self.pad(minute)):00\(Self.offset(offset))"),
+            "shipper": .table([
+                "name": .text(site.name), "street1": .text(site.street.first ?? ""),
+                "street2": .text(site.street.dropFirst().joined(separator: ", ")), "postcode": .text(site.postcode),
+                "city": .text(site.city), "country": .text(site.country), "phone": .text(""), "email": .text(""),
+            ]),
+            "recipient": .table([
+                "name": .text(recipient.name), "company": .text(recipient.company ?? ""),
+                "street1": .text(recipient.street.first ?? ""), "street2": .text(recipient.street.dropFirst().joined(separator: ", ")),
+                "postcode": .text(recipient.postcode), "city": .text(recipient.city), "country": .text(recipient.country),
+                "phone": .text(recipient.phone ?? ""), "email": .text(recipient.email ?? ""),
+            ]),
+            "parcel_count": .text(String(shipment.parcels.count)),
+            "multi_parcel": .flag(shipment.parcels.count > 1),
+            "weight_kg": .text(Self.kilograms(totalGrams)),
+            "weight_g": .text(String(totalGrams)),
+            "weight_dag": .text(String((totalGrams + 9) / 10)),
+            "parcels": .list(parcels),
+            "credentials": .table(TemplateTable(credentials.values.mapValues(TemplateValue.text))),
+            "token": .text(token ?? ""),
         ]
         // Absent, not empty: an empty string still opens a Mustache section.
-        if let relayPoint = shipment.relayPoint, !relayPoint.isEmpty { values["relay_point"] = relayPoint }
+        if let relayPoint = shipment.relayPoint, !relayPoint.isEmpty { root["relay_point"] = .text(relayPoint) }
         if let value = shipment.value {
-            values["value"] = ["amount": value.amount.description, "currency": value.currency]
+            root["value"] = .table(["amount": .text(value.amount.description), "currency": .text(value.currency)])
         }
-        self.values = values
+        self.root = root
     }
 
     /// The context of a lookup or login: our reference, the credentials, the token.
     init(reference: String?, credentials: CarrierCredentials, token: String?) {
-        var values: [String: Any] = ["credentials": credentials.values, "token": token ?? ""]
-        if let reference { values["reference"] = reference }
-        self.values = values
+        var root: TemplateTable = [
+            "credentials": .table(TemplateTable(credentials.values.mapValues(TemplateValue.text))), "token": .text(token ?? ""),
+        ]
+        if let reference { root["reference"] = .text(reference) }
+        self.root = root
     }
 
-    /// The first value holding a character XML cannot carry, as `(path, character)`.
+    func render(_ template: CarrierOperation.Template) -> String { template.compiled.render(root) }
+
+    /// The first value holding a character XML cannot carry, as `(path, character)`, in
+    /// name order.
     func invalidValue() -> (path: String, character: Unicode.Scalar)? {
-        func walk(_ value: Any, _ path: String) -> (String, Unicode.Scalar)? {
-            switch value {
-            case let text as String:
-                return XMLText.invalidCharacter(in: text).map { (path, $0) }
-            case let table as [String: Any]:
-                for key in table.keys.sorted() {
-                    if let found = walk(table[key]!, path.isEmpty ? key : "\(path).\(key)") { return found }
+        func walk(_ table: TemplateTable, _ path: String) -> (String, Unicode.Scalar)? {
+            for key in table.fields.keys.sorted() {
+                let here = path.isEmpty ? key : "\(path).\(key)"
+                switch table.fields[key]! {
+                case .text(let text):
+                    if let character = XMLText.invalidCharacter(in: text) { return (here, character) }
+                case .flag:
+                    break
+                case .table(let inner):
+                    if let found = walk(inner, here) { return found }
+                case .list(let items):
+                    for (index, item) in items.enumerated() {
+                        if let found = walk(item, "\(here)[\(index)]") { return found }
+                    }
                 }
-            case let table as [String: String]:
-                for key in table.keys.sorted() {
-                    if let found = walk(table[key]!, path.isEmpty ? key : "\(path).\(key)") { return found }
-                }
-            case let list as [[String: Any]]:
-                for (index, item) in list.enumerated() {
-                    if let found = walk(item, "\(path)[\(index)]") { return found }
-                }
-            default:
-                break
             }
             return nil
         }
-        return walk(values, "")
+        return walk(root, "")
     }
 
     /// The value at a dotted path (`recipient.postcode`), as text; empty when absent.
     func text(at path: String) -> String {
-        var current: Any? = values
+        var table: TemplateTable? = root
+        var value: TemplateValue?
         for part in path.split(separator: ".") {
-            switch current {
-            case let table as [String: Any]: current = table[String(part)]
-            case let table as [String: String]: current = table[String(part)]
-            default: current = nil
-            }
+            value = table?.fields[String(part)]
+            if case .table(let inner) = value { table = inner } else { table = nil }
         }
-        switch current {
-        case let text as String: return text
-        case let flag as Bool: return flag ? "true" : "false"
+        switch value {
+        case .text(let text): return text
+        case .flag(let flag): return flag ? "true" : "false"
         default: return ""
         }
     }
@@ -119,11 +125,23 @@ struct TemplateContext {
         let input = Data(signature.fields.map { text(at: $0) }.joined().utf8)
         let hex: String =
             switch signature.algorithm {
-            case .md5: Insecure.MD5.hash(data: input).map { String(format: "%02x", $0) }.joined()
-            case .sha1: Insecure.SHA1.hash(data: input).map { String(format: "%02x", $0) }.joined()
-            case .sha256: SHA256.hash(data: input).map { String(format: "%02x", $0) }.joined()
+            case .md5: Self.hex(Insecure.MD5.hash(data: input))
+            case .sha1: Self.hex(Insecure.SHA1.hash(data: input))
+            case .sha256: Self.hex(SHA256.hash(data: input))
             }
-        values["signature"] = signature.uppercase ? hex.uppercased() : hex
+        root["signature"] = .text(signature.uppercase ? hex.uppercased() : hex)
+    }
+
+    /// Lower-case hexadecimal, two digits a byte (`String(format:)` per byte cost more than
+    /// the digest).
+    private static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in digest {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static func grams(_ kilograms: Double) -> Int { Int((kilograms * 1000).rounded()) }
@@ -135,4 +153,38 @@ struct TemplateContext {
         let minutes = abs(seconds) / 60
         return "\(sign)\(pad(minutes / 60)):\(pad(minutes % 60))"
     }
+}
+
+/// One level of a template's context. Mustache asks it for a name (`MustacheParent`) and
+/// gets a `String`, a `Bool`, a nested table or an array of tables.
+struct TemplateTable: MustacheParent, ExpressibleByDictionaryLiteral {
+    var fields: [String: TemplateValue]
+
+    init(_ fields: [String: TemplateValue]) { self.fields = fields }
+    init(dictionaryLiteral elements: (String, TemplateValue)...) {
+        self.fields = Dictionary(elements, uniquingKeysWith: { _, last in last })
+    }
+
+    subscript(name: String) -> TemplateValue? {
+        get { fields[name] }
+        set { fields[name] = newValue }
+    }
+
+    func child(named name: String) -> Any? {
+        switch fields[name] {
+        case .text(let text): text
+        case .flag(let flag): flag
+        case .table(let table): table
+        case .list(let tables): tables
+        case nil: nil
+        }
+    }
+}
+
+/// A value in a template's context.
+enum TemplateValue {
+    case text(String)
+    case flag(Bool)
+    case table(TemplateTable)
+    case list([TemplateTable])
 }

@@ -17,7 +17,7 @@ extension Sandbox {
 
         if method == "GET", let labelPath = carrier.definition.labelPath, rest.hasPrefix(labelPath) {
             let tracking = String(rest.dropFirst(labelPath.count))
-            guard ledger.all.contains(where: { $0.carrier == carrier.id && $0.trackingNumber == tracking }) else {
+            guard ledger.contains(carrier: carrier.id, trackingNumber: tracking) else {
                 return SandboxResponse(status: 404, contentType: "text/plain", body: Array("no label \(tracking)".utf8))
             }
             return SandboxResponse(status: 200, contentType: "application/pdf", body: Self.label(tracking: tracking, carrier: carrier.id))

@@ -2,6 +2,9 @@ import Synchronization
 
 /// Every booking the sandbox carriers accepted, queryable so that tests prove there was no
 /// double booking: a reference booked twice appears twice.
+///
+/// Indexed by reference and by tracking number: the sandbox answers lookups and label
+/// fetches from it on every request, and a benchmark books tens of thousands.
 public final class SandboxLedger: Sendable {
     public struct Entry: Hashable, Sendable, Codable {
         public var carrier: String
@@ -10,27 +13,50 @@ public final class SandboxLedger: Sendable {
         public var trackingNumber: String
     }
 
-    private let entries = Mutex<[Entry]>([])
+    private struct Book {
+        var entries: [Entry] = []
+        /// Positions in `entries`, in booking order.
+        var byReference: [String: [Int]] = [:]
+        var tracking: Set<TrackingKey> = []
+        var countsByReference: [String: Int] = [:]
+    }
+
+    private struct TrackingKey: Hashable {
+        var carrier: String
+        var trackingNumber: String
+    }
+
+    private let book = Mutex(Book())
 
     public init() {}
 
-    func record(_ entry: Entry) { entries.withLock { $0.append(entry) } }
+    func record(_ entry: Entry) {
+        book.withLock { book in
+            book.byReference[entry.reference, default: []].append(book.entries.count)
+            book.tracking.insert(TrackingKey(carrier: entry.carrier, trackingNumber: entry.trackingNumber))
+            book.countsByReference[entry.reference, default: 0] += 1
+            book.entries.append(entry)
+        }
+    }
 
-    public var all: [Entry] { entries.withLock { $0 } }
+    public var all: [Entry] { book.withLock { $0.entries } }
 
-    /// Bookings under `reference` at `carrier`, or at every carrier.
+    /// Bookings under `reference` at `carrier`, or at every carrier, in booking order.
     public func bookings(reference: String, carrier: String? = nil) -> [Entry] {
-        entries.withLock { $0.filter { $0.reference == reference && (carrier == nil || $0.carrier == carrier) } }
+        book.withLock { book in
+            (book.byReference[reference] ?? []).map { book.entries[$0] }.filter { carrier == nil || $0.carrier == carrier }
+        }
+    }
+
+    /// Whether `carrier` issued `trackingNumber`.
+    public func contains(carrier: String, trackingNumber: String) -> Bool {
+        book.withLock { $0.tracking.contains(TrackingKey(carrier: carrier, trackingNumber: trackingNumber)) }
     }
 
     /// References booked more than once, across all carriers.
     public var doubleBookings: [String: Int] {
-        entries.withLock { entries in
-            var counts: [String: Int] = [:]
-            for entry in entries { counts[entry.reference, default: 0] += 1 }
-            return counts.filter { $0.value > 1 }
-        }
+        book.withLock { $0.countsByReference.filter { $0.value > 1 } }
     }
 
-    public var count: Int { entries.withLock { $0.count } }
+    public var count: Int { book.withLock { $0.entries.count } }
 }

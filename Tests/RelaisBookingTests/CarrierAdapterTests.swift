@@ -115,10 +115,37 @@ import RelaisXML
         let context = TemplateContext(
             booking: .init(reference: "S-1", service: "13", shipment: Fixtures.shipment(name: hostile), now: 1_795_425_300),
             credentials: Fixtures.credentials("chronopost"), token: nil)
-        let rendered = Fixtures.api("chronopost").book!.body!.compiled.render(context.values)
+        let rendered = context.render(Fixtures.api("chronopost").book!.body!)
         let root = try XML.parse(rendered)
         #expect(try XMLPath("//recipientValue/recipientName2").value(in: root) == hostile)
         #expect(try XMLPath("//skybillNumber").value(in: root) == nil)
+    }
+
+    @Test func valuesAreEscapedLikeMustacheButFaster() throws {
+        let template = try CarrierOperation.Template(file: "t", text: "<a n=\"{{v}}\">{{v}}</a>{{#l}}<i>{{w}}</i>{{/l}}")
+        let context = TemplateContext([
+            "v": .text("Zoë & <Lo\"ïc's> 🚲"), "l": .list([["w": .text("a<b")], ["w": .text("plain")]]),
+        ])
+        let expected = "Zoë &amp; &lt;Lo&quot;ïc&#39;s&gt; 🚲"
+        #expect(context.render(template) == "<a n=\"\(expected)\">\(expected)</a><i>a&lt;b</i><i>plain</i>")
+        // Sandbox replies render plain dictionaries through the same escaping.
+        #expect(template.compiled.render(["v": "x'y", "l": false]) == "<a n=\"x&#39;y\">x&#39;y</a>")
+    }
+
+    @Test func signaturesAreTheDigestsInHex() {
+        // RFC 1321, FIPS 180 test vectors: "abc" split over two fields, one nested.
+        let fields = ["a", "nested.b"]
+        let expected: [(CarrierOperation.Signature.Algorithm, String)] = [
+            (.md5, "900150983cd24fb0d6963f7d28e17f72"), (.sha1, "a9993e364706816aba3e25717850c26c9cd0d89d"),
+            (.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ]
+        for (algorithm, hex) in expected {
+            for uppercase in [false, true] {
+                var context = TemplateContext(["a": .text("ab"), "nested": .table(["b": .text("c")])])
+                context.sign(.init(algorithm: algorithm, fields: fields, uppercase: uppercase))
+                #expect(context.text(at: "signature") == (uppercase ? hex.uppercased() : hex))
+            }
+        }
     }
 
     @Test func mondialRelaySignsWithItsPrivateKey() throws {
@@ -129,7 +156,7 @@ import RelaisXML
         context.sign(operation.signature!)
         let signature = context.text(at: "signature")
         #expect(signature.count == 32 && signature == signature.uppercased())
-        let root = try XML.parse(operation.body!.compiled.render(context.values))
+        let root = try XML.parse(context.render(operation.body!))
         #expect(try XMLPath("//Security").value(in: root) == signature)
         // Changing any signed value changes the key.
         var other = context

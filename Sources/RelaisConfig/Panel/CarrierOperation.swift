@@ -60,7 +60,7 @@ public struct CarrierOperation: Hashable, Sendable {
                 throw TemplateError(line: line, message: "'\(unsafe)' is not allowed: every value must be XML-escaped")
             }
             do {
-                compiled = try MustacheTemplate(string: text)
+                compiled = try MustacheTemplate(string: XMLContentType.pragma + text)
             } catch let error as MustacheTemplate.ParserError {
                 throw TemplateError(line: error.context.lineNumber, message: "\(error.error)")
             } catch {
