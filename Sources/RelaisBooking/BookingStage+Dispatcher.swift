@@ -25,8 +25,10 @@ extension BookingStage {
         var labelsToSync = false
         var claiming = false
         var committing = false
-        var lastClaimAt: Int64 = 0
-        var lastClaimFull = false
+        /// Carriers whose last claim emptied their queue, and when to ask them again.
+        var idleUntil: [String: Int64] = [:]
+        /// When to claim again for carriers outside the panel.
+        var othersDueAt: Int64 = 0
         var nextReconcileAt: Int64 = 0
         var statistics = BookingStatistics()
         /// Booked outcomes' claim times, for latency once committed.
@@ -73,36 +75,53 @@ extension BookingStage {
 
         /// Claims per carrier up to twice its `max_in_flight` ahead; shipments of carriers
         /// whose breaker is open are claimed too, to move them to another candidate.
+        ///
+        /// Each carrier is asked as soon as it has room for a full round of calls, unless its
+        /// last claim found fewer shipments due than asked: then not before
+        /// ``claimPollMilliseconds`` (new work reaches the queue at the aggregation's pace, and
+        /// asking an empty queue costs a write transaction). A busy carrier is never held
+        /// back by idle ones.
         mutating func claimIfNeeded(now: Int64, group: inout ThrowingTaskGroup<Event, any Error>) {
-            guard !claiming, lastClaimFull || now - lastClaimAt >= 50 else { return }
+            guard !claiming else { return }
             var limits: [String: Int] = [:]
-            var total = 0
             for (carrier, adapter) in adapters {
+                // Every panel carrier is named, so that `others` means carriers outside it.
+                limits[carrier] = 0
+                if let until = idleUntil[carrier], now < until { continue }
                 let held = (waiting[carrier]?.count ?? 0) + (inFlight[carrier] ?? 0)
                 let room = max(0, 2 * adapter.api.maxInFlight - held)
                 let limit = min(room, settings.claimBatch)
                 // Small claims are not worth a transaction until the carrier is half empty.
-                guard limit >= max(1, adapter.api.maxInFlight) || held == 0 else { continue }
+                guard limit > 0, limit >= max(1, adapter.api.maxInFlight) || held == 0 else { continue }
                 limits[carrier] = limit
-                total += limit
             }
-            guard total > 0 else { return }
+            let others = now >= othersDueAt ? Self.othersLimit : 0
+            guard others > 0 || limits.values.contains(where: { $0 > 0 }) else { return }
             claiming = true
-            lastClaimAt = now
             let store = stage.store
-            let wanted = max(1, total / 2)
             group.addTask {
-                let claimed = try await store.claim(limits: limits, othersLimit: 16, now: now)
+                let claimed = try await store.claim(limits: limits, othersLimit: others, now: now)
                 let jobs = try await store.bookingJobs(for: claimed)
-                return .claimed(jobs, at: now, full: claimed.count >= wanted)
+                var found: [String: Int] = [:]
+                for case let carrier? in claimed.map(\.carrier) { found[carrier, default: 0] += 1 }
+                return .claimed(jobs, Claim(at: now, asked: limits, others: others, found: found))
             }
         }
 
-        /// Routes what a claim brought; a full claim means more may be due: claim again soon.
-        mutating func claimed(_ jobs: [BookingJob], at: Int64, full: Bool, now: Int64) {
+        static let othersLimit = 16
+        static let claimPollMilliseconds: Int64 = 50
+
+        /// Routes what a claim brought, and notes which carriers' queues it emptied.
+        mutating func claimed(_ jobs: [BookingJob], _ claim: Claim, now: Int64) {
             claiming = false
-            lastClaimFull = full
-            for job in jobs { route(job, claimedAt: at, now: now) }
+            for (carrier, asked) in claim.asked where asked > 0 {
+                idleUntil[carrier] = (claim.found[carrier] ?? 0) < asked ? claim.at + Self.claimPollMilliseconds : nil
+            }
+            if claim.others > 0 {
+                let found = claim.found.filter { claim.asked[$0.key] == nil }.values.reduce(0, +)
+                othersDueAt = found < claim.others ? claim.at + Self.claimPollMilliseconds : claim.at
+            }
+            for job in jobs { route(job, claimedAt: claim.at, now: now) }
         }
 
         /// Sends a claimed job to its carrier's queue, or moves it on without a call.

@@ -136,8 +136,8 @@ public final class BookingStage: Sendable {
                     loop.finished(call, now: clock())
                 case .lookedUp(let shipment, let result):
                     try await loop.reconciled(shipment, result: result, now: clock())
-                case .claimed(let jobs, let at, let full):
-                    loop.claimed(jobs, at: at, full: full, now: clock())
+                case .claimed(let jobs, let claim):
+                    loop.claimed(jobs, claim, now: clock())
                 case .committed(let outcomes, let latency):
                     loop.committed(outcomes, latency: latency)
                 }
@@ -159,8 +159,18 @@ public final class BookingStage: Sendable {
         case tick
         case called(CallResult)
         case lookedUp(UncertainShipment, LookupResult)
-        case claimed([BookingJob], at: Int64, full: Bool)
+        case claimed([BookingJob], Claim)
         case committed([BookingOutcome], latency: Int64)
+    }
+
+    /// What one claim asked for and found, per carrier.
+    struct Claim: Sendable {
+        var at: Int64
+        /// Per panel carrier, how many were asked for (0: not asked this time).
+        var asked: [String: Int]
+        /// How many were asked for carriers outside the panel.
+        var others: Int
+        var found: [String: Int]
     }
 
     struct CallResult: Sendable {

@@ -94,42 +94,43 @@ public struct UncertainShipment: Hashable, Sendable {
 
 extension RecordStore {
     /// Claims due shipments carrier by carrier, in one transaction: at most `limits[c]` for
-    /// carrier `c`, and `othersLimit` for carriers not named (so that shipments of a carrier
-    /// that left the panel are claimed and failed over).
+    /// carrier `c`, and `othersLimit` in all for carriers not named (so that shipments of a
+    /// carrier that left the panel are claimed and failed over).
     ///
     /// Claiming per carrier keeps few shipments in `booking` without a call under way: a
-    /// crash turns every `booking` row `uncertain`.
+    /// crash turns every `booking` row `uncertain`. Every query walks an index: the carriers
+    /// not named are found by skipping through `shipments_carrier_due` one carrier at a time,
+    /// not by scanning a queue that may hold hundreds of thousands of rows.
     public func claim(limits: [String: Int], othersLimit: Int, now: Int64) async throws -> [ClaimedShipment] {
         try await pool.write { db in
+            let claimDue = try db.cachedStatement(
+                sql: """
+                    UPDATE shipments SET state = 'booking', attempts = attempts + 1, updated_at = ?, next_attempt_at = NULL
+                    WHERE id IN (
+                        SELECT id FROM shipments INDEXED BY shipments_carrier_due
+                        WHERE carrier = ? AND state IN ('queued', 'deferred') AND next_attempt_at <= ?
+                        ORDER BY next_attempt_at LIMIT ?)
+                    RETURNING id, site, carrier, service, attempts
+                    """)
+            func claim(_ carrier: String, limit: Int) throws -> [ClaimedShipment] {
+                try Row.fetchAll(claimDue, arguments: [now, carrier, now, limit]).map(Self.claimedShipment)
+            }
             var claimed: [ClaimedShipment] = []
-            let returning = "RETURNING id, site, carrier, service, attempts"
-            let update = "UPDATE shipments SET state = 'booking', attempts = attempts + 1, updated_at = :now, next_attempt_at = NULL"
             for (carrier, limit) in limits.sorted(by: { $0.key < $1.key }) where limit > 0 {
-                claimed += try Row.fetchAll(
-                    db,
-                    sql: """
-                        \(update) WHERE id IN (
-                            SELECT id FROM shipments INDEXED BY shipments_carrier_due
-                            WHERE carrier = :carrier AND state IN ('queued', 'deferred') AND next_attempt_at <= :now
-                            ORDER BY next_attempt_at LIMIT :limit)
-                        \(returning)
-                        """, arguments: ["now": now, "limit": limit, "carrier": carrier]
-                ).map(Self.claimedShipment)
+                claimed += try claim(carrier, limit: limit)
             }
             if othersLimit > 0 {
-                let names = limits.keys.sorted()
-                claimed += try Row.fetchAll(
-                    db,
-                    sql: """
-                        \(update) WHERE id IN (
-                            SELECT id FROM shipments
-                            WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?
-                                AND carrier NOT IN (\(names.isEmpty ? "''" : databaseQuestionMarks(count: names.count)))
-                            ORDER BY next_attempt_at LIMIT ?)
-                        \(returning.replacingOccurrences(of: ":now", with: "?"))
-                        """.replacingOccurrences(of: ":now", with: "?"),
-                    arguments: StatementArguments([now, now] as [Int64]) + StatementArguments(names) + [othersLimit]
-                ).map(Self.claimedShipment)
+                let nextCarrier = try db.cachedStatement(
+                    sql: "SELECT carrier FROM shipments INDEXED BY shipments_carrier_due WHERE carrier > ? ORDER BY carrier LIMIT 1")
+                var remaining = othersLimit
+                var last = ""
+                while remaining > 0, let carrier = try String.fetchOne(nextCarrier, arguments: [last]) {
+                    last = carrier
+                    guard limits[carrier] == nil else { continue }
+                    let found = try claim(carrier, limit: remaining)
+                    remaining -= found.count
+                    claimed += found
+                }
             }
             return claimed
         }
@@ -274,7 +275,9 @@ extension RecordStore {
                     detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
                 if !columns.isEmpty {
                     arguments += [outcome.shipment]
-                    try db.execute(sql: "UPDATE shipments SET \(columns.joined(separator: ", ")) WHERE id = ?", arguments: arguments)
+                    // One statement per kind of outcome: cached.
+                    try db.cachedStatement(sql: "UPDATE shipments SET \(columns.joined(separator: ", ")) WHERE id = ?")
+                        .execute(arguments: arguments)
                 }
                 if case .postponed = outcome.result { continue }
                 try attempt.execute(arguments: [

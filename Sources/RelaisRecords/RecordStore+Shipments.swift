@@ -332,7 +332,9 @@ extension Database {
     func applyEvent(
         _ event: ShipmentEvent, to id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = ""
     ) throws -> ShipmentState {
-        guard let current = try String.fetchOne(self, sql: "SELECT state FROM shipments WHERE id = ?", arguments: [id])
+        // Cached statements: a booking commit applies hundreds of events in one transaction,
+        // and compiling each statement again cost more than running it.
+        guard let current = try String.fetchOne(cachedStatement(sql: "SELECT state FROM shipments WHERE id = ?"), arguments: [id])
             .flatMap(ShipmentState.init(rawValue:))
         else { throw StoreError.notFound("shipment \(id)") }
         let next: ShipmentState
@@ -348,13 +350,13 @@ extension Database {
             case .uncertain: nextAttemptAt
             default: nil
             }
-        try execute(
+        try cachedStatement(
             sql: """
                 UPDATE shipments SET state = ?, updated_at = ?, next_attempt_at = ?,
                     booked_at = CASE WHEN ? = 'booked' THEN ? ELSE booked_at END
                 WHERE id = ?
-                """,
-            arguments: [next.rawValue, now, due, next.rawValue, now, id])
+                """
+        ).execute(arguments: [next.rawValue, now, due, next.rawValue, now, id])
         try recordEvent(
             at: now, kind: "shipment.\(RecordStore.eventName(event))", shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")

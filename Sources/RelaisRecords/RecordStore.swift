@@ -72,8 +72,8 @@ extension Database {
         at now: Int64, kind: String, shipment: String? = nil, order: String? = nil, carrier: String? = nil, actor: Actor,
         detail: String
     ) throws {
-        try execute(
-            sql: "INSERT INTO events (at, kind, shipment_id, order_id, carrier, actor, uid, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [now, kind, shipment, order, carrier, actor.name, actor.uid.map { Int64($0) }, detail])
+        try cachedStatement(
+            sql: "INSERT INTO events (at, kind, shipment_id, order_id, carrier, actor, uid, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [now, kind, shipment, order, carrier, actor.name, actor.uid.map { Int64($0) }, detail])
     }
 }

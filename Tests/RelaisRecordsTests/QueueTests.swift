@@ -26,6 +26,22 @@ import Testing
         #expect(try await store.claim(limit: 10, now: Orders.readyMillis + 3).isEmpty)
     }
 
+    @Test func claimsPerCarrierAndForCarriersOutsideThePanel() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let ids = try await queued(store)  // all three on dpd
+        let t = Orders.readyMillis + 1
+        // dpd is named with nothing to claim: "others" does not take its shipments.
+        #expect(try await store.claim(limits: ["dpd": 0, "colissimo": 5], othersLimit: 5, now: t).isEmpty)
+        #expect(try await store.claim(limits: ["dpd": 1], othersLimit: 0, now: t).map(\.id) == [ids[0]])
+        // dpd left the panel: its shipments come through "others", at most othersLimit.
+        let others = try await store.claim(limits: ["colissimo": 5], othersLimit: 1, now: t)
+        #expect(others.map(\.id) == [ids[1]] && others.allSatisfy { $0.carrier == "dpd" })
+        #expect(try await store.claim(limits: [:], othersLimit: 5, now: t).map(\.id) == [ids[2]])
+        #expect(try await store.queueCounts()[.booking] == 3)
+    }
+
     @Test func deferredShipmentsWaitForTheirTime() async throws {
         let temporary = try TemporaryStore()
         defer { temporary.remove() }
