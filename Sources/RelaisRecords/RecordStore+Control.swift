@@ -34,7 +34,17 @@ extension RecordStore {
 
     /// Orders accepted and not yet in a shipment.
     public func pendingOrderCount() async throws -> Int {
-        try await pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM orders WHERE shipment_id IS NULL") ?? 0 }
+        try await pool.read { try Self.pendingOrderCount($0) }
+    }
+
+    static func pendingOrderCount(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE shipment_id IS NULL") ?? 0
+    }
+
+    /// What `GET /v1/status` counts, read in one go: one hop to the reader instead of two,
+    /// which matters when the daemon's threads are busy booking.
+    public func statusCounts() async throws -> (queue: [ShipmentState: Int], pendingOrders: Int) {
+        try await pool.read { db in (try Self.queueCounts(db), try Self.pendingOrderCount(db)) }
     }
 
     /// Records an operator's write that changes no shipment (a reload, an API submission)

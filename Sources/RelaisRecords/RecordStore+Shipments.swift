@@ -117,13 +117,15 @@ extension RecordStore {
 
     /// Shipments per state, from counters the database keeps: no scan, whatever the size.
     public func queueCounts() async throws -> [ShipmentState: Int] {
-        try await pool.read { db in
-            var counts: [ShipmentState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, n FROM queue_counts") {
-                if let state = ShipmentState(rawValue: row["state"]) { counts[state] = row["n"] }
-            }
-            return counts
+        try await pool.read { db in try Self.queueCounts(db) }
+    }
+
+    static func queueCounts(_ db: Database) throws -> [ShipmentState: Int] {
+        var counts: [ShipmentState: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT state, n FROM queue_counts") {
+            if let state = ShipmentState(rawValue: row["state"]) { counts[state] = row["n"] }
         }
+        return counts
     }
 
     /// Claims up to `limit` shipments that are queued, or deferred and due, moving them to

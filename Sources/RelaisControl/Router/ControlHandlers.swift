@@ -21,7 +21,7 @@ struct ControlHandlers: Sendable {
 
     func status() async throws -> Response {
         let running = state.running
-        let counts = try await state.store.queueCounts()
+        let (counts, pendingOrders) = try await state.store.statusCounts()
         let view = state.carriers
         let policy = running.configuration.policy
         let reply = StatusReply(
@@ -31,7 +31,7 @@ struct ControlHandlers: Sendable {
             carriers: running.configuration.panel.carriers.map { loaded in
                 .init(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
             },
-            pendingOrders: try await state.store.pendingOrderCount(),
+            pendingOrders: pendingOrders,
             configurationLoadedAt: Timestamps.iso(running.loadedAt))
         return try JSONResponse.make(reply)
     }
