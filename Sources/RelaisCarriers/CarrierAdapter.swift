@@ -36,20 +36,14 @@ public final class CarrierAdapter: Sendable {
     /// Books `request`. Never throws: every failure comes back classed.
     public func book(_ request: BookingRequest) async -> Result<BookingConfirmation, CarrierFailure> {
         guard let operation = api.book else { return .failure(CarrierFailure(.permanent, "no [api.book] operation")) }
-        let tokenValue: String?
-        switch await currentToken(now: request.now) {
-        case .success(let value): tokenValue = value
-        case .failure(let failure): return .failure(failure)
-        }
-        let context = TemplateContext(booking: request, credentials: credentials, token: tokenValue)
-        let reply: HTTPReply
-        switch await call(operation, context: context) {
-        case .success(let value): reply = value
-        case .failure(let failure): return .failure(failure)
-        }
-        if reply.status == 401 { dropToken() }
         let reader = ReplyReader(operation: operation, maxBytes: maxReplyBytes)
-        switch reader.readBooking(status: reply.status, body: reply.body) {
+        let read = await withToken(now: request.now) { token in
+            let context = TemplateContext(booking: request, credentials: credentials, token: token)
+            return await call(operation, context: context).flatMap { reply in
+                reader.readBooking(status: reply.status, body: reply.body)
+            }
+        }
+        switch read {
         case .failure(let failure):
             return .failure(failure)
         case .success(let booked):
@@ -79,18 +73,45 @@ public final class CarrierAdapter: Sendable {
     /// Asks the carrier whether it holds a booking under our `reference`.
     public func lookup(reference: String, now: Int64) async -> LookupResult {
         guard let operation = api.lookup else { return .inconclusive("\(carrierID) has no lookup operation") }
-        let tokenValue: String?
-        switch await currentToken(now: now) {
-        case .success(let value): tokenValue = value
-        case .failure(let failure): return .inconclusive("login: \(failure)")
+        let reader = ReplyReader(operation: operation, maxBytes: maxReplyBytes)
+        let read = await withToken(now: now) { token -> Result<HTTPReply, CarrierFailure> in
+            let context = TemplateContext(reference: reference, credentials: credentials, token: token)
+            return await call(operation, context: context).flatMap { reply in
+                // Only a refused token is a failure here; every other reply is the lookup's to read.
+                if case .failure(let failure) = reader.read(status: reply.status, body: reply.body), failure.tokenRefused {
+                    return .failure(failure)
+                }
+                return .success(reply)
+            }
         }
-        let context = TemplateContext(reference: reference, credentials: credentials, token: tokenValue)
-        switch await call(operation, context: context) {
-        case .failure(let failure):
-            return .inconclusive(failure.description)
-        case .success(let reply):
-            if reply.status == 401 { dropToken() }
-            return ReplyReader(operation: operation, maxBytes: maxReplyBytes).readLookup(status: reply.status, body: reply.body)
+        switch read {
+        case .failure(let failure): return .inconclusive(failure.description)
+        case .success(let reply): return reader.readLookup(status: reply.status, body: reply.body)
+        }
+    }
+
+    /// Runs `send` with the login token (nil without `[api.login]`). When the carrier
+    /// refuses the token (it expired early, or the carrier restarted its sessions), the
+    /// token is dropped, a new one fetched and `send` runs once more: a refused token means
+    /// the carrier did nothing with the request, so resending cannot book twice.
+    func withToken<Value>(
+        now: Int64, _ send: (String?) async -> Result<Value, CarrierFailure>
+    ) async -> Result<Value, CarrierFailure> {
+        var refusedBefore = false
+        while true {
+            let token: String?
+            switch await currentToken(now: now) {
+            case .success(let value): token = value
+            case .failure(let failure): return .failure(failure)
+            }
+            let result = await send(token)
+            guard case .failure(var failure) = result, failure.tokenRefused else { return result }
+            dropToken(token)
+            guard api.login != nil, !refusedBefore else {
+                if refusedBefore { failure.message += " (again, with a new token)" }
+                return .failure(failure)
+            }
+            refusedBefore = true
         }
     }
 
@@ -150,6 +171,8 @@ public final class CarrierAdapter: Sendable {
             switch ReplyReader(operation: login, maxBytes: maxReplyBytes).readToken(status: reply.status, body: reply.body) {
             case .failure(var failure):
                 if failure.failureClass == .unknownOutcome { failure.failureClass = .transient }
+                // Refused credentials, not a refused token: logging in again will not help.
+                failure.tokenRefused = false
                 failure.message = "login: \(failure.message)"
                 return .failure(failure)
             case .success(let value):
@@ -161,7 +184,13 @@ public final class CarrierAdapter: Sendable {
         }
     }
 
-    func dropToken() { token.withLock { $0 = nil } }
+    /// Forgets the cached token if it is still `refused` (another call may have logged in
+    /// again meanwhile).
+    func dropToken(_ refused: String?) {
+        token.withLock { cached in
+            if cached?.value == refused { cached = nil }
+        }
+    }
 
     private func fetchLabel(_ link: String) async -> Result<[UInt8], CarrierFailure> {
         let url: String

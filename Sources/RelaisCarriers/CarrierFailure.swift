@@ -11,16 +11,20 @@ public struct CarrierFailure: Error, Hashable, Sendable, CustomStringConvertible
     /// The value was refused before anything was sent (a character XML cannot carry): no
     /// other carrier would take it either.
     public var refusedBeforeSending: Bool
+    /// The carrier refused the login token (HTTP 401, or the operation's `token_refused`
+    /// test): it did nothing with the request, and a new login may well pass.
+    public var tokenRefused: Bool
 
     public init(
         _ failureClass: FailureClass, _ message: String, code: String? = nil, httpStatus: Int? = nil,
-        refusedBeforeSending: Bool = false
+        refusedBeforeSending: Bool = false, tokenRefused: Bool = false
     ) {
         self.failureClass = failureClass
         self.message = message
         self.code = code
         self.httpStatus = httpStatus
         self.refusedBeforeSending = refusedBeforeSending
+        self.tokenRefused = tokenRefused
     }
 
     public var description: String {

@@ -13,8 +13,10 @@ import RelaisXML
 /// - 2xx that cannot be read (malformed, HTML, empty): **unknown outcome** — the carrier
 ///   said yes to something, and may have booked.
 /// - 408, 429, 5xx: transient, unless a SOAP Client fault says the request itself is
-///   wrong (SOAP 1.1 sends every fault with 500). 401: transient, the token is dropped and
-///   the next call logs in again.
+///   wrong (SOAP 1.1 sends every fault with 500).
+/// - 401, or a reply that passes the operation's `token_refused` test, whatever its
+///   status: transient and `tokenRefused`: the adapter drops the token, logs in again and
+///   resends once.
 /// - other 4xx, and anything else: permanent, with the carrier's code and message if the
 ///   body has them.
 public struct ReplyReader: Sendable {
@@ -77,9 +79,24 @@ public struct ReplyReader: Sendable {
         }
     }
 
-    /// The parsed reply when the success test holds, else the classified failure.
+    /// The parsed reply when the success test holds, else the classified failure; a refused
+    /// login token is marked as such, and transient.
     func read(status: Int, body: [UInt8]) -> Result<XMLElement, CarrierFailure> {
         let parsed: Result<XMLElement, XMLError> = Result { () throws(XMLError) in try XML.parse(body, maxBytes: maxBytes) }
+        let refusedByTest = (try? parsed.get()).flatMap { operation.reply.tokenRefused?.holds(in: $0) } ?? false
+        guard status == 401 || refusedByTest else { return classify(status: status, body: body, parsed: parsed) }
+        switch classify(status: status, body: body, parsed: parsed) {
+        case .success:
+            return .failure(CarrierFailure(.transient, "the carrier refused the login token", httpStatus: status, tokenRefused: true))
+        case .failure(var failure):
+            failure.failureClass = .transient
+            failure.tokenRefused = true
+            failure.message = "login token refused: \(failure.message)"
+            return .failure(failure)
+        }
+    }
+
+    private func classify(status: Int, body: [UInt8], parsed: Result<XMLElement, XMLError>) -> Result<XMLElement, CarrierFailure> {
         let success = (200...299).contains(status)
         switch parsed {
         case .failure(let error):
@@ -89,9 +106,7 @@ public struct ReplyReader: Sendable {
             return .failure(CarrierFailure(Self.statusClass(status), "HTTP \(status): \(Self.snippet(body))", httpStatus: status))
         case .success(let root):
             if let fault = soapFault(in: root) {
-                // 401: the credentials or the token were refused; a new login may well pass.
-                let failureClass = status == 401 ? .transient : fault.failureClass
-                return .failure(CarrierFailure(failureClass, fault.message, code: fault.code, httpStatus: status))
+                return .failure(CarrierFailure(fault.failureClass, fault.message, code: fault.code, httpStatus: status))
             }
             if success {
                 if operation.reply.success?.holds(in: root) ?? true { return .success(root) }

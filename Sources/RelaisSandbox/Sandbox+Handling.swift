@@ -83,7 +83,11 @@ extension Sandbox {
         if let tokenPath = definition.token {
             let token = tokenPath.value(in: request) ?? ""
             guard withState({ $0.tokens.contains(token) }) else {
-                return fault(carrier, status: 401, transient: false, message: "authentication failed: unknown token")
+                let message = "authentication failed: unknown or expired token"
+                guard let template = definition.tokenRefusal else {
+                    return fault(carrier, status: definition.tokenRefusalStatus, transient: false, message: message)
+                }
+                return SandboxResponse(status: definition.tokenRefusalStatus, xml: template.compiled.render(["message": message]))
             }
         }
         guard let reference = definition.reference.value(in: request), !reference.isEmpty else {
@@ -159,6 +163,10 @@ extension Sandbox {
         if path == "/_sandbox/ledger", method == "GET" {
             let data = (try? encoder.encode(ledger.all)) ?? Data("[]".utf8)
             return SandboxResponse(status: 200, contentType: "application/json", body: Array(data))
+        }
+        if path == "/_sandbox/tokens", method == "DELETE" {
+            forgetTokens()
+            return SandboxResponse(status: 204, contentType: "application/json", body: [])
         }
         if path.hasPrefix("/_sandbox/knobs/") {
             let carrier = String(path.dropFirst("/_sandbox/knobs/".count))

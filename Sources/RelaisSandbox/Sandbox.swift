@@ -49,6 +49,10 @@ public final class Sandbox: Sendable {
         state.withLock { $0.knobs[carrier] = knobs }
     }
 
+    /// Forgets every login token issued so far, as a carrier does when its sessions expire
+    /// or its authentication service restarts: the next call with an old token is refused.
+    public func forgetTokens() { state.withLock { $0.tokens.removeAll() } }
+
     public func knobs(for carrier: String) -> SandboxKnobs { state.withLock { $0.knobs[carrier] ?? SandboxKnobs() } }
 
     /// Requests received per carrier (every operation), for tests of breakers and probes.

@@ -87,6 +87,29 @@ import RelaisXML
         }
     }
 
+    @Test func aRefusedTokenLogsInAgainAndResendsOnce() async throws {
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                let dpd = Fixtures.adapter("dpd", sandbox: url, http: http)
+                func book(_ id: String) async throws -> BookingConfirmation {
+                    try await dpd.book(.init(reference: id, service: "PREDICT", shipment: Fixtures.shipment(id: id), now: 1_795_425_300)).get()
+                }
+                _ = try await book("S-1")
+                #expect(sandbox.requestCount(carrier: "dpd") == 2)  // login, book
+                // DPD ends its sessions early: it answers the old token with an
+                // authenticationFault (HTTP 500), which the sandbox plays once it forgets its tokens.
+                let forgotten = await http.send(
+                    method: "DELETE", url: url + "/_sandbox/tokens", headers: [], body: nil, timeoutSeconds: 5, maxReplyBytes: 1024)
+                #expect((try? forgotten.get().status) == 204)
+                _ = try await book("S-2")
+                #expect(sandbox.requestCount(carrier: "dpd") == 5)  // refused book, login, book
+                #expect(sandbox.ledger.bookings(reference: "S-2").count == 1)
+                _ = try await book("S-3")
+                #expect(sandbox.requestCount(carrier: "dpd") == 6)  // the new token is kept
+            }
+        }
+    }
+
     @Test func aCarrierThatCannotBeReachedIsTransient() async throws {
         try await withHTTP { http in
             let adapter = Fixtures.adapter("chronopost", sandbox: "http://127.0.0.1:9", http: http, timeout: 2)

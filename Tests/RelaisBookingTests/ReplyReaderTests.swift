@@ -63,6 +63,35 @@ import RelaisCore
         #expect(failureClass(chronopost.readBooking(status: 500, body: body)) == .transient)
     }
 
+    @Test func aRefusedLoginTokenIsTransientAndMarked() throws {
+        // DPD refuses an expired token with a SOAP Server fault carrying an
+        // authenticationFault, HTTP 500: the operation's token_refused test says so.
+        let dpd = ReplyReader(operation: Fixtures.api("dpd").book!)
+        let authenticationFault = Array(
+            """
+            <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>
+            <faultcode>soap:Client</faultcode><faultstring>Fault occured</faultstring><detail>
+            <ns1:authenticationFault xmlns:ns1="http://dpd.com/common/service/types/Authentication/2.0">
+            <errorCode>LOGIN_5</errorCode><errorMessage>token expired</errorMessage></ns1:authenticationFault>
+            </detail></soap:Fault></soap:Body></soap:Envelope>
+            """.utf8)
+        for status in [500, 200] {
+            guard case .failure(let failure) = dpd.readBooking(status: status, body: authenticationFault) else {
+                Issue.record("booked"); continue
+            }
+            // A Client fault would be permanent; a refused token is not the request's fault.
+            #expect(failure.failureClass == .transient && failure.tokenRefused, "\(failure)")
+        }
+        // Any other fault is not a token refusal.
+        guard case .failure(let other) = dpd.readBooking(status: 500, body: soap11Fault("Server")) else { return }
+        #expect(!other.tokenRefused)
+        // HTTP 401 is one, for every carrier, with or without a body.
+        guard case .failure(let unauthorized) = chronopost.readBooking(status: 401, body: soap11Fault("Client")) else { return }
+        #expect(unauthorized.failureClass == .transient && unauthorized.tokenRefused)
+        guard case .failure(let bare) = chronopost.readBooking(status: 401, body: []) else { return }
+        #expect(bare.tokenRefused)
+    }
+
     @Test func statusesWithoutAReadableBody() {
         let html = Array("<!DOCTYPE html><html><body>Bad gateway</body></html>".utf8)
         #expect(failureClass(chronopost.readBooking(status: 502, body: html)) == .transient)

@@ -22,8 +22,16 @@ extension CarrierLoader {
             table.error("credentials", "credentials names a file in $CREDENTIALS_DIRECTORY, without '/'")
         }
         var operations: [String: CarrierOperation] = [:]
+        let hasLogin = table.has("login")
         for name in operationNames {
             guard let opTable = table.table(name) else { continue }
+            if opTable.has("token_refused"), !hasLogin || name == "login" {
+                opTable.error(
+                    "token_refused",
+                    name == "login"
+                        ? "token_refused belongs to the operations that send the token, not to [api.login]"
+                        : "token_refused needs an [api.login] operation: there is no token to refuse")
+            }
             if let operation = loadOperation(opTable, name: name, directory: directory, displayPath: displayPath) {
                 operations[name] = operation
             }
@@ -94,6 +102,7 @@ extension CarrierLoader {
         reply.errorCode = replyPath(table, "error_code")
         reply.errorMessage = replyPath(table, "error_message")
         reply.transientCodes = Set(table.strings("transient_codes") ?? [])
+        reply.tokenRefused = test(table, "token_refused")
         reply.token = replyPath(table, "token")
         let ttl = table.integer("token_ttl_s", range: 1...86_400 * 30)
 

@@ -117,6 +117,9 @@ public struct CarrierOperation: Hashable, Sendable {
         public var transientCodes: Set<String> = []
         /// `login`: the token.
         public var token: XMLPath?
+        /// The reply says the login token was refused (DPD's `authenticationFault`, sent as
+        /// a SOAP fault with HTTP 500 rather than a 401): log in again and resend once.
+        public var tokenRefused: ReplyTest?
 
         public init() {}
     }

@@ -24,6 +24,10 @@ public struct SandboxDefinition: Sendable {
         public var refusalStatus: Int
         public var refusalCode: String
         public var refusalMessage: String
+        /// The reply to a token the sandbox did not issue (DPD: an authenticationFault in a
+        /// SOAP fault, HTTP 500); nil: the fault template, HTTP 401.
+        public var tokenRefusal: Template?
+        public var tokenRefusalStatus: Int
     }
 
     public struct Lookup: Sendable {
@@ -71,11 +75,17 @@ public struct SandboxDefinition: Sendable {
             let status = table.integer("refusal_status", range: 200...599) ?? 200
             let code = table.string("refusal_code") ?? "REFUSED"
             let message = table.string("refusal_message") ?? "refused by the sandbox"
+            let tokenRefusal = table.has("token_refusal") ? template(table, "token_refusal") : nil
+            let tokenRefusalStatus = table.integer("token_refusal_status", range: 200...599) ?? 401
+            if token == nil, table.has("token_refusal") || table.has("token_refusal_status") {
+                table.error(table.has("token_refusal") ? "token_refusal" : "token_refusal_status", "a token refusal needs book.token")
+            }
             table.finish()
             if let reference, let reply, let refusal {
                 book = Book(
                     reference: reference, service: service, token: token, reply: reply, refusal: refusal,
-                    refusalStatus: status, refusalCode: code, refusalMessage: message)
+                    refusalStatus: status, refusalCode: code, refusalMessage: message, tokenRefusal: tokenRefusal,
+                    tokenRefusalStatus: tokenRefusalStatus)
             }
         }
         var login: Template?
