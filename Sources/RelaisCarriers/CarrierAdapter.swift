@@ -105,12 +105,11 @@ public final class CarrierAdapter: Sendable {
             case .failure(let failure): return .failure(failure)
             }
             let result = await send(token)
-            guard case .failure(var failure) = result, failure.tokenRefused else { return result }
+            // Without a login (an API key), a 401 is just a transient failure.
+            guard api.login != nil, case .failure(var failure) = result, failure.tokenRefused else { return result }
             dropToken(token)
-            guard api.login != nil, !refusedBefore else {
-                if refusedBefore { failure.message += " (again, with a new token)" }
-                return .failure(failure)
-            }
+            failure.message = "login token refused\(refusedBefore ? " again, with a new token" : ""): \(failure.message)"
+            guard !refusedBefore else { return .failure(failure) }
             refusedBefore = true
         }
     }

@@ -83,17 +83,15 @@ public struct ReplyReader: Sendable {
     /// login token is marked as such, and transient.
     func read(status: Int, body: [UInt8]) -> Result<XMLElement, CarrierFailure> {
         let parsed: Result<XMLElement, XMLError> = Result { () throws(XMLError) in try XML.parse(body, maxBytes: maxBytes) }
+        let classified = classify(status: status, body: body, parsed: parsed)
+        // A reply that booked is never a refusal, whatever the test finds in it: resending
+        // it could book twice.
+        if (200...299).contains(status), case .success = classified { return classified }
         let refusedByTest = (try? parsed.get()).flatMap { operation.reply.tokenRefused?.holds(in: $0) } ?? false
-        guard status == 401 || refusedByTest else { return classify(status: status, body: body, parsed: parsed) }
-        switch classify(status: status, body: body, parsed: parsed) {
-        case .success:
-            return .failure(CarrierFailure(.transient, "the carrier refused the login token", httpStatus: status, tokenRefused: true))
-        case .failure(var failure):
-            failure.failureClass = .transient
-            failure.tokenRefused = true
-            failure.message = "login token refused: \(failure.message)"
-            return .failure(failure)
-        }
+        guard status == 401 || refusedByTest, case .failure(var failure) = classified else { return classified }
+        failure.failureClass = .transient
+        failure.tokenRefused = true
+        return .failure(failure)
     }
 
     private func classify(status: Int, body: [UInt8], parsed: Result<XMLElement, XMLError>) -> Result<XMLElement, CarrierFailure> {

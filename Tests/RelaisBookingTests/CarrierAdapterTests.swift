@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import RelaisCarriers
 import RelaisConfig
@@ -110,6 +111,35 @@ import RelaisXML
         }
     }
 
+    @Test func aTokenRefusedTwiceIsTransientAndOnlyCarriersWithALoginResend() async throws {
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                let refusal = CarrierFailure(.transient, "HTTP 401", httpStatus: 401, tokenRefused: true)
+                let sends = Mutex(0)
+                let dpd = Fixtures.adapter("dpd", sandbox: url, http: http)
+                let twice: Result<Int, CarrierFailure> = await dpd.withToken(now: 1_795_425_300) { token in
+                    sends.withLock { $0 += 1 }
+                    return .failure(refusal)
+                }
+                guard case .failure(let failure) = twice else { Issue.record("passed"); return }
+                #expect(sends.withLock { $0 } == 2)
+                #expect(failure.failureClass == .transient && failure.message.contains("again, with a new token"), "\(failure)")
+                #expect(sandbox.requestCount(carrier: "dpd") == 2)  // two logins, nothing else
+                // Vélocité has an API key, no login: its 401 is sent once and named as it is.
+                sends.withLock { $0 = 0 }
+                let velocite = Fixtures.adapter("velocite", sandbox: url, http: http)
+                let once: Result<Int, CarrierFailure> = await velocite.withToken(now: 1_795_425_300) { token in
+                    #expect(token == nil)
+                    sends.withLock { $0 += 1 }
+                    return .failure(refusal)
+                }
+                #expect(sends.withLock { $0 } == 1)
+                guard case .failure(let plain) = once else { Issue.record("passed"); return }
+                #expect(!plain.message.contains("login"))
+            }
+        }
+    }
+
     @Test func aCarrierThatCannotBeReachedIsTransient() async throws {
         try await withHTTP { http in
             let adapter = Fixtures.adapter("chronopost", sandbox: "http://127.0.0.1:9", http: http, timeout: 2)
@@ -153,6 +183,18 @@ import RelaisXML
         #expect(context.render(template) == "<a n=\"\(expected)\">\(expected)</a><i>a&lt;b</i><i>plain</i>")
         // Sandbox replies render plain dictionaries through the same escaping.
         #expect(template.compiled.render(["v": "x'y", "l": false]) == "<a n=\"x&#39;y\">x&#39;y</a>")
+    }
+
+    @Test func theTemplatesFirstLineKeepsItsStandaloneTags() throws {
+        let template = try CarrierOperation.Template(file: "t", text: "{{#x}}\n<a>{{v}}</a>\n{{/x}}\n")
+        #expect(template.compiled.render(["x": true, "v": "1"]) == "<a>1</a>\n")
+        // Errors are counted from the template's own first line.
+        #expect(throws: CarrierOperation.TemplateError.self) { try CarrierOperation.Template(file: "t", text: "<a/>\n{{/x}}") }
+        do throws(CarrierOperation.TemplateError) {
+            _ = try CarrierOperation.Template(file: "t", text: "<a/>\n{{/x}}")
+        } catch {
+            #expect(error.line == 2, "\(error)")
+        }
     }
 
     @Test func signaturesAreTheDigestsInHex() {

@@ -2,6 +2,7 @@ import Testing
 @testable import RelaisCarriers
 @testable import RelaisConfig
 import RelaisCore
+import RelaisXML
 
 @Suite struct ReplyReaderTests {
     let chronopost = ReplyReader(operation: Fixtures.api("chronopost").book!)
@@ -90,6 +91,11 @@ import RelaisCore
         #expect(unauthorized.failureClass == .transient && unauthorized.tokenRefused)
         guard case .failure(let bare) = chronopost.readBooking(status: 401, body: []) else { return }
         #expect(bare.tokenRefused)
+        // A reply that booked is never a refusal, even when the test finds something in it.
+        var operation = Fixtures.api("chronopost").book!
+        operation.reply.tokenRefused = .init(path: try XMLPath("//skybillNumber"))
+        let booked = ReplyReader(operation: operation).readBooking(status: 200, body: chronoReply(code: "0", tracking: "XR1"))
+        #expect((try? booked.get())?.trackingNumber == "XR1")
     }
 
     @Test func statusesWithoutAReadableBody() {

@@ -51,7 +51,7 @@ import Testing
         ("carriers/chronopost/carrier.toml", "id = \"chronopost\"", "id = \"chrono\"", "must match the carrier's folder name", nil),
         ("carriers/chronopost/carrier.toml", "code = \"86\"", "code = \"13\"", "service code '13' is declared twice", nil),
         ("carriers/velocite/carrier.toml", "error_message = \"error/message\"", "error_message = \"error/message\"\ntoken_refused = \"//x\"", "token_refused needs an [api.login] operation", 79),
-        ("carriers/dpd/carrier.toml", "token_ttl_s = 86400", "token_ttl_s = 86400\ntoken_refused = \"//x\"", "token_refused belongs to the operations that send the token", 80),
+        ("carriers/dpd/carrier.toml", "token_ttl_s = 86400", "token_ttl_s = 86400\ntoken_refused = \"//x\"", "token_refused applies to [api.book] and [api.lookup] only", 80),
         ("relais.toml", "timezone = \"Europe/Paris\"", "timezone = \"Europe/Lyon\"", "unknown time zone 'Europe/Lyon'", nil),
         ("relais.toml", "consolidation_window = \"0s\"", "consolidation_window = \"soon\"", "must be a duration", nil),
     ] as [(String, String, String, String, Int?)])

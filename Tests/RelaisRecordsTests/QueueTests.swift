@@ -42,6 +42,29 @@ import Testing
         #expect(try await store.queueCounts()[.booking] == 3)
     }
 
+    @Test func carriersOutsideThePanelShareTheirLimitAndPanelCarriersBetweenThemAreSkipped() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        var ids = try await queued(store)
+        let more = (4...6).map { Orders.incoming(Orders.json(id: "Q-\($0)", name: "Client \($0)")) }
+        _ = try await store.accept(more, source: "test", now: Orders.readyMillis)
+        ids += try await AggregationStageTests.stage(store).runOnce(now: Orders.readyMillis).created
+        // Carriers in index order: alpha (outside), dpd (panel), zulu (outside).
+        try await store.pool.write { [ids] db in
+            for (id, carrier) in zip(ids, ["alpha", "dpd", "zulu", "alpha", "dpd", "zulu"]) {
+                try db.execute(sql: "UPDATE shipments SET carrier = ? WHERE id = ?", arguments: [carrier, id])
+            }
+        }
+        let t = Orders.readyMillis + 1
+        let first = try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t)
+        #expect(first.compactMap(\.carrier) == ["alpha", "alpha", "zulu"])
+        let second = try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t)
+        #expect(second.compactMap(\.carrier) == ["zulu"])
+        #expect(try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t).isEmpty)
+        #expect(try await store.claim(limits: ["dpd": 5], othersLimit: 0, now: t).count == 2)
+    }
+
     @Test func deferredShipmentsWaitForTheirTime() async throws {
         let temporary = try TemporaryStore()
         defer { temporary.remove() }

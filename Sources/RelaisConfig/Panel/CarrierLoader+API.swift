@@ -25,12 +25,12 @@ extension CarrierLoader {
         let hasLogin = table.has("login")
         for name in operationNames {
             guard let opTable = table.table(name) else { continue }
-            if opTable.has("token_refused"), !hasLogin || name == "login" {
-                opTable.error(
-                    "token_refused",
-                    name == "login"
-                        ? "token_refused belongs to the operations that send the token, not to [api.login]"
-                        : "token_refused needs an [api.login] operation: there is no token to refuse")
+            if opTable.has("token_refused") {
+                if name != "book" && name != "lookup" {
+                    opTable.error("token_refused", "token_refused applies to [api.book] and [api.lookup] only")
+                } else if !hasLogin {
+                    opTable.error("token_refused", "token_refused needs an [api.login] operation: there is no token to refuse")
+                }
             }
             if let operation = loadOperation(opTable, name: name, directory: directory, displayPath: displayPath) {
                 operations[name] = operation

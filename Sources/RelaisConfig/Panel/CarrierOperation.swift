@@ -60,9 +60,12 @@ public struct CarrierOperation: Hashable, Sendable {
                 throw TemplateError(line: line, message: "'\(unsafe)' is not allowed: every value must be XML-escaped")
             }
             do {
-                compiled = try MustacheTemplate(string: XMLContentType.pragma + text)
+                // The pragma on a line of its own: a standalone tag, dropped with its line break,
+                // so the template's own first line keeps its standalone tags. Lines are counted
+                // from the template's first line.
+                compiled = try MustacheTemplate(string: XMLContentType.pragma + "\n" + text)
             } catch let error as MustacheTemplate.ParserError {
-                throw TemplateError(line: error.context.lineNumber, message: "\(error.error)")
+                throw TemplateError(line: max(1, error.context.lineNumber - 1), message: "\(error.error)")
             } catch {
                 throw TemplateError(line: nil, message: "\(error)")
             }
