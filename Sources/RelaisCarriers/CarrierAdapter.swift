@@ -74,19 +74,13 @@ public final class CarrierAdapter: Sendable {
     public func lookup(reference: String, now: Int64) async -> LookupResult {
         guard let operation = api.lookup else { return .inconclusive("\(carrierID) has no lookup operation") }
         let reader = ReplyReader(operation: operation, maxBytes: maxReplyBytes)
-        let read = await withToken(now: now) { token -> Result<HTTPReply, CarrierFailure> in
+        let read = await withToken(now: now) { token in
             let context = TemplateContext(reference: reference, credentials: credentials, token: token)
-            return await call(operation, context: context).flatMap { reply in
-                // Only a refused token is a failure here; every other reply is the lookup's to read.
-                if case .failure(let failure) = reader.read(status: reply.status, body: reply.body), failure.tokenRefused {
-                    return .failure(failure)
-                }
-                return .success(reply)
-            }
+            return await call(operation, context: context).flatMap { reply in reader.readLookup(status: reply.status, body: reply.body) }
         }
         switch read {
         case .failure(let failure): return .inconclusive(failure.description)
-        case .success(let reply): return reader.readLookup(status: reply.status, body: reply.body)
+        case .success(let result): return result
         }
     }
 

@@ -52,13 +52,23 @@ public struct ReplyReader: Sendable {
         }
     }
 
-    public func readLookup(status: Int, body: [UInt8]) -> LookupResult {
+    /// What a lookup's reply says; a failure only when the carrier refused the login token
+    /// (the adapter logs in again and asks once more).
+    public func readLookup(status: Int, body: [UInt8]) -> Result<LookupResult, CarrierFailure> {
+        let parsed: Result<XMLElement, XMLError> = Result { () throws(XMLError) in try XML.parse(body, maxBytes: maxBytes) }
+        if status == 401 || (try? parsed.get()).map({ refusesToken(status: status, root: $0) }) == true {
+            let detail = (try? parsed.get()).flatMap(carrierError(in:)).map { ": \($0.message)" } ?? ""
+            return .failure(CarrierFailure(.transient, "HTTP \(status)\(detail)", httpStatus: status, tokenRefused: true))
+        }
+        return .success(lookupResult(status: status, parsed: parsed))
+    }
+
+    private func lookupResult(status: Int, parsed: Result<XMLElement, XMLError>) -> LookupResult {
         guard !(500...599).contains(status) else { return .inconclusive("HTTP \(status)") }
         let root: XMLElement
-        do {
-            root = try XML.parse(body, maxBytes: maxBytes)
-        } catch {
-            return .inconclusive("unreadable reply (HTTP \(status)): \(error)")
+        switch parsed {
+        case .success(let value): root = value
+        case .failure(let error): return .inconclusive("unreadable reply (HTTP \(status)): \(error)")
         }
         if operation.reply.notFound?.holds(in: root) == true { return .notBooked }
         if (200...299).contains(status), operation.reply.success?.holds(in: root) == true {
@@ -87,7 +97,7 @@ public struct ReplyReader: Sendable {
         // A reply that booked is never a refusal, whatever the test finds in it: resending
         // it could book twice.
         if (200...299).contains(status), case .success = classified { return classified }
-        let refusedByTest = (try? parsed.get()).flatMap { operation.reply.tokenRefused?.holds(in: $0) } ?? false
+        let refusedByTest = (try? parsed.get()).map { refusesToken(status: status, root: $0) } ?? false
         guard status == 401 || refusedByTest, case .failure(var failure) = classified else { return classified }
         failure.failureClass = .transient
         failure.tokenRefused = true
@@ -122,6 +132,13 @@ public struct ReplyReader: Sendable {
             return .failure(
                 CarrierFailure(failureClass, error?.message ?? "HTTP \(status)", code: error?.code, httpStatus: status))
         }
+    }
+
+    /// The operation's `token_refused` test holds, and the reply is not a 2xx that passes
+    /// `success` (resending what succeeded could book twice).
+    private func refusesToken(status: Int, root: XMLElement) -> Bool {
+        guard operation.reply.tokenRefused?.holds(in: root) == true else { return false }
+        return !((200...299).contains(status) && operation.reply.success?.holds(in: root) ?? true)
     }
 
     static func statusClass(_ status: Int) -> FailureClass {

@@ -59,7 +59,7 @@ struct TemplateContext {
             "weight_g": .text(String(totalGrams)),
             "weight_dag": .text(String((totalGrams + 9) / 10)),
             "parcels": .list(parcels),
-            "credentials": .table(TemplateTable(credentials.values.mapValues(TemplateValue.text))),
+            "credentials": Self.table(credentials),
             "token": .text(token ?? ""),
         ]
         // Absent, not empty: an empty string still opens a Mustache section.
@@ -73,10 +73,14 @@ struct TemplateContext {
     /// The context of a lookup or login: our reference, the credentials, the token.
     init(reference: String?, credentials: CarrierCredentials, token: String?) {
         var root: TemplateTable = [
-            "credentials": .table(TemplateTable(credentials.values.mapValues(TemplateValue.text))), "token": .text(token ?? ""),
+            "credentials": Self.table(credentials), "token": .text(token ?? ""),
         ]
         if let reference { root["reference"] = .text(reference) }
         self.root = root
+    }
+
+    private static func table(_ credentials: CarrierCredentials) -> TemplateValue {
+        .table(TemplateTable(credentials.values.mapValues(TemplateValue.text)))
     }
 
     func render(_ template: CarrierOperation.Template) -> String { template.compiled.render(root) }

@@ -18,7 +18,6 @@ public final class SandboxLedger: Sendable {
         /// Positions in `entries`, in booking order.
         var byReference: [String: [Int]] = [:]
         var tracking: Set<TrackingKey> = []
-        var countsByReference: [String: Int] = [:]
     }
 
     private struct TrackingKey: Hashable {
@@ -34,7 +33,6 @@ public final class SandboxLedger: Sendable {
         book.withLock { book in
             book.byReference[entry.reference, default: []].append(book.entries.count)
             book.tracking.insert(TrackingKey(carrier: entry.carrier, trackingNumber: entry.trackingNumber))
-            book.countsByReference[entry.reference, default: 0] += 1
             book.entries.append(entry)
         }
     }
@@ -55,7 +53,7 @@ public final class SandboxLedger: Sendable {
 
     /// References booked more than once, across all carriers.
     public var doubleBookings: [String: Int] {
-        book.withLock { $0.countsByReference.filter { $0.value > 1 } }
+        book.withLock { $0.byReference.filter { $0.value.count > 1 }.mapValues(\.count) }
     }
 
     public var count: Int { book.withLock { $0.entries.count } }
