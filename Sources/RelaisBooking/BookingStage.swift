@@ -233,11 +233,15 @@ public final class BookingStage: Sendable {
     /// Not flushed here: ``syncLabels()`` flushes the file system once per commit group,
     /// before the commit names the file. (Foundation's `Data.write` fsyncs every file, which
     /// cost more than the rest of the booking.)
-    func writeLabel(_ bytes: [UInt8], shipment: String, format: String) throws -> String {
+    func writeLabel(_ bytes: [UInt8], shipment: String, format: String) throws(LabelWriteError) -> String {
         let path = (labelsDirectory as NSString).appendingPathComponent("\(shipment).\(format)")
         let temporary = (labelsDirectory as NSString).appendingPathComponent(".\(shipment).\(format).tmp")
+        func failed(_ step: String, _ code: Int32) -> LabelWriteError {
+            unlink(temporary)
+            return LabelWriteError(path: path, step: step, code: code)
+        }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard fd >= 0 else { throw LabelWriteError(path: temporary, step: "create", code: errno) }
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in
@@ -245,23 +249,14 @@ public final class BookingStage: Sendable {
             }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else {
-                let code = count < 0 ? POSIXErrorCode(rawValue: errno) ?? .EIO : .EIO
+                let code = count < 0 ? errno : EIO
                 close(fd)
-                unlink(temporary)
-                throw POSIXError(code)
+                throw failed("write", code)
             }
             written += count
         }
-        guard close(fd) == 0 else {
-            let code = POSIXErrorCode(rawValue: errno) ?? .EIO
-            unlink(temporary)
-            throw POSIXError(code)
-        }
-        guard rename(temporary, path) == 0 else {
-            let code = POSIXErrorCode(rawValue: errno) ?? .EIO
-            unlink(temporary)
-            throw POSIXError(code)
-        }
+        guard close(fd) == 0 else { throw failed("write", errno) }
+        guard rename(temporary, path) == 0 else { throw failed("rename", errno) }
         return path
     }
 
@@ -273,4 +268,12 @@ public final class BookingStage: Sendable {
         defer { close(fd) }
         guard relais_syncfs(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
+}
+
+/// A label file that could not be written, naming the file and the system's reason.
+struct LabelWriteError: Error, CustomStringConvertible {
+    var path: String
+    var step: String
+    var code: Int32
+    var description: String { "\(step) \(path): \(String(cString: strerror(code)))" }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import RelaisBooking
+import RelaisCarriers
 import RelaisCore
 import RelaisRecords
 import RelaisSandbox
@@ -29,6 +30,22 @@ import RelaisSandbox
             let label = try #require(shipment.labelPath)
             #expect(FileManager.default.contents(atPath: label)?.starts(with: Array("%PDF".utf8)) == true)
             #expect(try await rig.store.events(shipment: id).contains { $0.kind == "shipment.booked" && $0.detail.contains(tracking) })
+        }
+    }
+
+    @Test func aLabelThatCannotBeWrittenNamesTheFileAndTheReason() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        try await withHTTP { http in
+            let stage = try rig.stage(sandbox: "http://127.0.0.1:9", http: http)
+            #expect(try stage.writeLabel([1, 2, 3], shipment: "S-1", format: "pdf").hasSuffix("/S-1.pdf"))
+            try FileManager.default.removeItem(atPath: stage.labelsDirectory)
+            #expect {
+                try stage.writeLabel([1], shipment: "S-2", format: "pdf")
+            } throws: { error in
+                let text = "\(error)"
+                return text.contains(".S-2.pdf.tmp") && text.contains("No such file or directory")
+            }
         }
     }
 
