@@ -11,7 +11,9 @@ let package = Package(
         .executable(name: "relais-sandbox", targets: ["relais-sandbox"]),
         .library(name: "RelaisCore", targets: ["RelaisCore"]),
         .library(name: "RelaisConfig", targets: ["RelaisConfig"]),
+        .library(name: "RelaisOrders", targets: ["RelaisOrders"]),
         .library(name: "RelaisIntake", targets: ["RelaisIntake"]),
+        .library(name: "RelaisStore", targets: ["RelaisStore"]),
         .library(name: "RelaisRecords", targets: ["RelaisRecords"]),
         .library(name: "RelaisAggregation", targets: ["RelaisAggregation"]),
         .library(name: "RelaisXML", targets: ["RelaisXML"]),
@@ -21,6 +23,8 @@ let package = Package(
         .library(name: "RelaisSystemd", targets: ["RelaisSystemd"]),
         .library(name: "RelaisControl", targets: ["RelaisControl"]),
         .library(name: "RelaisReports", targets: ["RelaisReports"]),
+        // Test doubles (a scripted clock, …) for Relais's own tests and for code built on it.
+        .library(name: "RelaisTesting", targets: ["RelaisTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -72,7 +76,7 @@ let package = Package(
         .target(
             name: "RelaisBooking",
             dependencies: [
-                "RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisRecords", "RelaisIntake", "CRelaisSystem",
+                "RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisStore", "RelaisOrders", "CRelaisSystem",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -87,21 +91,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The records: orders, shipments, decisions, attempts and events in SQLite.
+        // The store's roles as protocols (order ledger, shipment queue, record reader, event
+        // log) and the values they exchange: no engine, no SQL.
+        .target(name: "RelaisStore", dependencies: ["RelaisCore"]),
+        // The records in SQLite: the store's roles answered with GRDB.
         .target(
             name: "RelaisRecords",
             dependencies: [
-                "RelaisCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "RelaisCore", "RelaisStore", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // Order decoding and validation, and the spool (SPEC §3).
-        .target(name: "RelaisIntake", dependencies: ["RelaisCore", "RelaisRecords"]),
+        // Order decoding and validation (SPEC §3): pure, on Core alone.
+        .target(name: "RelaisOrders", dependencies: ["RelaisCore"]),
+        // The spool (SPEC §3): files in, orders recorded, files moved.
+        .target(name: "RelaisIntake", dependencies: ["RelaisCore", "RelaisOrders", "RelaisStore"]),
         // Orders into shipments, each decided under the active policy (SPEC §4, §7).
         .target(
             name: "RelaisAggregation",
             dependencies: [
-                "RelaisCore", "RelaisRecords", "RelaisIntake", .product(name: "Metrics", package: "swift-metrics"),
+                "RelaisCore", "RelaisStore", "RelaisOrders", .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // sd_notify (READY, STATUS, WATCHDOG, RELOADING, STOPPING) without libsystemd, and
@@ -113,7 +122,7 @@ let package = Package(
         .target(
             name: "RelaisControl",
             dependencies: [
-                "RelaisCore", "RelaisConfig", "RelaisRecords", "RelaisIntake", "RelaisAggregation", "RelaisControlAPI",
+                "RelaisCore", "RelaisConfig", "RelaisStore", "RelaisOrders", "RelaisIntake", "RelaisControlAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -123,12 +132,12 @@ let package = Package(
         ),
         // What-if replays of a policy on recorded history, emissions and carrier reports:
         // read-only, from a snapshot of the database.
-        .target(name: "RelaisReports", dependencies: ["RelaisCore", "RelaisRecords", "RelaisIntake"]),
+        .target(name: "RelaisReports", dependencies: ["RelaisCore", "RelaisStore", "RelaisRecords", "RelaisOrders"]),
         // What relaisctl's commands do, as functions that return text and an exit status.
         .target(
             name: "RelaisCommands",
             dependencies: [
-                "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisControlAPI", "RelaisRecords", "RelaisReports",
+                "RelaisCore", "RelaisConfig", "RelaisOrders", "RelaisControlAPI", "RelaisStore", "RelaisRecords", "RelaisReports",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -145,8 +154,8 @@ let package = Package(
         .executableTarget(
             name: "relaisd",
             dependencies: [
-                "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisCommands", "RelaisRecords", "RelaisAggregation",
-                "RelaisCarriers", "RelaisBooking", "RelaisSandbox", "RelaisSystemd", "RelaisControl", "RelaisControlAPI",
+                "RelaisCore", "RelaisConfig", "RelaisOrders", "RelaisIntake", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisAggregation",
+                "RelaisCarriers", "RelaisBooking", "RelaisSystemd", "RelaisControl", "RelaisControlAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -162,35 +171,41 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RelaisCoreTests", dependencies: ["RelaisCore"]),
+        // Test doubles shared by the test targets: never linked into an executable.
+        .target(name: "RelaisTesting", dependencies: ["RelaisCore", "RelaisStore"]),
+        .testTarget(name: "RelaisCoreTests", dependencies: ["RelaisCore", "RelaisTesting"]),
         .testTarget(name: "RelaisConfigTests", dependencies: ["RelaisConfig"]),
-        .testTarget(name: "RelaisIntakeTests", dependencies: ["RelaisIntake"]),
+        .testTarget(name: "RelaisOrdersTests", dependencies: ["RelaisOrders", "RelaisCore"]),
         .testTarget(
-            name: "RelaisRecordsTests", dependencies: ["RelaisRecords", "RelaisAggregation", "RelaisIntake", "RelaisConfig"]),
+            name: "RelaisRecordsTests",
+            dependencies: [
+                "RelaisStore", "RelaisRecords", "RelaisAggregation", "RelaisOrders", "RelaisIntake", "RelaisConfig", "RelaisTesting",
+            ]),
         .testTarget(name: "RelaisCommandsTests", dependencies: ["RelaisCommands"]),
         .testTarget(
             name: "RelaisReportsTests",
             dependencies: [
-                "RelaisReports", "RelaisCommands", "RelaisRecords", "RelaisAggregation", "RelaisIntake", "RelaisConfig", "RelaisCore",
+                "RelaisReports", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisAggregation", "RelaisOrders", "RelaisConfig", "RelaisCore",
+                "RelaisTesting",
             ]),
         // XML façade, carrier adapters and the booking stage, against relais-sandbox on loopback.
         .testTarget(
             name: "RelaisBookingTests",
             dependencies: [
-                "RelaisXML", "RelaisCarriers", "RelaisBooking", "RelaisSandbox", "RelaisRecords", "RelaisAggregation",
-                "RelaisIntake", "RelaisConfig", "RelaisCore",
+                "RelaisXML", "RelaisCarriers", "RelaisBooking", "RelaisSandbox", "RelaisStore", "RelaisRecords", "RelaisAggregation",
+                "RelaisOrders", "RelaisConfig", "RelaisCore", "RelaisTesting",
             ]
         ),
         // Live tests: the real executables as child processes.
-        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords", "RelaisSandbox", "RelaisControlAPI"]),
+        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI"]),
         // sd_notify datagrams received on a socket of the test's own; the watchdog's rule.
         .testTarget(name: "RelaisSystemdTests", dependencies: ["RelaisSystemd"]),
         // The control API over a real Unix socket, against a real store.
         .testTarget(
             name: "RelaisControlTests",
             dependencies: [
-                "RelaisControl", "RelaisControlAPI", "RelaisCommands", "RelaisRecords", "RelaisConfig", "RelaisCore",
-                "RelaisIntake", "RelaisAggregation",
+                "RelaisControl", "RelaisControlAPI", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisConfig", "RelaisCore",
+                "RelaisOrders", "RelaisIntake", "RelaisAggregation",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

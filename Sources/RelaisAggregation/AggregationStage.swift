@@ -1,8 +1,8 @@
 import Foundation
 import Metrics
 import RelaisCore
-import RelaisIntake
-import RelaisRecords
+import RelaisOrders
+import RelaisStore
 
 /// Turns accepted orders into shipments when their consolidation window closes, decides
 /// each under the active policy, and records shipment and decision together (SPEC §4, §7).
@@ -10,14 +10,14 @@ import RelaisRecords
 /// Shipments with a chosen service are `queued` for booking; those nothing may carry are
 /// `held` with every candidate's reasons.
 public struct AggregationStage: Sendable {
-    public let store: RecordStore
+    public let store: any DaemonStore
     public let engine: DecisionEngine
     public let sites: [String: Site]
     public let windowSeconds: Int64
     /// Orders read per pass.
     public let batchSize: Int
 
-    public init(store: RecordStore, engine: DecisionEngine, sites: [Site], windowSeconds: Int64, batchSize: Int = 5_000) {
+    public init(store: any DaemonStore, engine: DecisionEngine, sites: [Site], windowSeconds: Int64, batchSize: Int = 5_000) {
         self.store = store
         self.engine = engine
         self.sites = Dictionary(uniqueKeysWithValues: sites.map { ($0.id, $0) })
@@ -59,7 +59,7 @@ public struct AggregationStage: Sendable {
                 continue
             }
             if usage[site.id] == nil {
-                let day = Self.localDay(containing: now, in: site.timeZone)
+                let day = LocalDay.containing(Instant(millisecondsSinceEpoch: now), in: site.timeZone)
                 usage[site.id] = try await store.allocationCounts(site: site.id, from: day.start, until: day.end)
             }
             let counts = usage[site.id]!
@@ -78,12 +78,5 @@ public struct AggregationStage: Sendable {
         }
         if !shipments.isEmpty { report.created = try await store.createShipments(shipments, policy: engine.policy, now: now) }
         return report
-    }
-
-    /// The site-local calendar day around `now` (ms), as epoch milliseconds: from local
-    /// midnight to the next (23 or 25 hours across a time change).
-    public static func localDay(containing now: Int64, in timeZone: TimeZone) -> (start: Int64, end: Int64) {
-        let date = LocalTime(instant: now / 1000, in: timeZone).date
-        return (date.midnight(in: timeZone) * 1000, date.adding(days: 1).midnight(in: timeZone) * 1000)
     }
 }

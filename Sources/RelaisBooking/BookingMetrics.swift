@@ -1,5 +1,5 @@
 import Metrics
-import RelaisRecords
+import RelaisStore
 
 /// The booking stage's swift-metrics instruments, made once per label set and kept by the
 /// loop (the loop owns it; no locks).
@@ -28,10 +28,10 @@ struct BookingMetrics {
         counters[key]!.increment()
     }
 
-    mutating func called(carrier: String, milliseconds: Int64) {
+    mutating func called(carrier: String, duration: Duration) {
         if timers[carrier] == nil {
             timers[carrier] = Timer(label: "relais_carrier_call_seconds", dimensions: [("carrier", carrier)], preferredDisplayUnit: .seconds)
         }
-        timers[carrier]!.recordMilliseconds(milliseconds)
+        timers[carrier]!.recordMilliseconds(duration.wholeMilliseconds)
     }
 }

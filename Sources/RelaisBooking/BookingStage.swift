@@ -4,40 +4,31 @@ import NIOPosix
 import RelaisCarriers
 import RelaisConfig
 import RelaisCore
-import RelaisIntake
-import RelaisRecords
+import RelaisOrders
+import RelaisStore
 import Synchronization
 
 /// The booking stage (Postfix's `qmgr` + `smtp`): claims due shipments, calls their carrier,
 /// and records what happened (SPEC §2, §9).
 ///
-/// Rules, and why:
-/// 1. **Never booked twice.** A shipment moves to another candidate only when the first is
-///    known not to have booked (a permanent refusal, a transient failure, a breaker that
-///    refused the call). An unknown outcome makes it `uncertain`; only a lookup by our
-///    reference, or an operator, takes it out.
-/// 2. **Nothing acknowledged before it is on disk.** Outcomes are committed in groups (one
-///    fsync per group, not per booking); label files are flushed before the commit names
-///    them. A crash between a carrier's reply and the commit leaves the row `booking`,
-///    which start-up turns `uncertain`.
-/// 3. **Bounded.** Per carrier: `max_in_flight` calls, a rate limit, a circuit breaker, a
-///    deadline on every call. Shipments are claimed per carrier, a little ahead of its
-///    capacity, so that few sit in `booking` without a call under way.
+/// The decisions — what to claim, which call may start, failover, backoff, the breaker, when
+/// to commit — are ``BookingLoop``'s, a value that takes events and returns actions. This
+/// class is its executor: it performs each action as a child task of one task group (a
+/// claim, a carrier call, a commit, a lookup) and feeds the result back as the next event.
+/// Claims and commits run as child tasks too, so that an fsync never holds up replies.
 ///
-/// One loop owns all mutable state (breakers, queues, the outcome buffer); carrier calls
-/// run as child tasks of its task group and report back to it.
+/// Carriers are called through the daemon's shared ``CarrierGates``: booking, lookups and
+/// every other caller of a carrier respect one `max_in_flight`, one rate limit and one
+/// breaker.
 public final class BookingStage: Sendable {
-    let store: RecordStore
+    let store: any ShipmentQueue
     let settings: DaemonConfig.Booking
     /// Where labels are written: `<state>/labels`.
     public let labelsDirectory: String
-    let clock: @Sendable () -> Int64
-    private let shared = Mutex(Shared())
-
-    private struct Shared {
-        var breakers: [String: CircuitBreaker] = [:]
-        var statistics = BookingStatistics()
-    }
+    let clock: any WallClock
+    /// Every carrier's gate, shared with the other callers of carriers.
+    public let gates: CarrierGates
+    private let shared = Mutex(BookingStatistics())
 
     /// The carriers and sites in force; a reload replaces them (``replace(adapters:sites:)``)
     /// and the loop adopts them at its next turn.
@@ -49,46 +40,57 @@ public final class BookingStage: Sendable {
 
     private let panel: Mutex<Panel>
 
-    /// - Parameter clock: milliseconds since the Unix epoch.
+    /// - Parameter gates: the daemon's gates; configured here for the adapters' carriers.
     public init(
-        store: RecordStore, adapters: [String: CarrierAdapter], sites: [Site], settings: DaemonConfig.Booking,
-        labelsDirectory: String, clock: @escaping @Sendable () -> Int64 = BookingStage.systemClock
+        store: any ShipmentQueue, adapters: [String: CarrierAdapter], sites: [Site], settings: DaemonConfig.Booking,
+        labelsDirectory: String, gates: CarrierGates = CarrierGates(), clock: any WallClock = SystemWallClock()
     ) throws {
         self.store = store
         self.panel = Mutex(Panel(adapters: adapters, sites: Self.index(sites), generation: 0))
         self.settings = settings
         self.labelsDirectory = labelsDirectory
         self.clock = clock
+        self.gates = gates
         try FileManager.default.createDirectory(atPath: labelsDirectory, withIntermediateDirectories: true)
-        let breakers = freshBreakers(for: adapters.keys)
-        shared.withLock { $0.breakers = breakers }
+        gates.configure(Self.limits(adapters, settings: settings))
     }
 
     static func index(_ sites: [Site]) -> [String: Site] {
         Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// Each carrier's gate limits: its `[api]` table and the breaker settings of `[booking]`.
+    public static func limits(_ adapters: [String: CarrierAdapter], settings: DaemonConfig.Booking) -> [String: CarrierGate.Limits] {
+        adapters.mapValues { adapter in
+            CarrierGate.Limits(
+                maxInFlight: max(1, adapter.api.maxInFlight), ratePerSecond: adapter.api.ratePerSecond,
+                breakerThreshold: settings.breakerThreshold, breakerOpen: .seconds(decimal: settings.breakerOpenSeconds))
+        }
+    }
+
     /// Puts a reloaded panel in force. Calls under way finish with the adapter they
     /// started with; breakers of carriers still in the panel keep their state.
     public func replace(adapters: [String: CarrierAdapter], sites: [Site]) {
         let sites = Self.index(sites)
+        gates.configure(Self.limits(adapters, settings: settings))
         panel.withLock { $0 = Panel(adapters: adapters, sites: sites, generation: $0.generation + 1) }
     }
 
     var currentPanel: Panel { panel.withLock { $0 } }
 
-    public static let systemClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
-
     /// Each carrier's breaker, as `GET /v1/status` shows it.
-    public func breakerStates() -> [String: CircuitBreaker.State] {
-        shared.withLock { $0.breakers.mapValues(\.state) }
+    public func breakerStates() -> [String: CircuitBreaker.State] { gates.breakerStates() }
+
+    public func breakerOpenings() -> [String: Int] { gates.breakerOpenings() }
+
+    public var statistics: BookingStatistics { shared.withLock { $0 } }
+
+    static func carriers(_ adapters: [String: CarrierAdapter]) -> [String: BookingLoop.Carrier] {
+        adapters.mapValues { BookingLoop.Carrier(maxInFlight: max(1, $0.api.maxInFlight), canLookUp: $0.canLookUp) }
     }
 
-    public func breakerOpenings() -> [String: Int] {
-        shared.withLock { $0.breakers.mapValues(\.openings) }
-    }
-
-    public var statistics: BookingStatistics { shared.withLock { $0.statistics } }
+    /// What the loop's child tasks report back: the loop's next event.
+    typealias Event = BookingLoop.Event
 
     /// Runs until `shouldStop` says so, then stops claiming, drains the calls under way
     /// (each has a deadline), returns the shipments it had claimed but not called to the
@@ -98,24 +100,25 @@ public final class BookingStage: Sendable {
     ///   ends the run with that error; the rows it left `booking` become `uncertain` at the
     ///   next start.
     public func run(pollMilliseconds: Int = 20, shouldStop: @escaping @Sendable () -> Bool) async throws {
-        var loop = Dispatcher(stage: self)
+        var current = currentPanel
+        var loop = BookingLoop(
+            settings: settings, carriers: Self.carriers(current.adapters), gates: gates, jitter: { Double.random(in: 0...1) })
+        var metrics = BookingMetrics()
         try await withThrowingTaskGroup(of: Event.self) { group in
             var tickArmed = false
-            var stopping = false
+            var next: Event = .tick
             while true {
-                let now = clock()
-                loop.adoptPanelIfReplaced()
-                if !stopping && shouldStop() {
-                    stopping = true
-                    loop.returnWaiting(now: now)
+                var actions: [BookingLoop.Action] = []
+                let replaced = currentPanel
+                if replaced.generation != current.generation {
+                    current = replaced
+                    actions += loop.handle(.panelReplaced(Self.carriers(current.adapters)), now: clock.now())
                 }
-                if !stopping {
-                    loop.claimIfNeeded(now: now, group: &group)
-                    try await loop.reconcileIfDue(now: now, group: &group)
+                if !loop.stopping && shouldStop() {
+                    actions += loop.handle(.stop, now: clock.now())
                 }
-                loop.startCalls(now: now, group: &group)
-                if loop.shouldFlush(now: now, stopping: stopping) { loop.flush(now: now, group: &group) }
-                if stopping && loop.idle {
+                actions += loop.handle(next, now: clock.now())
+                if perform(actions, panel: current, group: &group) {
                     group.cancelAll()
                     return
                 }
@@ -129,67 +132,86 @@ public final class BookingStage: Sendable {
                 }
                 guard let event = try await group.next() else { continue }
                 switch event {
-                case .tick:
-                    tickArmed = false
-                case .called(let call):
-                    loop.metrics.called(carrier: call.job.carrier, milliseconds: call.finishedAt - call.startedAt)
-                    loop.finished(call, now: clock())
-                case .lookedUp(let shipment, let result):
-                    try await loop.reconciled(shipment, result: result, now: clock())
-                case .claimed(let jobs, let claim):
-                    loop.claimed(jobs, claim, now: clock())
-                case .committed(let outcomes, let latency):
-                    loop.committed(outcomes, latency: latency)
+                case .tick: tickArmed = false
+                case .called(let call): metrics.called(carrier: call.job.carrier, duration: call.finishedAt - call.startedAt)
+                case .committed(let outcomes, _): for outcome in outcomes { metrics.committed(outcome) }
+                default: break
                 }
-                publish(loop)
+                next = event
+                let statistics = loop.statistics
+                shared.withLock { $0 = statistics }
             }
         }
     }
 
-    private func publish(_ loop: Dispatcher) {
-        shared.withLock {
-            $0.breakers = loop.breakers
-            $0.statistics = loop.statistics
+    /// Starts each action as a child task. - Returns: whether the loop has finished.
+    @discardableResult
+    private func perform(_ actions: [BookingLoop.Action], panel: Panel, group: inout ThrowingTaskGroup<Event, any Error>) -> Bool {
+        var done = false
+        for action in actions {
+            switch action {
+            case .claim(let limits, let others):
+                let store = self.store
+                let at = clock.now()
+                group.addTask {
+                    let claimed = try await store.claim(limits: limits, othersLimit: others, now: at)
+                    let jobs = try await store.bookingJobs(for: claimed)
+                    var found: [String: Int] = [:]
+                    for case let carrier? in claimed.map(\.carrier) { found[carrier, default: 0] += 1 }
+                    return .claimed(jobs, BookingLoop.Claim(at: at, asked: limits, others: others, found: found))
+                }
+            case .call(let job, let pass, let claimedAt):
+                guard let adapter = panel.adapters[job.carrier] else {
+                    // The loop calls only carriers of the panel it was told of; a reload in
+                    // between is reported as refused before sending.
+                    let now = clock.now()
+                    let call = BookingLoop.CallResult(
+                        job: job, pass: pass, claimedAt: claimedAt, startedAt: now, finishedAt: now,
+                        result: .failure(CarrierFailure(.transient, "carrier \(job.carrier) left the panel", refusedBeforeSending: true)))
+                    group.addTask { .called(call) }
+                    continue
+                }
+                let site = panel.sites[job.site]
+                group.addTask { .called(await self.perform(job, adapter: adapter, site: site, pass: pass, claimedAt: claimedAt)) }
+            case .commit(let batch, let openings, let syncLabels, let latency):
+                group.addTask {
+                    if syncLabels { try self.syncLabels() }
+                    try await self.store.commit(batch, breakerOpenings: openings, now: self.clock.now())
+                    return .committed(batch, latency: latency)
+                }
+            case .findUncertain(let carriers, let limit):
+                let store = self.store
+                let now = clock.now()
+                group.addTask { .uncertainFound(try await store.uncertainDue(carriers: carriers, now: now, limit: limit)) }
+            case .lookup(let shipment, let pass):
+                guard let adapter = panel.adapters[shipment.carrier] else {
+                    group.addTask { .lookedUp(shipment, .inconclusive("carrier left the panel"), pass: pass) }
+                    continue
+                }
+                let now = clock.now()
+                group.addTask { .lookedUp(shipment, await adapter.lookup(reference: shipment.id, now: now.secondsSinceEpoch), pass: pass) }
+            case .reconcile(let shipment, let result, let retryAt):
+                let store = self.store
+                let now = clock.now()
+                group.addTask {
+                    try await store.reconcile(shipment, result: result, now: now, retryAt: retryAt)
+                    return .reconcileRecorded(shipment, result)
+                }
+            case .finish:
+                done = true
+            }
         }
-    }
-
-    /// What the loop's child tasks report. Carrier calls, claims and commits all run as
-    /// child tasks, so that an fsync never holds up the handling of replies.
-    enum Event: Sendable {
-        case tick
-        case called(CallResult)
-        case lookedUp(UncertainShipment, LookupResult)
-        case claimed([BookingJob], Claim)
-        case committed([BookingOutcome], latency: Int64)
-    }
-
-    /// What one claim asked for and found, per carrier.
-    struct Claim: Sendable {
-        var at: Int64
-        /// Per panel carrier, how many were asked for (0: not asked this time).
-        var asked: [String: Int]
-        /// How many were asked for carriers outside the panel.
-        var others: Int
-        var found: [String: Int]
-    }
-
-    struct CallResult: Sendable {
-        var job: BookingJob
-        var probe: Bool
-        var claimedAt: Int64
-        var startedAt: Int64
-        var finishedAt: Int64
-        var result: Result<BookingConfirmation, CarrierFailure>
-        var labelPath: String?
-        var labelProblem: String?
+        return done
     }
 
     /// One call, in a child task: rebuild the shipment from its recorded orders, book it,
     /// write the label (flushed later, before the commit).
-    func perform(_ job: BookingJob, adapter: CarrierAdapter, site: Site?, probe: Bool, claimedAt: Int64) async -> CallResult {
-        let startedAt = clock()
-        var call = CallResult(
-            job: job, probe: probe, claimedAt: claimedAt, startedAt: startedAt, finishedAt: startedAt,
+    func perform(_ job: BookingJob, adapter: CarrierAdapter, site: Site?, pass: CarrierGate.Pass, claimedAt: Instant) async
+        -> BookingLoop.CallResult
+    {
+        let startedAt = clock.now()
+        var call = BookingLoop.CallResult(
+            job: job, pass: pass, claimedAt: claimedAt, startedAt: startedAt, finishedAt: startedAt,
             result: .failure(CarrierFailure(.transient, "not attempted")))
         guard let site else {
             call.result = .failure(CarrierFailure(.transient, "site '\(job.site)' is not in relais.toml", refusedBeforeSending: true))
@@ -198,7 +220,7 @@ public final class BookingStage: Sendable {
         let orders: [Order]
         do {
             orders = try job.orderBodies.map { body throws(RecordedOrderError) in try OrderDecoder.recorded(body) }
-                    } catch {
+        } catch {
             call.result = .failure(CarrierFailure(.permanent, error.message, refusedBeforeSending: true))
             return call
         }
@@ -207,9 +229,9 @@ public final class BookingStage: Sendable {
             return call
         }
         let shipment = Shipment(id: job.id, orders: orders, site: site)
-        let request = BookingRequest(reference: job.id, service: job.service, shipment: shipment, now: startedAt / 1000)
+        let request = BookingRequest(reference: job.id, service: job.service, shipment: shipment, now: startedAt.secondsSinceEpoch)
         call.result = await adapter.book(request)
-        call.finishedAt = clock()
+        call.finishedAt = clock.now()
         if case .success(let confirmation) = call.result {
             call.labelProblem = confirmation.labelProblem
             if let label = confirmation.label {

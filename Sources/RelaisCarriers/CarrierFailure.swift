@@ -54,11 +54,3 @@ public struct BookingConfirmation: Hashable, Sendable {
         self.price = price
     }
 }
-
-/// What a lookup by our reference said about an uncertain booking.
-public enum LookupResult: Hashable, Sendable {
-    case booked(trackingNumber: String)
-    case notBooked
-    /// The carrier could not say (an error, an unreadable reply): ask again later.
-    case inconclusive(String)
-}

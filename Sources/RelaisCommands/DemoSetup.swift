@@ -1,7 +1,7 @@
 import Foundation
 import RelaisConfig
 import RelaisCore
-import RelaisIntake
+import RelaisOrders
 
 /// `relaisd --demo`: runs on the repository's own files with embedded defaults.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import RelaisConfig
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 import RelaisReports
 
 /// How a report prints.

@@ -1,7 +1,7 @@
 import Foundation
 import RelaisConfig
 import RelaisCore
-import RelaisIntake
+import RelaisOrders
 
 /// `relaisctl quote ORDER.json`: decides each order of the file as a shipment of its own
 /// and shows the ranking; nothing is stored and nothing is booked.

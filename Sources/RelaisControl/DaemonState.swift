@@ -1,8 +1,7 @@
 import Foundation
-import RelaisAggregation
 import RelaisConfig
 import RelaisCore
-import RelaisRecords
+import RelaisStore
 import Synchronization
 
 /// What the control API reads and steers: the store, the configuration in force, the
@@ -32,7 +31,7 @@ public final class DaemonState: Sendable {
         }
     }
 
-    public let store: RecordStore
+    public let store: any DaemonStore
     public let version: String
     public let startedAt: Int64
     public let permission: WritePermission
@@ -57,7 +56,7 @@ public final class DaemonState: Sendable {
     }
 
     public init(
-        store: RecordStore, configuration: ConfigurationSet, version: String, permission: WritePermission,
+        store: any DaemonStore, configuration: ConfigurationSet, version: String, permission: WritePermission,
         metrics: ControlMetrics, clock: @escaping @Sendable () -> Int64,
         carriers: @escaping @Sendable () -> CarrierView,
         reload: @escaping @Sendable (DaemonState, Actor) async -> ReloadOutcome

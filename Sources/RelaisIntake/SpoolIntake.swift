@@ -1,6 +1,7 @@
 import Foundation
 import RelaisCore
-import RelaisRecords
+import RelaisOrders
+import RelaisStore
 
 #if canImport(Glibc)
     import Glibc
@@ -16,12 +17,12 @@ import RelaisRecords
 ///   the same content (duplicates, a no-op) and moves it then. No order is lost or doubled.
 public struct SpoolIntake: Sendable {
     public let root: String
-    public let store: RecordStore
+    public let store: any OrderLedger
     public let decoder: OrderDecoder
     /// Files per transaction: one fsync covers them all.
     public let batchFiles: Int
 
-    public init(root: String, store: RecordStore, decoder: OrderDecoder, batchFiles: Int = 256) {
+    public init(root: String, store: any OrderLedger, decoder: OrderDecoder, batchFiles: Int = 256) {
         self.root = root
         self.store = store
         self.decoder = decoder

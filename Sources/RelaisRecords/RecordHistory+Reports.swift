@@ -1,5 +1,6 @@
 import GRDB
 import RelaisCore
+import RelaisStore
 
 /// A booked shipment with what reports add up: its price, and its emissions inputs as
 /// decided for the service it went to.

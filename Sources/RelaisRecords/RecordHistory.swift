@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RelaisCore
+import RelaisStore
 
 /// A read-only view of a Relais database for what-if replays and reports
 /// (`relaisctl simulate`, `relaisctl report`).

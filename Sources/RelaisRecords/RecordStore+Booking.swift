@@ -1,96 +1,7 @@
 import Foundation
 import GRDB
 import RelaisCore
-
-/// A claimed shipment with what the booking stage needs to call a carrier.
-public struct BookingJob: Sendable {
-    public var id: String
-    public var site: String
-    public var carrier: String
-    public var service: String
-    /// Claims so far, this one included.
-    public var attempts: Int
-    public var createdAt: Int64
-    /// Its orders as accepted (canonical JSON), in id order.
-    public var orderBodies: [String]
-    /// The eligible candidates of its decision, best first; then, for a decision that sent
-    /// a late shipment with the fastest (`when_unmeetable = "fastest"`), the candidates
-    /// that only miss the promise, fastest first.
-    public var candidates: [BookingCandidate]
-    /// Services already refused (permanent) or failed over from, for this shipment.
-    public var excluded: Set<ServiceKey>
-    /// Transient failures on the current service so far.
-    public var transientFailuresHere: Int
-}
-
-/// An eligible candidate of a recorded decision, as failover needs it.
-public struct BookingCandidate: Hashable, Sendable {
-    public var key: ServiceKey
-    public var price: Money?
-    public var eta: String?
-    public var co2eGrams: Double?
-}
-
-/// What a booking attempt came to; applied in groups by ``RecordStore/commit(_:now:)``.
-public struct BookingOutcome: Sendable {
-    public enum Result: Sendable {
-        case booked(trackingNumber: String, carrierPrice: Money?, labelPath: String?)
-        case deferred(until: Int64)
-        /// Back to the queue on another service: the first is known not to have booked.
-        case failover(to: BookingCandidate)
-        case uncertain
-        case failed
-        /// Not attempted (the breaker refused): back to `deferred` without an attempt row.
-        case postponed(until: Int64)
-    }
-
-    public var shipment: String
-    public var carrier: String
-    public var service: String
-    public var result: Result
-    public var failureClass: FailureClass?
-    public var httpStatus: Int?
-    public var startedAt: Int64
-    public var finishedAt: Int64
-    /// For operators: the carrier's code and message, or what went wrong.
-    public var detail: String
-
-    public init(
-        shipment: String, carrier: String, service: String, result: Result, failureClass: FailureClass? = nil,
-        httpStatus: Int? = nil, startedAt: Int64, finishedAt: Int64, detail: String = ""
-    ) {
-        self.shipment = shipment
-        self.carrier = carrier
-        self.service = service
-        self.result = result
-        self.failureClass = failureClass
-        self.httpStatus = httpStatus
-        self.startedAt = startedAt
-        self.finishedAt = finishedAt
-        self.detail = detail
-    }
-}
-
-/// A carrier's circuit breaker opened: the event log keeps it for `relaisctl report carriers`.
-public struct BreakerOpening: Hashable, Sendable {
-    public var carrier: String
-    /// Milliseconds since the Unix epoch.
-    public var at: Int64
-    public var detail: String
-
-    public init(carrier: String, at: Int64, detail: String) {
-        self.carrier = carrier
-        self.at = at
-        self.detail = detail
-    }
-}
-
-/// An uncertain shipment whose carrier can be asked about it.
-public struct UncertainShipment: Hashable, Sendable {
-    public var id: String
-    public var carrier: String
-    public var service: String
-}
+import RelaisStore
 
 extension RecordStore {
     /// Claims due shipments carrier by carrier, in one transaction: at most `limits[c]` for
@@ -101,19 +12,26 @@ extension RecordStore {
     /// crash turns every `booking` row `uncertain`. Every query walks an index: the carriers
     /// not named are found by skipping through `shipments_carrier_due` one carrier at a time,
     /// not by scanning a queue that may hold hundreds of thousands of rows.
-    public func claim(limits: [String: Int], othersLimit: Int, now: Int64) async throws -> [ClaimedShipment] {
-        try await pool.write { db in
+    public func claim(limits: [String: Int], othersLimit: Int, now: Instant) async throws -> [ClaimedShipment] {
+        let leaseUntil = (now + lease).millisecondsSinceEpoch
+        let now = now.millisecondsSinceEpoch
+        let node = self.node
+        return try await pool.write { db in
+            // SQLite's planner picks a worse index for this query without the hint; the SQL of
+            // this engine stays in this module.
             let claimDue = try db.cachedStatement(
                 sql: """
-                    UPDATE shipments SET state = 'booking', attempts = attempts + 1, updated_at = ?, next_attempt_at = NULL
+                    UPDATE shipments SET \(Self.claimAssignments)
                     WHERE id IN (
                         SELECT id FROM shipments INDEXED BY shipments_carrier_due
-                        WHERE carrier = ? AND state IN ('queued', 'deferred') AND next_attempt_at <= ?
-                        ORDER BY next_attempt_at LIMIT ?)
+                        WHERE carrier = :carrier AND state IN (\(Self.claimableStates)) AND next_attempt_at <= :now
+                        ORDER BY next_attempt_at LIMIT :limit)
                     RETURNING id, site, carrier, service, attempts
                     """)
             func claim(_ carrier: String, limit: Int) throws -> [ClaimedShipment] {
-                try Row.fetchAll(claimDue, arguments: [now, carrier, now, limit]).map(Self.claimedShipment)
+                try Row.fetchAll(
+                    claimDue, arguments: ["now": now, "carrier": carrier, "limit": limit, "node": node, "lease": leaseUntil]
+                ).map(Self.claimedShipment)
             }
             var claimed: [ClaimedShipment] = []
             for (carrier, limit) in limits.sorted(by: { $0.key < $1.key }) where limit > 0 {
@@ -197,7 +115,7 @@ extension RecordStore {
                 let key = ServiceKey(carrier: carrier, service: service)
                 return BookingJob(
                     id: claim.id, site: claim.site, carrier: carrier, service: service, attempts: claim.attempts,
-                    createdAt: created[claim.id] ?? Int64.max / 2, orderBodies: bodies[claim.id] ?? [],
+                    createdAt: Instant(millisecondsSinceEpoch: created[claim.id] ?? Int64.max / 2), orderBodies: bodies[claim.id] ?? [],
                     candidates: candidates[claim.id] ?? [], excluded: excluded[claim.id] ?? [],
                     transientFailuresHere: transient[claim.id]?[key] ?? 0)
             }
@@ -209,12 +127,13 @@ extension RecordStore {
     ///
     /// - Important: Call only after the label files of booked outcomes are durable: the
     ///   record then never names a label that a crash lost.
-    public func commit(_ outcomes: [BookingOutcome], breakerOpenings: [BreakerOpening] = [], now: Int64) async throws {
+    public func commit(_ outcomes: [BookingOutcome], breakerOpenings: [BreakerOpening] = [], now: Instant) async throws {
         guard !outcomes.isEmpty || !breakerOpenings.isEmpty else { return }
+        let now = now.millisecondsSinceEpoch
         try await pool.write { db in
             for opening in breakerOpenings {
                 try db.recordEvent(
-                    at: opening.at, kind: "carrier.breaker-opened", carrier: opening.carrier, actor: .booking, detail: opening.detail)
+                    at: opening.at.millisecondsSinceEpoch, kind: "carrier.breaker-opened", carrier: opening.carrier, actor: .booking, detail: opening.detail)
             }
             let attempt = try db.cachedStatement(
                 sql: """
@@ -266,7 +185,7 @@ extension RecordStore {
                 }
                 let nextAttemptAt: Int64? =
                     switch outcome.result {
-                    case .deferred(let until), .postponed(let until): until
+                    case .deferred(let until), .postponed(let until): until.millisecondsSinceEpoch
                     case .uncertain: now
                     default: nil
                     }
@@ -281,17 +200,18 @@ extension RecordStore {
                 }
                 if case .postponed = outcome.result { continue }
                 try attempt.execute(arguments: [
-                    outcome.shipment, outcome.carrier, outcome.service, outcome.startedAt, outcome.finishedAt, attemptOutcome,
-                    outcome.failureClass?.rawValue, outcome.detail, outcome.httpStatus,
-                    max(0, outcome.finishedAt - outcome.startedAt), tracking,
+                    outcome.shipment, outcome.carrier, outcome.service, outcome.startedAt.millisecondsSinceEpoch,
+                    outcome.finishedAt.millisecondsSinceEpoch, attemptOutcome, outcome.failureClass?.rawValue, outcome.detail,
+                    outcome.httpStatus, max(0, (outcome.finishedAt - outcome.startedAt).wholeMilliseconds), tracking,
                 ])
             }
         }
     }
 
     /// Uncertain shipments due for a lookup, oldest first.
-    public func uncertainDue(carriers: Set<String>, now: Int64, limit: Int) async throws -> [UncertainShipment] {
+    public func uncertainDue(carriers: Set<String>, now: Instant, limit: Int) async throws -> [UncertainShipment] {
         guard !carriers.isEmpty else { return [] }
+        let now = now.millisecondsSinceEpoch
         return try await pool.read { db in
             try Row.fetchAll(
                 db,
@@ -307,7 +227,9 @@ extension RecordStore {
 
     /// Records a lookup's answer: booked (with the tracking number the carrier holds), not
     /// booked (back to the queue), or inconclusive (asked again at `retryAt`).
-    public func reconcile(_ shipment: UncertainShipment, result: LookupAnswer, now: Int64, retryAt: Int64) async throws {
+    public func reconcile(_ shipment: UncertainShipment, result: LookupResult, now: Instant, retryAt: Instant) async throws {
+        let now = now.millisecondsSinceEpoch
+        let retryAt = retryAt.millisecondsSinceEpoch
         try await pool.write { db in
             switch result {
             case .booked(let tracking):
@@ -327,11 +249,4 @@ extension RecordStore {
             }
         }
     }
-}
-
-/// What a carrier's lookup said, as the store records it.
-public enum LookupAnswer: Sendable {
-    case booked(trackingNumber: String)
-    case notBooked
-    case inconclusive(String)
 }

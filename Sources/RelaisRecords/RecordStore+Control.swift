@@ -1,20 +1,7 @@
 import Foundation
 import GRDB
 import RelaisCore
-
-/// One carrier call of a shipment, as recorded.
-public struct AttemptRecord: Hashable, Sendable {
-    public var carrier: String
-    public var service: String
-    public var startedAt: Int64
-    public var finishedAt: Int64?
-    public var outcome: String?
-    public var failureClass: String?
-    public var httpStatus: Int?
-    public var durationMilliseconds: Int?
-    public var trackingNumber: String?
-    public var detail: String?
-}
+import RelaisStore
 
 extension RecordStore {
     /// A shipment's carrier calls, oldest first.

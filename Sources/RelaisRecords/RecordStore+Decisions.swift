@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RelaisCore
+import RelaisStore
 
 extension Database {
     /// Records a decision and every candidate, in the caller's transaction; returns its id.

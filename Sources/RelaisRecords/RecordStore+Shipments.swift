@@ -1,59 +1,7 @@
 import Foundation
 import GRDB
 import RelaisCore
-
-/// A shipment to create: the orders it carries and the decision made for it.
-public struct NewShipment: Sendable {
-    public var orderIDs: [String]
-    public var site: String
-    public var consolidationKey: String
-    public var decision: Decision
-    /// Parcels and their total actual weight (kg): the emissions report's tonne-km.
-    public var parcels: Int
-    public var weightKg: Double
-
-    public init(orderIDs: [String], site: String, consolidationKey: String, decision: Decision, parcels: Int, weightKg: Double) {
-        self.orderIDs = orderIDs
-        self.site = site
-        self.consolidationKey = consolidationKey
-        self.decision = decision
-        self.parcels = parcels
-        self.weightKg = weightKg
-    }
-}
-
-/// A shipment as recorded, for `GET /v1/shipments/{id}` and `relaisctl show`.
-public struct ShipmentRecord: Hashable, Sendable {
-    public var id: String
-    public var state: ShipmentState
-    public var orderIDs: [String]
-    public var site: String
-    public var carrier: String?
-    public var service: String?
-    public var trackingNumber: String?
-    public var price: Money?
-    public var currency: String?
-    public var eta: String?
-    public var co2eGrams: Double?
-    public var late: Bool
-    public var labelPath: String?
-    public var attempts: Int
-    public var nextAttemptAt: Int64?
-    public var reason: String?
-    public var createdAt: Int64
-    public var updatedAt: Int64
-    /// The greenhouse-gas figure of the service it is on (nil while held).
-    public var emissions: ShipmentEmissions?
-}
-
-/// A shipment the booking stage has claimed.
-public struct ClaimedShipment: Hashable, Sendable {
-    public var id: String
-    public var site: String
-    public var carrier: String?
-    public var service: String?
-    public var attempts: Int
-}
+import RelaisStore
 
 extension RecordStore {
     /// Creates shipments with their decisions in one transaction; returns their ids.
@@ -67,7 +15,11 @@ extension RecordStore {
             try db.execute(
                 sql: "INSERT OR IGNORE INTO policy_versions (sha256, name, text, first_seen_at) VALUES (?, ?, ?, ?)",
                 arguments: [policy.sha256, policy.name, policy.text, now])
-            var seq = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM shipments") ?? 0
+            // Reserve the batch's ids in one step: the sequence, not MAX(seq) + 1.
+            let last = try Int64.fetchOne(
+                db, sql: "UPDATE sequences SET last = last + ? WHERE name = 'shipment' RETURNING last",
+                arguments: [shipments.count]) ?? 0
+            var seq = last - Int64(shipments.count)
             let insertShipment = try db.cachedStatement(
                 sql: """
                     INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, next_attempt_at,
@@ -81,7 +33,10 @@ extension RecordStore {
                 let id = "S-\(seq)"
                 let decision = shipment.decision
                 let chosen = decision.chosen
-                let state: ShipmentState = chosen == nil ? .held : .queued
+                // A new shipment is queued; a decision that chose nothing holds it, as the
+                // lifecycle's policy hold says.
+                let state: ShipmentState =
+                    chosen == nil ? try ShipmentLifecycle.next(.queued, on: .policyHold).get() : .queued
                 let reason = chosen == nil ? Self.holdReason(decision) : nil
                 try insertShipment.execute(arguments: [
                     id, seq, state.rawValue, shipment.site, shipment.consolidationKey, now, now, state == .queued ? now : nil,
@@ -128,38 +83,69 @@ extension RecordStore {
         return counts
     }
 
-    /// Claims up to `limit` shipments that are queued, or deferred and due, moving them to
-    /// `booking` in one statement; oldest first.
+    /// Claims up to `limit` shipments that are queued, or deferred and due, oldest first,
+    /// whatever their carrier (tests and tools; the booking stage claims per carrier).
     public func claim(limit: Int, now: Int64) async throws -> [ClaimedShipment] {
-        try await pool.write { db in
+        let node = self.node
+        let leaseUntil = now + lease.wholeMilliseconds
+        return try await pool.write { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    UPDATE shipments SET state = 'booking', attempts = attempts + 1, updated_at = :now, next_attempt_at = NULL
+                    UPDATE shipments SET \(Self.claimAssignments)
                     WHERE id IN (
                         SELECT id FROM shipments
-                        WHERE state IN ('queued', 'deferred') AND next_attempt_at <= :now
+                        WHERE state IN (\(Self.claimableStates)) AND next_attempt_at <= :now
                         ORDER BY next_attempt_at LIMIT :limit)
                     RETURNING id, site, carrier, service, attempts
-                    """, arguments: ["now": now, "limit": limit]
-            ).map { row in
-                ClaimedShipment(id: row["id"], site: row["site"], carrier: row["carrier"], service: row["service"], attempts: row["attempts"])
-            }
+                    """, arguments: ["now": now, "limit": limit, "node": node, "lease": leaseUntil]
+            ).map(Self.claimedShipment)
         }
     }
 
-    /// At start-up, every shipment left in `booking` by a crash becomes `uncertain`: its
-    /// carrier call may or may not have booked, so it is never booked elsewhere unreconciled.
-    /// - Returns: the shipments changed.
-    public func recoverInterruptedBookings(now: Int64) async throws -> [String] {
+    /// What a claim sets, through the lifecycle: `booking`, one more attempt, stamped with
+    /// the node and its lease. Named arguments `:now`, `:node`, `:lease`.
+    static let claimAssignments = """
+        state = '\(claimedState.rawValue)', attempts = attempts + 1, updated_at = :now, next_attempt_at = NULL,
+        claimed_by = :node, lease_until = :lease
+        """
+
+    /// The states a claim takes shipments from, and the state it puts them in: read from
+    /// the lifecycle, so that a claim is the lifecycle's `claim` event applied to many rows.
+    static let claimableStates = ShipmentLifecycle.states(accepting: .claim).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+    static let claimedState = try! ShipmentLifecycle.next(.queued, on: .claim).get()
+
+    /// Extends the lease of every shipment this node holds in `booking`.
+    public func renewClaims(now: Instant) async throws {
+        let node = self.node
+        let leaseUntil = (now + lease).millisecondsSinceEpoch
         try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE shipments SET lease_until = ? WHERE state = 'booking' AND claimed_by = ?", arguments: [leaseUntil, node])
+        }
+    }
+
+    /// At start-up, every shipment this node left in `booking` (and any whose claim's lease
+    /// expired, or that was claimed before claims had a node) becomes `uncertain`: its
+    /// carrier call may or may not have booked, so it is never booked elsewhere unreconciled.
+    /// Another node's live claims are left alone. Each goes through the lifecycle's
+    /// `recoveredAfterCrash` event and is logged.
+    /// - Returns: the shipments changed.
+    public func recoverInterruptedBookings(now: Instant) async throws -> [String] {
+        let node = self.node
+        let millis = now.millisecondsSinceEpoch
+        return try await pool.write { db in
             let ids = try String.fetchAll(
                 db,
-                sql: "UPDATE shipments SET state = 'uncertain', updated_at = ? WHERE state = 'booking' RETURNING id",
-                arguments: [now])
+                sql: """
+                    SELECT id FROM shipments WHERE state = 'booking'
+                        AND (claimed_by IS NULL OR claimed_by = ? OR COALESCE(lease_until, 0) <= ?)
+                    ORDER BY id
+                    """,
+                arguments: [node, millis])
             for id in ids {
-                try db.recordEvent(
-                    at: now, kind: "shipment.uncertain", shipment: id, actor: .recovery,
+                try db.applyEvent(
+                    .recoveredAfterCrash, to: id, actor: .recovery, now: millis, nextAttemptAt: millis,
                     detail: "found in booking at start-up: the outcome of its carrier call is unknown")
             }
             return ids
@@ -307,24 +293,11 @@ extension RecordStore {
     }
 }
 
-/// One line of the event log.
-public struct EventRecord: Hashable, Sendable {
-    public var at: Int64
-    public var kind: String
-    public var shipmentID: String?
-    public var orderID: String?
-    public var actor: String
-    public var uid: Int64?
-    public var detail: String
-
+extension EventRecord {
     init(_ row: Row) {
-        at = row["at"]
-        kind = row["kind"]
-        shipmentID = row["shipment_id"]
-        orderID = row["order_id"]
-        actor = row["actor"]
-        uid = row["uid"]
-        detail = row["detail"]
+        self.init(
+            at: row["at"], kind: row["kind"], shipmentID: row["shipment_id"], orderID: row["order_id"], actor: row["actor"],
+            uid: row["uid"], detail: row["detail"])
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RelaisCore
+import RelaisStore
 
 /// Relais's records in one SQLite database: orders, shipments, decisions with every
 /// candidate, booking attempts, the event log and the policy versions.
@@ -19,9 +20,18 @@ import RelaisCore
 public final class RecordStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// The name this process stamps its claims with (SPEC §16 `node`).
+    public let node: String
+    /// How long a claim holds without renewal before another node's recovery may take it.
+    public let lease: Duration
 
     /// Opens (creating if needed) the database at `path` and migrates it.
-    public init(path: String) throws {
+    /// - Parameters:
+    ///   - node: the name claims are stamped with; the host name by default.
+    ///   - lease: how long a claim holds without renewal.
+    public init(path: String, node: String = RecordStore.hostName(), lease: Duration = .seconds(60)) throws {
+        self.node = node
+        self.lease = lease
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var configuration = Configuration()
@@ -37,6 +47,14 @@ public final class RecordStore: Sendable {
         try Schema.migrator.migrate(pool)
     }
 
+    /// This machine's host name (`gethostname`), the default node name.
+    public static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "relais" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "relais" : name
+    }
+
     /// The writing connection's `PRAGMA synchronous` (2 = FULL).
     public func synchronousLevel() throws -> Int {
         try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
@@ -46,24 +64,6 @@ public final class RecordStore: Sendable {
     public func appliedMigrations() throws -> [String] {
         try pool.read { try Schema.migrator.appliedMigrations($0) }
     }
-}
-
-/// Who changed something: a stage of the daemon, or an operator through the socket.
-public struct Actor: Hashable, Sendable {
-    public var name: String
-    /// The peer's uid for operators (SO_PEERCRED).
-    public var uid: UInt32?
-
-    public init(_ name: String, uid: UInt32? = nil) {
-        self.name = name
-        self.uid = uid
-    }
-
-    public static let intake = Actor("intake")
-    public static let aggregation = Actor("aggregation")
-    public static let booking = Actor("booking")
-    public static let recovery = Actor("recovery")
-    public static func `operator`(uid: UInt32) -> Actor { Actor("operator", uid: uid) }
 }
 
 extension Database {
@@ -77,3 +77,6 @@ extension Database {
         ).execute(arguments: [now, kind, shipment, order, carrier, actor.name, actor.uid.map { Int64($0) }, detail])
     }
 }
+
+/// The store's roles: SQLite answers them all.
+extension RecordStore: OrderLedger, ShipmentQueue, RecordReader, EventLog {}

@@ -16,6 +16,9 @@ enum Schema {
         migrator.registerMigration("v3: emissions inputs, breaker openings, booking times") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4: claims with a node and a lease, id sequences") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -178,5 +181,17 @@ enum Schema {
         CREATE INDEX events_carrier ON events(kind, at) WHERE carrier IS NOT NULL;
         CREATE INDEX shipments_booked ON shipments(booked_at) WHERE booked_at IS NOT NULL;
         CREATE INDEX booking_attempts_carrier ON booking_attempts(carrier, finished_at);
+        """
+
+    /// Claims stamped with the node that holds them and until when (its lease), so that a
+    /// node's recovery leaves another live node's calls alone; and shipment ids drawn from a
+    /// sequence, not from `MAX(seq) + 1` (which two writers would read alike). The sequence
+    /// starts after the highest id already given.
+    static let v4 = """
+        ALTER TABLE shipments ADD COLUMN claimed_by TEXT;
+        ALTER TABLE shipments ADD COLUMN lease_until INTEGER;
+        CREATE TABLE sequences (name TEXT PRIMARY KEY, last INTEGER NOT NULL) STRICT;
+        INSERT INTO sequences (name, last) SELECT 'shipment', COALESCE(MAX(seq), 0) FROM shipments;
+        CREATE INDEX shipments_claims ON shipments(claimed_by, lease_until) WHERE state = 'booking';
         """
 }

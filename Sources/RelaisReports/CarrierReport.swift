@@ -1,6 +1,7 @@
 import Foundation
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 
 /// `relaisctl report carriers --since DATE`: per carrier, bookings and their share, the
 /// mean price (as decided, and as the carrier charged when its replies say), failed

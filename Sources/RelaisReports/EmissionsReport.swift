@@ -1,5 +1,6 @@
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 
 /// `relaisctl report emissions --month YYYY-MM`: the month's booked shipments per carrier
 /// and service, with their tonne-km and well-to-wheel CO2e (SPEC §8, ISO 14083 shape), the

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 import RelaisCore
-import RelaisIntake
+import RelaisOrders
 import RelaisRecords
+import RelaisStore
 import Synchronization
 
 /// Replays recorded shipments through the decision engine under another policy: what it

@@ -25,6 +25,9 @@ struct RelaisSandboxCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The port (0: any free port, printed on start).")
     var port: Int = 8470
 
+    @Flag(name: .long, help: "Exit when the process that started it ends (the demo's child).")
+    var exitWithParent = false
+
     func validate() throws {
         guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
             throw ValidationError("the sandbox listens on loopback only (127.0.0.1, ::1)")
@@ -40,8 +43,23 @@ struct RelaisSandboxCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let ids = sandbox.carrierIDs
-        try await sandbox.run(host: host, port: port) { url in
-            FileHandle.standardOutput.write(Data("relais-sandbox: serving \(ids.joined(separator: ", ")) at \(url)\n".utf8))
+        let parent = getppid()
+        let exitWithParent = self.exitWithParent
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await sandbox.run(host: host, port: port) { url in
+                    FileHandle.standardOutput.write(Data("relais-sandbox: serving \(ids.joined(separator: ", ")) at \(url)\n".utf8))
+                }
+            }
+            if exitWithParent {
+                // Orphaned (the parent was killed, even with -9): re-parented, so getppid changes.
+                group.addTask {
+                    while getppid() == parent { try await Task.sleep(for: .milliseconds(500)) }
+                    throw ExitCode.success
+                }
+            }
+            try await group.next()
+            group.cancelAll()
         }
     }
 }

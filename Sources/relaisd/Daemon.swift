@@ -11,7 +11,9 @@ import RelaisControl
 import RelaisControlAPI
 import RelaisCore
 import RelaisIntake
+import RelaisOrders
 import RelaisRecords
+import RelaisStore
 import RelaisSystemd
 import ServiceLifecycle
 
@@ -70,7 +72,8 @@ enum Daemon {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(metricsFactory(registry))
 
-        let recovered = try await store.recoverInterruptedBookings(now: Clock.millis())
+        let clock = SystemWallClock()
+        let recovered = try await store.recoverInterruptedBookings(now: clock.now())
         if !recovered.isEmpty {
             logger.warning(
                 "\(recovered.count) shipments were booking at the last stop: now uncertain (\(recovered.prefix(5).joined(separator: ", "))\(recovered.count > 5 ? ", …" : ""))")
@@ -81,7 +84,8 @@ enum Daemon {
         try intake.prepareDirectories()
         let booking = try BookingStage(
             store: store, adapters: adapters, sites: settings.sites, settings: settings.booking,
-            labelsDirectory: (settings.paths.state as NSString).appendingPathComponent("labels"))
+            labelsDirectory: (settings.paths.state as NSString).appendingPathComponent("labels"), gates: CarrierGates(),
+            clock: clock)
         let reloader = Reloader(configFile: configFile, started: settings, http: http, booking: booking, notifier: notifier, logger: logger)
         let state = DaemonState(
             store: store, configuration: loaded, version: RelaisVersion.current,

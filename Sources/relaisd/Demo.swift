@@ -3,66 +3,65 @@ import Foundation
 import RelaisBooking
 import RelaisCommands
 import RelaisCore
-import RelaisSandbox
 import Synchronization
 
-/// `relaisd --demo`: the repository's panel and policies, relais-sandbox in-process as the
-/// carriers, state in `./.relais/`, sample orders dropped into the spool every few
-/// seconds, a progress line every three. Runs until Ctrl-C.
+/// `relaisd --demo`: the repository's panel and policies, `relais-sandbox` as the carriers
+/// (a child process, as a carrier is another machine in production; relaisd does not link
+/// it), state in `./.relais/`, sample orders dropped into the spool every few seconds, a
+/// progress line every three. Runs until Ctrl-C.
 enum Demo {
     static func run() async throws {
         let root = FileManager.default.currentDirectoryPath
-        let sandbox: Sandbox
-        do {
-            sandbox = try Sandbox(carriersDirectory: (root as NSString).appendingPathComponent("carriers"))
-        } catch {
-            write("relaisd --demo: run it from the repository root (\(error))\n", fd: 2)
+        guard FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent("carriers")) else {
+            write("relaisd --demo: run it from the repository root (no ./carriers here)\n", fd: 2)
             throw ExitCode(2)
         }
-        let (urls, continuation) = AsyncStream.makeStream(of: String.self)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await sandbox.run(port: 0) { continuation.yield($0) } }
-            var iterator = urls.makeAsyncIterator()
-            guard let url = await iterator.next() else { return }
-            let configFile: String
-            do {
-                configFile = try DemoSetup.prepare(root: root, sandboxURL: url)
-            } catch {
-                write("relaisd --demo: \(error)\n", fd: 2)
-                throw ExitCode(2)
-            }
-            let socket = (root as NSString).appendingPathComponent(".relais/relais.sock")
-            write(
-                """
-                relaisd demo: carriers \(sandbox.carrierIDs.joined(separator: ", ")) played by relais-sandbox at \(url)
-                configuration: \(configFile)
-                sample orders are dropped into .relais/spool/new every 10 s; Ctrl-C stops.
-                in another terminal:
-                  export RELAIS_SOCKET=\(socket)
-                  swift run relaisctl status
-                  swift run relaisctl shipments --state booked
-                  swift run relaisctl show <shipment id>      # explain <id> for the decision
-                  swift run relaisctl quote samples/order.json
-                  curl --unix-socket \(socket) http://localhost/metrics
-
-                """, fd: 1)
-            let feeder = SampleFeeder(samples: (root as NSString).appendingPathComponent("samples/orders.ndjson"))
-            var extras = Daemon.Extras()
-            extras.beforeIntake = { spool in feeder.feedIfDue(spool: spool) }
-            let lastLine = Mutex("")
-            extras.progress = { queue, statistics in
-                let mean = statistics.booked > 0 ? statistics.bookedLatencyTotal / Int64(statistics.booked) : 0
-                let line = "progress: \(queue); booked since start \(statistics.booked) (mean \(mean) ms claim→booked), sandbox ledger \(sandbox.ledger.count)"
-                // Only news: an idle demo stays quiet between batches.
-                let changed = lastLine.withLock { last in
-                    defer { last = line }
-                    return last != line
-                }
-                if changed { write(line + "\n", fd: 1) }
-            }
-            try await Daemon.run(configFile: configFile, extras: extras)
-            group.cancelAll()
+        let sandbox: SandboxProcess
+        do {
+            sandbox = try SandboxProcess.start(carriers: (root as NSString).appendingPathComponent("carriers"))
+        } catch {
+            write("relaisd --demo: \(error)\n", fd: 2)
+            throw ExitCode(2)
         }
+        defer { sandbox.stop() }
+        let configFile: String
+        do {
+            configFile = try DemoSetup.prepare(root: root, sandboxURL: sandbox.url)
+        } catch {
+            write("relaisd --demo: \(error)\n", fd: 2)
+            throw ExitCode(2)
+        }
+        let socket = (root as NSString).appendingPathComponent(".relais/relais.sock")
+        write(
+            """
+            relaisd demo: \(sandbox.banner) (relais-sandbox, pid \(sandbox.pid))
+            configuration: \(configFile)
+            sample orders are dropped into .relais/spool/new every 10 s; Ctrl-C stops.
+            in another terminal:
+              export RELAIS_SOCKET=\(socket)
+              swift run relaisctl status
+              swift run relaisctl shipments --state booked
+              swift run relaisctl show <shipment id>      # explain <id> for the decision
+              swift run relaisctl quote samples/order.json
+              curl --unix-socket \(socket) http://localhost/metrics
+              curl \(sandbox.url)/_sandbox/ledger         # what the carriers booked
+
+            """, fd: 1)
+        let feeder = SampleFeeder(samples: (root as NSString).appendingPathComponent("samples/orders.ndjson"))
+        var extras = Daemon.Extras()
+        extras.beforeIntake = { spool in feeder.feedIfDue(spool: spool) }
+        let lastLine = Mutex("")
+        extras.progress = { queue, statistics in
+            let mean = statistics.booked > 0 ? statistics.bookedLatencyTotal / Int64(statistics.booked) : 0
+            let line = "progress: \(queue); booked since start \(statistics.booked) (mean \(mean) ms claim→booked)"
+            // Only news: an idle demo stays quiet between batches.
+            let changed = lastLine.withLock { last in
+                defer { last = line }
+                return last != line
+            }
+            if changed { write(line + "\n", fd: 1) }
+        }
+        try await Daemon.run(configFile: configFile, extras: extras)
     }
 }
 

@@ -5,6 +5,7 @@ import RelaisCarriers
 import RelaisConfig
 import RelaisControl
 import RelaisRecords
+import RelaisStore
 import RelaisSystemd
 
 /// Reloads carriers and policies all or nothing (SIGHUP, `POST /v1/reload`).

@@ -4,6 +4,7 @@ import Testing
 import RelaisCarriers
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 import RelaisSandbox
 
 /// The booking stage against relais-sandbox: each failure class, failover, the breaker,
@@ -167,12 +168,18 @@ import RelaisSandbox
                 #expect(sandbox.requestCount(carrier: carrier) <= 3 + 2 * 8)
                 for id in ids { #expect(sandbox.ledger.bookings(reference: id).count == 1) }
 
-                // The outage ends; new shipments go to the first choice again, through a probe.
+                // The outage ends. The breaker is the carrier's, not one run's: it is still
+                // open, then half-opens for one probe, whose success closes it.
                 sandbox.setKnobs(SandboxKnobs(), for: carrier)
+                #expect(stage.breakerStates()[carrier]?.name == "open")
                 try await Task.sleep(for: .milliseconds(600))
-                let more = try await rig.makeShipments(5, prefix: "p")
-                try await rig.run(stage, seconds: 5) { $0.count(.booked) == 17 }
+                let probe = try await rig.makeShipments(1, prefix: "q")
+                try await rig.run(stage, seconds: 5) { $0.count(.booked) == 13 }
+                #expect(sandbox.ledger.bookings(reference: probe[0]).first?.carrier == carrier)
                 #expect(stage.breakerStates()[carrier]?.name == "closed")
+                // New shipments go to the first choice again.
+                let more = try await rig.makeShipments(5, prefix: "p")
+                try await rig.run(stage, seconds: 5) { $0.count(.booked) == 18 }
                 for id in more { #expect(sandbox.ledger.bookings(reference: id).first?.carrier == carrier) }
             }
         }

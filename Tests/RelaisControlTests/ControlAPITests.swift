@@ -4,6 +4,7 @@ import RelaisControl
 import RelaisControlAPI
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 import Testing
 
 /// The control API over a real Unix socket, read through relaisctl's own client.
@@ -11,7 +12,7 @@ import Testing
     @Test func statusHasTheShapeScriptsRelyOn() async throws {
         let rig = try ControlRig()
         defer { rig.remove() }
-        rig.breakers.withLock { $0["dpd"] = .open(until: 0) }
+        rig.breakers.withLock { $0["dpd"] = .open(until: .epoch) }
         try await rig.serving { _, client in
             let reply = try await client.get("/v1/status")
             #expect(reply.status == 200)

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisStore
 import RelaisCommands
 import RelaisControl
 import Testing

@@ -6,6 +6,7 @@ import RelaisConfig
 import RelaisControl
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 import ServiceLifecycle
 import Synchronization
 

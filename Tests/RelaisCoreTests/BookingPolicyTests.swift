@@ -1,9 +1,10 @@
+import RelaisTesting
 import Testing
 @testable import RelaisCore
 
 @Suite struct CircuitBreakerTests {
     @Test func opensAfterTheThresholdAndHalfOpensOneCallAtATime() {
-        var breaker = CircuitBreaker(failureThreshold: 3, openMilliseconds: 1000)
+        var breaker = CircuitBreaker(failureThreshold: 3, openDuration: .milliseconds(1000))
         #expect(breaker.permit(now: 0) == .allowed)
         breaker.record(.unhealthy, now: 10)
         breaker.record(.unhealthy, now: 20)
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func aHealthyAnswerResetsTheCountAndLateNewsIsIgnored() {
-        var breaker = CircuitBreaker(failureThreshold: 2, openMilliseconds: 100)
+        var breaker = CircuitBreaker(failureThreshold: 2, openDuration: .milliseconds(100))
         breaker.record(.unhealthy, now: 0)
         breaker.record(.healthy, now: 1)
         breaker.record(.unhealthy, now: 2)
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func anAbandonedProbeLetsAnotherThrough() {
-        var breaker = CircuitBreaker(failureThreshold: 1, openMilliseconds: 10)
+        var breaker = CircuitBreaker(failureThreshold: 1, openDuration: .milliseconds(10))
         breaker.record(.unhealthy, now: 0)
         #expect(breaker.permit(now: 10) == .probe)
         breaker.probeAbandoned()
@@ -48,18 +49,18 @@ import Testing
 
 @Suite struct BackoffTests {
     @Test func doublesFromTheMinimumAndIsClamped() {
-        let backoff = Backoff(minimumMilliseconds: 10_000, maximumMilliseconds: 600_000)
-        #expect(backoff.delay(afterFailures: 1, jitter: 1) == 10_000)
-        #expect(backoff.delay(afterFailures: 2, jitter: 1) == 20_000)
-        #expect(backoff.delay(afterFailures: 4, jitter: 1) == 80_000)
-        #expect(backoff.delay(afterFailures: 7, jitter: 1) == 600_000)
-        #expect(backoff.delay(afterFailures: 500, jitter: 1) == 600_000)
+        let backoff = Backoff(minimum: .seconds(10), maximum: .seconds(600))
+        #expect(backoff.delay(afterFailures: 1, jitter: 1) == .milliseconds(10_000))
+        #expect(backoff.delay(afterFailures: 2, jitter: 1) == .milliseconds(20_000))
+        #expect(backoff.delay(afterFailures: 4, jitter: 1) == .milliseconds(80_000))
+        #expect(backoff.delay(afterFailures: 7, jitter: 1) == .milliseconds(600_000))
+        #expect(backoff.delay(afterFailures: 500, jitter: 1) == .milliseconds(600_000))
     }
 
     @Test(arguments: [0.0, 0.25, 0.5, 1.0])
     func jitterStaysBetweenHalfAndTheFullDelay(jitter: Double) {
-        let backoff = Backoff(minimumMilliseconds: 1000, maximumMilliseconds: 60_000)
-        let delay = backoff.delay(afterFailures: 3, jitter: jitter)
+        let backoff = Backoff(minimum: .seconds(1), maximum: .seconds(60))
+        let delay = backoff.delay(afterFailures: 3, jitter: jitter).wholeMilliseconds
         #expect((2000...4000).contains(delay))
         #expect(delay == Int64((4000 * (0.5 + 0.5 * jitter)).rounded()))
     }

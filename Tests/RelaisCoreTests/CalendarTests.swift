@@ -100,3 +100,19 @@ import Testing
         #expect(WeekdaySet(parsing: "") == nil)
     }
 }
+
+@Suite struct LocalDayTests {
+    static let paris = TimeZone(identifier: "Europe/Paris")!
+
+    @Test func aLocalDayRunsFromMidnightToMidnightAcrossTimeChanges() {
+        // 2026-03-29 10:00 Paris (after the spring change): a 23-hour day.
+        let spring = LocalDay.containing(Instant(secondsSinceEpoch: 1_774_774_800), in: Self.paris)
+        #expect(spring.date == CivilDate("2026-03-29"))
+        #expect(spring.start == 1_774_738_800_000)
+        #expect(spring.end - spring.start == 23 * 3_600_000)
+        // 2026-11-23 00:30 Paris is still the 23rd, though it is the 22nd in UTC.
+        let late = LocalDay.containing(Instant(millisecondsSinceEpoch: 1_795_388_400_000 + 1_800_000), in: Self.paris)
+        #expect(late.date == CivilDate("2026-11-23"))
+        #expect(late.start == 1_795_388_400_000)
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 import RelaisSandbox
 
 /// SIGKILL relaisd while carrier calls are under way, restart it, and check in the

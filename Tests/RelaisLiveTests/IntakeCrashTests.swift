@@ -1,4 +1,5 @@
 import Foundation
+import RelaisStore
 import Testing
 @testable import RelaisRecords
 

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisStore
 import Testing
 @testable import RelaisAggregation
 @testable import RelaisConfig
@@ -42,7 +43,7 @@ import Testing
 }
 
 @Suite struct AggregationStageTests {
-    static func stage(_ store: RecordStore, window: Int64 = 0, policyEdit: (String) -> String = { $0 }) throws -> AggregationStage {
+    static func stage(_ store: any DaemonStore, window: Int64 = 0, policyEdit: (String) -> String = { $0 }) throws -> AggregationStage {
         let panel = try PanelLoader.load(directory: Orders.repository.appendingPathComponent("carriers").path)
         let text = policyEdit(try String(contentsOf: Orders.repository.appendingPathComponent("policies/default.toml"), encoding: .utf8))
         let policy = try PolicyLoader.load(text: text, file: "default.toml", panel: panel.panel)

@@ -1,4 +1,6 @@
+import RelaisTesting
 import Foundation
+import RelaisStore
 import Testing
 @testable import RelaisCore
 @testable import RelaisRecords
@@ -33,12 +35,12 @@ import Testing
         let ids = try await queued(store)  // all three on dpd
         let t = Orders.readyMillis + 1
         // dpd is named with nothing to claim: "others" does not take its shipments.
-        #expect(try await store.claim(limits: ["dpd": 0, "colissimo": 5], othersLimit: 5, now: t).isEmpty)
-        #expect(try await store.claim(limits: ["dpd": 1], othersLimit: 0, now: t).map(\.id) == [ids[0]])
+        #expect(try await store.claim(limits: ["dpd": 0, "colissimo": 5], othersLimit: 5, now: t.instant).isEmpty)
+        #expect(try await store.claim(limits: ["dpd": 1], othersLimit: 0, now: t.instant).map(\.id) == [ids[0]])
         // dpd left the panel: its shipments come through "others", at most othersLimit.
-        let others = try await store.claim(limits: ["colissimo": 5], othersLimit: 1, now: t)
+        let others = try await store.claim(limits: ["colissimo": 5], othersLimit: 1, now: t.instant)
         #expect(others.map(\.id) == [ids[1]] && others.allSatisfy { $0.carrier == "dpd" })
-        #expect(try await store.claim(limits: [:], othersLimit: 5, now: t).map(\.id) == [ids[2]])
+        #expect(try await store.claim(limits: [:], othersLimit: 5, now: t.instant).map(\.id) == [ids[2]])
         #expect(try await store.queueCounts()[.booking] == 3)
     }
 
@@ -57,12 +59,12 @@ import Testing
             }
         }
         let t = Orders.readyMillis + 1
-        let first = try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t)
+        let first = try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t.instant)
         #expect(first.compactMap(\.carrier) == ["alpha", "alpha", "zulu"])
-        let second = try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t)
+        let second = try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t.instant)
         #expect(second.compactMap(\.carrier) == ["zulu"])
-        #expect(try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t).isEmpty)
-        #expect(try await store.claim(limits: ["dpd": 5], othersLimit: 0, now: t).count == 2)
+        #expect(try await store.claim(limits: ["dpd": 0], othersLimit: 3, now: t.instant).isEmpty)
+        #expect(try await store.claim(limits: ["dpd": 5], othersLimit: 0, now: t.instant).count == 2)
     }
 
     @Test func deferredShipmentsWaitForTheirTime() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisStore
 import GRDB
 import Testing
 @testable import RelaisCore
@@ -13,10 +14,11 @@ import Testing
             try temporary.store.appliedMigrations() == [
                 "v1: orders, shipments, decisions, attempts, events", "v2: carrier prices, attempt details, reconciliation times",
                 "v3: emissions inputs, breaker openings, booking times",
+                "v4: claims with a node and a lease, id sequences",
             ])
         // Reopening an existing database applies nothing twice and keeps FULL.
         let again = try RecordStore(path: temporary.path)
-        #expect(try again.appliedMigrations().count == 3)
+        #expect(try again.appliedMigrations().count == 4)
         #expect(try again.synchronousLevel() == 2)
         let journal = try again.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
@@ -44,7 +46,7 @@ import Testing
             }
         }
         let store = try RecordStore(path: path)
-        #expect(try store.appliedMigrations().count == 3)
+        #expect(try store.appliedMigrations().count == 4)
         let shipment = try #require(try await store.shipment(id: "S-1"))
         #expect(shipment.state == .queued && shipment.carrier == "dpd")
         #expect(try await store.queueCounts()[.queued] == 1)
@@ -54,6 +56,9 @@ import Testing
         let filled = try store.pool.read { try Row.fetchOne($0, sql: "SELECT parcels, weight_kg FROM shipments") }
         #expect(filled?["parcels"] == 2)
         #expect(filled?["weight_kg"] == 3.75)
+        // v4: the id sequence continues after the highest id given, so S-1 is never given again.
+        let last = try await store.pool.read { try Int64.fetchOne($0, sql: "SELECT last FROM sequences WHERE name = 'shipment'") }
+        #expect(last == 1)
     }
 
     @Test func ordersAreIdempotentByIdAndContent() async throws {

@@ -1,4 +1,6 @@
 import Foundation
+import RelaisStore
+import RelaisOrders
 import Testing
 @testable import RelaisIntake
 @testable import RelaisRecords

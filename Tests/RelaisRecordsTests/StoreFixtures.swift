@@ -1,7 +1,8 @@
 import Foundation
 import RelaisCore
-import RelaisIntake
+import RelaisOrders
 import RelaisRecords
+import RelaisStore
 
 /// A store in a fresh temporary directory, and orders to put in it.
 struct TemporaryStore {

@@ -1,9 +1,11 @@
 import Foundation
+import RelaisTesting
 import RelaisAggregation
 import RelaisConfig
 import RelaisCore
-import RelaisIntake
+import RelaisOrders
 import RelaisRecords
+import RelaisStore
 
 /// A small recorded history whose figures can be worked out by hand.
 ///
@@ -74,9 +76,9 @@ struct HistoryFixture {
             claimed.map { shipment in
                 BookingOutcome(
                     shipment: shipment.id, carrier: shipment.carrier!, service: shipment.service!,
-                    result: .booked(trackingNumber: "T-\(shipment.id)", carrierPrice: nil, labelPath: nil), startedAt: now,
-                    finishedAt: now)
-            }, now: now)
+                    result: .booked(trackingNumber: "T-\(shipment.id)", carrierPrice: nil, labelPath: nil), startedAt: now.instant,
+                    finishedAt: now.instant)
+            }, now: now.instant)
     }
 
     static func order(id: String, kg: Double, readyAt: String) -> String {

@@ -1,4 +1,6 @@
 import Foundation
+import RelaisStore
+import RelaisTesting
 import Synchronization
 import Testing
 @testable import RelaisCore
@@ -70,8 +72,8 @@ import Testing
                 BookingOutcome(
                     shipment: claimed.id, carrier: "alpha", service: "A1",
                     result: .failover(to: BookingCandidate(key: ServiceKey(carrier: "beta", service: "B1"), price: nil, eta: nil, co2eGrams: nil)),
-                    failureClass: .permanent, startedAt: HistoryFixture.monday + 1, finishedAt: HistoryFixture.monday + 1)
-            ], now: HistoryFixture.monday + 1)
+                    failureClass: .permanent, startedAt: (HistoryFixture.monday + 1).instant, finishedAt: (HistoryFixture.monday + 1).instant)
+            ], now: (HistoryFixture.monday + 1).instant)
         #expect(try await fixture.store.shipment(id: claimed.id)?.carrier == "beta")
         let report = try simulate(fixture, policy: "old", workers: 1)
         #expect(report.changes.isEmpty)

@@ -1,4 +1,6 @@
 import Foundation
+import RelaisStore
+import RelaisTesting
 import Testing
 @testable import RelaisCommands
 @testable import RelaisCore
@@ -68,9 +70,9 @@ import Testing
         try await fixture.store.commit(
             [
                 BookingOutcome(
-                    shipment: first[0].id, carrier: "alpha", service: "A1", result: .deferred(until: t0 + 1_000),
-                    failureClass: .transient, httpStatus: 503, startedAt: t0, finishedAt: t0, detail: "HTTP 503")
-            ], breakerOpenings: [BreakerOpening(carrier: "alpha", at: t0, detail: "opened; last failure: HTTP 503")], now: t0)
+                    shipment: first[0].id, carrier: "alpha", service: "A1", result: .deferred(until: (t0 + 1_000).instant),
+                    failureClass: .transient, httpStatus: 503, startedAt: t0.instant, finishedAt: t0.instant, detail: "HTTP 503")
+            ], breakerOpenings: [BreakerOpening(carrier: "alpha", at: t0.instant, detail: "opened; last failure: HTTP 503")], now: t0.instant)
         try await fixture.bookAll(now: t0 + 2_000)
 
         let history = try RecordHistory(path: fixture.databasePath)

@@ -6,8 +6,9 @@ import RelaisBooking
 import RelaisCarriers
 import RelaisConfig
 import RelaisCore
-import RelaisIntake
+import RelaisOrders
 import RelaisRecords
+import RelaisStore
 import RelaisSandbox
 import Synchronization
 

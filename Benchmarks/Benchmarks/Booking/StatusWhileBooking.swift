@@ -7,6 +7,7 @@ import RelaisConfig
 import RelaisControl
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 import Synchronization
 
 /// SPEC §11: a status query answers in ≤ 5 ms p99 while booking at full rate.

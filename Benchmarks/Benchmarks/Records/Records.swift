@@ -1,8 +1,9 @@
 import Benchmark
 import Foundation
 import GRDB
-import RelaisIntake
+import RelaisOrders
 import RelaisRecords
+import RelaisStore
 
 /// SPEC §11: intake ≥ 20,000 orders/s into SQLite, durably; status and lookups that stay
 /// fast with 1,000,000 shipments in the database.

@@ -3,8 +3,9 @@ import Foundation
 import RelaisAggregation
 import RelaisConfig
 import RelaisCore
-import RelaisIntake
+import RelaisOrders
 import RelaisRecords
+import RelaisStore
 import RelaisReports
 
 /// Issue 6 target: `relaisctl simulate` replays 1,000,000 recorded shipments against a

@@ -1,11 +1,11 @@
 import Foundation
 import Hummingbird
 import Logging
-import RelaisAggregation
 import RelaisControlAPI
 import RelaisCore
 import RelaisIntake
-import RelaisRecords
+import RelaisOrders
+import RelaisStore
 
 #if canImport(Glibc)
 import Glibc
@@ -143,7 +143,7 @@ struct ControlHandlers: Sendable {
         for decoded in batch.orders {
             guard let site = config.site(id: decoded.order.site) else { continue }
             if allocations[site.id] == nil {
-                let day = AggregationStage.localDay(containing: now, in: site.timeZone)
+                let day = LocalDay.containing(Instant(millisecondsSinceEpoch: now), in: site.timeZone)
                 allocations[site.id] = try await state.store.allocationCounts(site: site.id, from: day.start, until: day.end)
             }
             let counts = allocations[site.id]!

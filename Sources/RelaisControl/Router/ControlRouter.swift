@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import RelaisControlAPI
 import RelaisCore
-import RelaisRecords
+import RelaisStore
 
 /// The control API of SPEC §10, versioned under `/v1/`, plus `/metrics`.
 ///

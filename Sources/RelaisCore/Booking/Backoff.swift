@@ -5,22 +5,24 @@
 /// at once) so that they do not return as one burst: the delay is drawn in
 /// `[delay/2, delay]` ("equal jitter"). Pure: the random draw is an argument.
 public struct Backoff: Hashable, Sendable {
-    public var minimumMilliseconds: Int64
-    public var maximumMilliseconds: Int64
+    public var minimum: Duration
+    public var maximum: Duration
 
-    public init(minimumMilliseconds: Int64, maximumMilliseconds: Int64) {
-        precondition(minimumMilliseconds > 0 && maximumMilliseconds >= minimumMilliseconds)
-        self.minimumMilliseconds = minimumMilliseconds
-        self.maximumMilliseconds = maximumMilliseconds
+    public init(minimum: Duration, maximum: Duration) {
+        precondition(minimum > .zero && maximum >= minimum)
+        self.minimum = minimum
+        self.maximum = maximum
     }
 
     /// The delay before attempt `failures + 1`, after `failures` (≥ 1) transient failures.
     /// - Parameter jitter: a draw in `0...1`.
-    public func delay(afterFailures failures: Int, jitter: Double) -> Int64 {
+    public func delay(afterFailures failures: Int, jitter: Double) -> Duration {
+        let minimumMilliseconds = minimum.wholeMilliseconds
+        let maximumMilliseconds = maximum.wholeMilliseconds
         let doublings = max(0, min(failures - 1, 40))
         let (scaled, overflow) = minimumMilliseconds.multipliedReportingOverflow(by: Int64(1) << Int64(doublings))
         let ceiling = overflow ? maximumMilliseconds : min(scaled, maximumMilliseconds)
         let fraction = 0.5 + 0.5 * min(max(jitter, 0), 1)
-        return max(minimumMilliseconds / 2, Int64((Double(ceiling) * fraction).rounded()))
+        return .milliseconds(max(minimumMilliseconds / 2, Int64((Double(ceiling) * fraction).rounded())))
     }
 }

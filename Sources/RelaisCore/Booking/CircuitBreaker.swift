@@ -1,7 +1,7 @@
 /// A carrier's circuit breaker as a value: events in, decisions out, no clock of its own.
 ///
 /// - `closed`: calls flow; `failureThreshold` transient failures in a row open it.
-/// - `open`: calls are refused until `openMilliseconds` have passed, then it half-opens.
+/// - `open`: calls are refused until `openDuration` has passed, then it half-opens.
 /// - `halfOpen`: exactly one call (the probe) goes through; its success closes the
 ///   breaker, its failure opens it again.
 ///
@@ -10,7 +10,7 @@
 public struct CircuitBreaker: Hashable, Sendable {
     public enum State: Hashable, Sendable {
         case closed(consecutiveFailures: Int)
-        case open(until: Int64)
+        case open(until: Instant)
         case halfOpen(probeInFlight: Bool)
 
         /// As `GET /v1/status` names it.
@@ -29,7 +29,7 @@ public struct CircuitBreaker: Hashable, Sendable {
         /// The one call of a half-open breaker: its outcome decides.
         case probe
         /// Refused; the breaker half-opens at `until` (or when the probe returns).
-        case refused(until: Int64?)
+        case refused(until: Instant?)
     }
 
     /// What a finished call tells the breaker.
@@ -42,18 +42,18 @@ public struct CircuitBreaker: Hashable, Sendable {
 
     public private(set) var state: State = .closed(consecutiveFailures: 0)
     public let failureThreshold: Int
-    public let openMilliseconds: Int64
+    public let openDuration: Duration
     /// Times it opened, for `relaisctl report carriers`.
     public private(set) var openings = 0
 
-    public init(failureThreshold: Int = 5, openMilliseconds: Int64 = 30_000) {
-        precondition(failureThreshold >= 1 && openMilliseconds > 0)
+    public init(failureThreshold: Int = 5, openDuration: Duration = .seconds(30)) {
+        precondition(failureThreshold >= 1 && openDuration > .zero)
         self.failureThreshold = failureThreshold
-        self.openMilliseconds = openMilliseconds
+        self.openDuration = openDuration
     }
 
     /// Asks to start a call; a `probe` answer marks the probe as in flight.
-    public mutating func permit(now: Int64) -> Permission {
+    public mutating func permit(now: Instant) -> Permission {
         switch state {
         case .closed:
             return .allowed
@@ -69,7 +69,7 @@ public struct CircuitBreaker: Hashable, Sendable {
     }
 
     /// Whether `permit` would allow a call now, without asking.
-    public func wouldPermit(now: Int64) -> Bool {
+    public func wouldPermit(now: Instant) -> Bool {
         switch state {
         case .closed: true
         case .open(let until): now >= until
@@ -78,7 +78,7 @@ public struct CircuitBreaker: Hashable, Sendable {
     }
 
     /// Records the outcome of a call that `permit` allowed.
-    public mutating func record(_ outcome: Outcome, now: Int64) {
+    public mutating func record(_ outcome: Outcome, now: Instant) {
         switch (state, outcome) {
         case (.closed, .healthy):
             state = .closed(consecutiveFailures: 0)
@@ -94,13 +94,21 @@ public struct CircuitBreaker: Hashable, Sendable {
         }
     }
 
+    /// The same breaker, state and openings kept, with new settings (a reload).
+    public func reconfigured(failureThreshold: Int, openDuration: Duration) -> CircuitBreaker {
+        var copy = CircuitBreaker(failureThreshold: failureThreshold, openDuration: openDuration)
+        copy.state = state
+        copy.openings = openings
+        return copy
+    }
+
     /// A call allowed as a probe was not made after all (the shipment went elsewhere).
     public mutating func probeAbandoned() {
         if case .halfOpen(true) = state { state = .halfOpen(probeInFlight: false) }
     }
 
-    private mutating func open(now: Int64) {
-        state = .open(until: now + openMilliseconds)
+    private mutating func open(now: Instant) {
+        state = .open(until: now + openDuration)
         openings += 1
     }
 }

@@ -4,7 +4,7 @@ public struct RateLimiter: Hashable, Sendable {
     public let ratePerSecond: Double
     public let burst: Double
     private var tokens: Double
-    private var updatedAt: Int64?
+    private var updatedAt: Instant?
 
     public init(ratePerSecond: Double, burst: Double? = nil) {
         precondition(ratePerSecond > 0)
@@ -13,24 +13,25 @@ public struct RateLimiter: Hashable, Sendable {
         self.tokens = self.burst
     }
 
-    /// Takes a token if one is available at `now` (milliseconds).
-    public mutating func take(now: Int64) -> Bool {
+    /// Takes a token if one is available at `now`.
+    public mutating func take(now: Instant) -> Bool {
         refill(now: now)
         guard tokens >= 1 else { return false }
         tokens -= 1
         return true
     }
 
-    /// When the next token will be available, milliseconds.
-    public mutating func nextToken(now: Int64) -> Int64 {
+    /// When the next token will be available.
+    public mutating func nextToken(now: Instant) -> Instant {
         refill(now: now)
         guard tokens < 1 else { return now }
-        return now + Int64(((1 - tokens) * 1000 / ratePerSecond).rounded(.up))
+        return now + .milliseconds(Int64(((1 - tokens) * 1000 / ratePerSecond).rounded(.up)))
     }
 
-    private mutating func refill(now: Int64) {
+    private mutating func refill(now: Instant) {
         if let updatedAt, now > updatedAt {
-            tokens = min(burst, tokens + Double(now - updatedAt) * ratePerSecond / 1000)
+            let elapsed = (now - updatedAt).wholeMilliseconds
+            tokens = min(burst, tokens + Double(elapsed) * ratePerSecond / 1000)
         }
         if updatedAt == nil || now > updatedAt! { updatedAt = now }
     }

@@ -90,3 +90,13 @@ public enum ShipmentLifecycle {
         }
     }
 }
+
+extension ShipmentLifecycle {
+    /// The states `event` applies to: where a store may apply it to many rows at once (a
+    /// claim) and still follow the lifecycle.
+    public static func states(accepting event: ShipmentEvent) -> [ShipmentState] {
+        ShipmentState.allCases.filter { state in
+            if case .success = next(state, on: event) { true } else { false }
+        }
+    }
+}

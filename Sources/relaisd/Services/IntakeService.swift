@@ -2,6 +2,7 @@ import Logging
 import RelaisAggregation
 import RelaisControl
 import RelaisIntake
+import RelaisOrders
 import RelaisSystemd
 import ServiceLifecycle
 

@@ -1,5 +1,6 @@
 import RelaisControl
 import RelaisRecords
+import RelaisStore
 import ServiceLifecycle
 import UnixSignals
 

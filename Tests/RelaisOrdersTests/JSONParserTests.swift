@@ -1,5 +1,5 @@
 import Testing
-@testable import RelaisIntake
+@testable import RelaisOrders
 
 @Suite struct JSONParserTests {
     func parse(_ text: String) throws(JSONParser.SyntaxError) -> JSONValue { try JSONParser.parse(Array(text.utf8)) }

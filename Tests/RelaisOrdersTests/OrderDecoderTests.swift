@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import RelaisCore
-@testable import RelaisIntake
+@testable import RelaisOrders
 
 @Suite struct OrderDecoderTests {
     static let sample = """

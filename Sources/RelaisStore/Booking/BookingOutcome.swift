@@ -1,0 +1,54 @@
+import RelaisCore
+
+/// What a booking attempt came to; applied in groups by ``RecordStore/commit(_:now:)``.
+public struct BookingOutcome: Sendable {
+    public enum Result: Sendable {
+        case booked(trackingNumber: String, carrierPrice: Money?, labelPath: String?)
+        case deferred(until: Instant)
+        /// Back to the queue on another service: the first is known not to have booked.
+        case failover(to: BookingCandidate)
+        case uncertain
+        case failed
+        /// Not attempted (the breaker refused): back to `deferred` without an attempt row.
+        case postponed(until: Instant)
+    }
+
+    public var shipment: String
+    public var carrier: String
+    public var service: String
+    public var result: Result
+    public var failureClass: FailureClass?
+    public var httpStatus: Int?
+    public var startedAt: Instant
+    public var finishedAt: Instant
+    /// For operators: the carrier's code and message, or what went wrong.
+    public var detail: String
+
+    public init(
+        shipment: String, carrier: String, service: String, result: Result, failureClass: FailureClass? = nil,
+        httpStatus: Int? = nil, startedAt: Instant, finishedAt: Instant, detail: String = ""
+    ) {
+        self.shipment = shipment
+        self.carrier = carrier
+        self.service = service
+        self.result = result
+        self.failureClass = failureClass
+        self.httpStatus = httpStatus
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.detail = detail
+    }
+}
+
+/// A carrier's circuit breaker opened: the event log keeps it for `relaisctl report carriers`.
+public struct BreakerOpening: Hashable, Sendable {
+    public var carrier: String
+    public var at: Instant
+    public var detail: String
+
+    public init(carrier: String, at: Instant, detail: String) {
+        self.carrier = carrier
+        self.at = at
+        self.detail = detail
+    }
+}

@@ -1,0 +1,22 @@
+import RelaisCore
+
+/// What the control API and `relaisctl` read: shipments, their decisions, attempts and
+/// events, queue counts, allocations. Reads never block writers.
+public protocol RecordReader: Sendable {
+    func shipment(id: String) async throws -> ShipmentRecord?
+    /// Newest first, filtered by state and carrier, at most `limit` (capped by the store).
+    func shipments(state: ShipmentState?, carrier: String?, limit: Int) async throws -> [ShipmentRecord]
+    func decision(shipment id: String) async throws -> Decision?
+    func attempts(shipment id: String) async throws -> [AttemptRecord]
+    func events(shipment id: String) async throws -> [EventRecord]
+    func events(order id: String) async throws -> [EventRecord]
+    /// Shipments per state, from counters: no scan, whatever the size.
+    func queueCounts() async throws -> [ShipmentState: Int]
+    /// Queue counts and pending orders in one read (what `GET /v1/status` shows).
+    func statusCounts() async throws -> (queue: [ShipmentState: Int], pendingOrders: Int)
+    /// Shipments given to each carrier at `site` between `from` and `until` (ms), counted
+    /// from their decision: what allocation limits count (SPEC §6), across every node.
+    func allocationCounts(site: String, from: Int64, until: Int64) async throws -> (total: Int, perCarrier: [String: Int])
+    func policyText(sha256: String) async throws -> String?
+}
+
