@@ -39,6 +39,7 @@ struct BookingLoop {
         case uncertainFound([UncertainShipment])
         case lookedUp(UncertainShipment, LookupResult, pass: CarrierGate.Pass)
         case reconcileRecorded(UncertainShipment, LookupResult)
+        case claimsRenewed
         /// A reload put a new panel in force (the gates were reconfigured by the stage).
         case panelReplaced([String: Carrier])
         /// Stop claiming, return what waits to the queue, drain, commit.
@@ -58,6 +59,8 @@ struct BookingLoop {
         case lookup(UncertainShipment, pass: CarrierGate.Pass)
         /// Record a lookup's answer; `retryAt` for an inconclusive one.
         case reconcile(UncertainShipment, LookupResult, retryAt: Instant)
+        /// Extend the lease of every shipment this node holds in `booking`.
+        case renewClaims
         /// Stopped and drained: nothing is under way; the run may return.
         case finish
     }
@@ -96,6 +99,8 @@ struct BookingLoop {
     private(set) var inFlight: [String: Int] = [:]
     private var lookupsInFlight = 0
     private var findingUncertain = false
+    private var renewing = false
+    private var nextRenewalAt: Instant?
     private(set) var outcomes: [BookingOutcome] = []
     /// Breakers that opened since the last commit; committed with the outcomes.
     private var breakerOpenings: [BreakerOpening] = []
@@ -125,8 +130,16 @@ struct BookingLoop {
     /// Outcomes wait at most this long for their commit group to fill.
     static let commitDelay = Duration.milliseconds(10)
 
-    init(settings: DaemonConfig.Booking, carriers: [String: Carrier], gates: CarrierGates, jitter: @escaping @Sendable () -> Double) {
+    /// How often the leases of claimed shipments are renewed: a third of the store's lease,
+    /// so that two renewals can fail before another node may take them.
+    let leaseRenewal: Duration
+
+    init(
+        settings: DaemonConfig.Booking, carriers: [String: Carrier], gates: CarrierGates, leaseRenewal: Duration = .seconds(20),
+        jitter: @escaping @Sendable () -> Double
+    ) {
         self.settings = settings
+        self.leaseRenewal = leaseRenewal
         self.carriers = carriers
         self.gates = gates
         self.jitter = jitter
@@ -135,7 +148,13 @@ struct BookingLoop {
     /// Nothing claimed, called, looked up or waiting to be committed.
     var idle: Bool {
         inFlight.values.allSatisfy { $0 == 0 } && waiting.values.allSatisfy(\.isEmpty) && lookupsInFlight == 0
-            && !findingUncertain && outcomes.isEmpty && !claiming && !committing
+            && !findingUncertain && outcomes.isEmpty && !claiming && !committing && !renewing
+    }
+
+    /// Shipments this loop holds in `booking`: claimed and waiting, called, or with an
+    /// outcome not yet committed.
+    var holdsClaims: Bool {
+        inFlight.values.contains { $0 > 0 } || waiting.values.contains { !$0.isEmpty } || !outcomes.isEmpty || committing
     }
 
     /// Takes one event at `now` and returns what to do next, in order.
@@ -171,6 +190,8 @@ struct BookingLoop {
         case .reconcileRecorded(_, let result):
             lookupsInFlight -= 1
             if case .inconclusive = result {} else { statistics.reconciled += 1 }
+        case .claimsRenewed:
+            renewing = false
         case .panelReplaced(let carriers):
             self.carriers = carriers
         case .stop:
@@ -191,6 +212,7 @@ struct BookingLoop {
             reconcileIfDue(now: now, into: &actions)
         }
         startCalls(now: now, into: &actions)
+        renewIfDue(now: now, into: &actions)
         if shouldFlush(now: now) { flush(into: &actions) }
         gates.setBookingWaiting(waiting.mapValues(\.count))
         if stopping && idle {
@@ -455,6 +477,25 @@ extension BookingLoop {
             }
         }
         statistics.bookedLatencyTotal += latency.wholeMilliseconds
+    }
+
+    // MARK: Leases
+
+    /// Renews the leases of this node's claims every ``leaseRenewal`` while it holds any, so
+    /// that a long carrier call is never taken for a dead node's.
+    fileprivate mutating func renewIfDue(now: Instant, into actions: inout [Action]) {
+        guard holdsClaims else {
+            nextRenewalAt = nil
+            return
+        }
+        guard let due = nextRenewalAt else {
+            nextRenewalAt = now + leaseRenewal
+            return
+        }
+        guard now >= due, !renewing else { return }
+        renewing = true
+        nextRenewalAt = now + leaseRenewal
+        actions.append(.renewClaims)
     }
 
     // MARK: Reconciling

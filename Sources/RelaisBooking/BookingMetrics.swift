@@ -12,15 +12,7 @@ struct BookingMetrics {
     private var timers: [String: Timer] = [:]
 
     mutating func committed(_ outcome: BookingOutcome) {
-        let name: String =
-            switch outcome.result {
-            case .booked: "booked"
-            case .deferred: "deferred"
-            case .failover: "failover"
-            case .uncertain: "uncertain"
-            case .failed: "failed"
-            case .postponed: "postponed"
-            }
+        let name = outcome.result.attemptOutcome.rawValue
         let key = outcome.carrier + "\u{0}" + name
         if counters[key] == nil {
             counters[key] = Counter(label: "relais_bookings_total", dimensions: [("carrier", outcome.carrier), ("outcome", name)])

@@ -102,7 +102,8 @@ public final class BookingStage: Sendable {
     public func run(pollMilliseconds: Int = 20, shouldStop: @escaping @Sendable () -> Bool) async throws {
         var current = currentPanel
         var loop = BookingLoop(
-            settings: settings, carriers: Self.carriers(current.adapters), gates: gates, jitter: { Double.random(in: 0...1) })
+            settings: settings, carriers: Self.carriers(current.adapters), gates: gates, leaseRenewal: store.lease / 3,
+            jitter: { Double.random(in: 0...1) })
         var metrics = BookingMetrics()
         try await withThrowingTaskGroup(of: Event.self) { group in
             var tickArmed = false
@@ -196,6 +197,13 @@ public final class BookingStage: Sendable {
                 group.addTask {
                     try await store.reconcile(shipment, result: result, now: now, retryAt: retryAt)
                     return .reconcileRecorded(shipment, result)
+                }
+            case .renewClaims:
+                let store = self.store
+                let now = clock.now()
+                group.addTask {
+                    try await store.renewClaims(now: now)
+                    return .claimsRenewed
                 }
             case .finish:
                 done = true

@@ -88,9 +88,9 @@ extension RecordHistory {
                 db,
                 sql: """
                     SELECT carrier, COUNT(*) FROM events
-                    WHERE kind = 'carrier.breaker-opened' AND carrier IS NOT NULL AND at >= ? AND at < ?
+                    WHERE kind = ? AND carrier IS NOT NULL AND at >= ? AND at < ?
                     GROUP BY carrier
-                    """, arguments: [from, until])
+                    """, arguments: [EventKind.breakerOpened.name, from, until])
             {
                 incidents[row[0], default: CarrierIncidents()].breakerOpenings = row[1]
             }

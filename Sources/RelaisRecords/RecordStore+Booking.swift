@@ -104,7 +104,7 @@ extension RecordStore {
                 let id: String = row["shipment_id"]
                 let key = ServiceKey(carrier: row["carrier"], service: row["service"])
                 let outcome: String? = row["outcome"]
-                if row["failure_class"] == FailureClass.permanent.rawValue || outcome == "failover" {
+                if row["failure_class"] == FailureClass.permanent.rawValue || outcome == AttemptOutcome.failover.rawValue {
                     excluded[id, default: []].insert(key)
                 } else if row["failure_class"] == FailureClass.transient.rawValue {
                     transient[id, default: [:]][key, default: 0] += 1
@@ -133,7 +133,7 @@ extension RecordStore {
         try await pool.write { db in
             for opening in breakerOpenings {
                 try db.recordEvent(
-                    at: opening.at.millisecondsSinceEpoch, kind: "carrier.breaker-opened", carrier: opening.carrier, actor: .booking, detail: opening.detail)
+                    at: opening.at.millisecondsSinceEpoch, kind: .breakerOpened, carrier: opening.carrier, actor: .booking, detail: opening.detail)
             }
             let attempt = try db.cachedStatement(
                 sql: """
@@ -145,28 +145,28 @@ extension RecordStore {
                 let event: ShipmentEvent
                 var columns: [String] = []
                 var arguments: StatementArguments = []
-                var attemptOutcome: String
+                var attemptOutcome: AttemptOutcome
                 var tracking: String?
                 switch outcome.result {
                 case .booked(let trackingNumber, let carrierPrice, let labelPath):
                     event = .booked
-                    attemptOutcome = "booked"
+                    attemptOutcome = .booked
                     tracking = trackingNumber
                     columns = ["tracking_number = ?", "carrier_price_minor = ?", "label_path = ?", "reason = NULL"]
                     arguments = [trackingNumber, carrierPrice?.minorUnits, labelPath]
                 case .deferred:
                     event = .transientFailure
-                    attemptOutcome = "deferred"
+                    attemptOutcome = .deferred
                     columns = ["reason = ?"]
                     arguments = [outcome.detail]
                 case .postponed:
                     event = .transientFailure
-                    attemptOutcome = "postponed"
+                    attemptOutcome = .postponed
                     columns = ["reason = ?", "attempts = attempts - 1"]
                     arguments = [outcome.detail]
                 case .failover(let candidate):
                     event = .failover
-                    attemptOutcome = "failover"
+                    attemptOutcome = .failover
                     columns = ["carrier = ?", "service = ?", "price_minor = ?", "eta = ?", "co2e_g = ?", "reason = ?"]
                     arguments = [
                         candidate.key.carrier, candidate.key.service, candidate.price?.minorUnits, candidate.eta,
@@ -174,12 +174,12 @@ extension RecordStore {
                     ]
                 case .uncertain:
                     event = .outcomeUnknown
-                    attemptOutcome = "uncertain"
+                    attemptOutcome = .uncertain
                     columns = ["reason = ?"]
                     arguments = [outcome.detail]
                 case .failed:
                     event = .permanentFailure
-                    attemptOutcome = "failed"
+                    attemptOutcome = .failed
                     columns = ["reason = ?"]
                     arguments = [outcome.detail]
                 }
@@ -191,7 +191,7 @@ extension RecordStore {
                     }
                 try db.applyEvent(
                     event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
-                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
+                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
                 if !columns.isEmpty {
                     arguments += [outcome.shipment]
                     // One statement per kind of outcome: cached.
@@ -201,7 +201,7 @@ extension RecordStore {
                 if case .postponed = outcome.result { continue }
                 try attempt.execute(arguments: [
                     outcome.shipment, outcome.carrier, outcome.service, outcome.startedAt.millisecondsSinceEpoch,
-                    outcome.finishedAt.millisecondsSinceEpoch, attemptOutcome, outcome.failureClass?.rawValue, outcome.detail,
+                    outcome.finishedAt.millisecondsSinceEpoch, attemptOutcome.rawValue, outcome.failureClass?.rawValue, outcome.detail,
                     outcome.httpStatus, max(0, (outcome.finishedAt - outcome.startedAt).wholeMilliseconds), tracking,
                 ])
             }

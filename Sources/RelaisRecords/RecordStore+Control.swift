@@ -36,7 +36,7 @@ extension RecordStore {
 
     /// Records an operator's write that changes no shipment (a reload, an API submission)
     /// in the event log, with the peer's uid.
-    public func audit(kind: String, actor: Actor, detail: String, now: Int64) async throws {
+    public func audit(kind: EventKind, actor: Actor, detail: String, now: Int64) async throws {
         try await pool.write { db in try db.recordEvent(at: now, kind: kind, actor: actor, detail: detail) }
     }
 }

@@ -52,7 +52,7 @@ extension RecordStore {
                     } else {
                         outcomes.append(.conflict)
                         try db.recordEvent(
-                            at: now, kind: "order.conflict", order: id, actor: actor,
+                            at: now, kind: .orderConflict, order: id, actor: actor,
                             detail: "same id, different content (kept sha256 \(existing.prefix(12)), refused \(sha.prefix(12))) from \(source)")
                     }
                     continue

@@ -51,7 +51,7 @@ extension RecordStore {
                 try db.execute(sql: "UPDATE shipments SET decision_id = ? WHERE id = ?", arguments: [decisionID, id])
                 let summary = chosen.map { "\($0.key)\(decision.late ? " (late)" : "")" } ?? "held: \(reason ?? "")"
                 try db.recordEvent(
-                    at: now, kind: "shipment.created", shipment: id, actor: actor,
+                    at: now, kind: .shipmentCreated, shipment: id, actor: actor,
                     detail: "orders \(shipment.orderIDs.joined(separator: ",")); policy \(policy.name) \(policy.sha256.prefix(12)); \(summary)")
                 ids.append(id)
             }
@@ -168,25 +168,6 @@ extension RecordStore {
         }
     }
 
-    static func eventName(_ event: ShipmentEvent) -> String {
-        switch event {
-        case .claim: "claim"
-        case .booked: "booked"
-        case .transientFailure: "deferred"
-        case .permanentFailure: "failed"
-        case .failover: "failover"
-        case .outcomeUnknown: "uncertain"
-        case .recoveredAfterCrash: "uncertain"
-        case .reconciled(let booked): booked ? "reconciled-booked" : "reconciled-not-booked"
-        case .hold: "hold"
-        case .release: "release"
-        case .retry: "retry"
-        case .requeue: "requeue"
-        case .fail: "fail"
-        case .policyHold: "held"
-        }
-    }
-
     public func shipment(id: String) async throws -> ShipmentRecord? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "\(Self.shipmentSelect) WHERE s.id = ?", arguments: [id]) else { return nil }
@@ -296,7 +277,7 @@ extension RecordStore {
 extension EventRecord {
     init(_ row: Row) {
         self.init(
-            at: row["at"], kind: row["kind"], shipmentID: row["shipment_id"], orderID: row["order_id"], actor: row["actor"],
+            at: row["at"], kind: EventKind(recorded: row["kind"]), shipmentID: row["shipment_id"], orderID: row["order_id"], actor: row["actor"],
             uid: row["uid"], detail: row["detail"])
     }
 }
@@ -333,7 +314,7 @@ extension Database {
                 """
         ).execute(arguments: [next.rawValue, now, due, next.rawValue, now, id])
         try recordEvent(
-            at: now, kind: "shipment.\(RecordStore.eventName(event))", shipment: id, actor: actor,
+            at: now, kind: .shipment(event), shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")
         return next
     }

@@ -69,12 +69,12 @@ public final class RecordStore: Sendable {
 extension Database {
     /// Appends to the event log; part of the caller's transaction.
     func recordEvent(
-        at now: Int64, kind: String, shipment: String? = nil, order: String? = nil, carrier: String? = nil, actor: Actor,
+        at now: Int64, kind: EventKind, shipment: String? = nil, order: String? = nil, carrier: String? = nil, actor: Actor,
         detail: String
     ) throws {
         try cachedStatement(
             sql: "INSERT INTO events (at, kind, shipment_id, order_id, carrier, actor, uid, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [now, kind, shipment, order, carrier, actor.name, actor.uid.map { Int64($0) }, detail])
+        ).execute(arguments: [now, kind.name, shipment, order, carrier, actor.name, actor.uid.map { Int64($0) }, detail])
     }
 }
 

@@ -62,7 +62,7 @@ actor Reloader {
             for problem in problems { logger.error("reload: \(problem)") }
         }
         try? await state.store.audit(
-            kind: "reload", actor: actor,
+            kind: .reload, actor: actor,
             detail: outcome.applied ? "applied" : "refused: \(outcome.problems.first ?? "")", now: state.clock())
         notifier.ready(status: await state.statusLine())
         return outcome

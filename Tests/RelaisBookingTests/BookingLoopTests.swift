@@ -293,4 +293,27 @@ import Testing
             return
         }
     }
+
+    @Test func leasesAreRenewedWhileClaimsAreHeldAndNotWhenIdle() throws {
+        var (loop, _) = Self.loop(maxInFlight: 1)
+        _ = loop.handle(.tick, now: Self.t0)
+        let job = Self.job("S-1")
+        let pass = try #require(Self.calls(loop.handle(Self.claimed([job]), now: Self.t0))["S-1"])
+        func renews(_ actions: [BookingLoop.Action]) -> Bool { actions.contains { if case .renewClaims = $0 { true } else { false } } }
+        // A long call: renewed every 20 s, one renewal at a time.
+        #expect(!renews(loop.handle(.tick, now: Self.t0 + .seconds(19))))
+        #expect(renews(loop.handle(.tick, now: Self.t0 + .seconds(20))))
+        #expect(!renews(loop.handle(.tick, now: Self.t0 + .seconds(45))))
+        // The first renewal came back late: the overdue one starts at once.
+        #expect(renews(loop.handle(.claimsRenewed, now: Self.t0 + .seconds(45))))
+        #expect(!renews(loop.handle(.claimsRenewed, now: Self.t0 + .seconds(46))))
+        #expect(!renews(loop.handle(.tick, now: Self.t0 + .seconds(64))))
+        #expect(renews(loop.handle(.tick, now: Self.t0 + .seconds(65))))
+        _ = loop.handle(.claimsRenewed, now: Self.t0 + .seconds(65))
+        // Once the outcome is committed, nothing is held: no more renewals.
+        let actions = loop.handle(Self.result(job, pass, at: Self.t0 + .seconds(50), Self.booked), now: Self.t0 + .seconds(50))
+        let batch = try #require(Self.commits(actions).first)
+        _ = loop.handle(.committed(batch, latency: .zero), now: Self.t0 + .seconds(51))
+        #expect(!renews(loop.handle(.tick, now: Self.t0 + .seconds(200))))
+    }
 }

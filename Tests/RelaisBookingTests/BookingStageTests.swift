@@ -30,7 +30,7 @@ import RelaisSandbox
             #expect(!tracking.isEmpty)
             let label = try #require(shipment.labelPath)
             #expect(FileManager.default.contents(atPath: label)?.starts(with: Array("%PDF".utf8)) == true)
-            #expect(try await rig.store.events(shipment: id).contains { $0.kind == "shipment.booked" && $0.detail.contains(tracking) })
+            #expect(try await rig.store.events(shipment: id).contains { $0.kind.name == "shipment.booked" && $0.detail.contains(tracking) })
         }
     }
 
@@ -71,7 +71,7 @@ import RelaisSandbox
         #expect(shipment.state == .booked)
         #expect(shipment.carrier != first)
         let events = try await rig.store.events(shipment: id)
-        #expect(events.contains { $0.kind == "shipment.failover" && $0.detail.contains("permanent") })
+        #expect(events.contains { $0.kind.name == "shipment.failover" && $0.detail.contains("permanent") })
     }
 
     @Test func aTransientFailureIsDeferredThenRetried() async throws {
@@ -88,7 +88,7 @@ import RelaisSandbox
             }
             #expect(sandbox.ledger.bookings(reference: id).map(\.carrier) == [carrier])
         }
-        let events = try await rig.store.events(shipment: id).map(\.kind)
+        let events = try await rig.store.events(shipment: id).map(\.kind.name)
         #expect(events.contains("shipment.deferred"))
         #expect(events.last == "shipment.booked")
     }
@@ -133,7 +133,7 @@ import RelaisSandbox
         }
         // Which of the two arrived first is up to the scheduler; one of each happened.
         var kinds: [[String]] = []
-        for id in ids { kinds.append(try await rig.store.events(shipment: id).map(\.kind)) }
+        for id in ids { kinds.append(try await rig.store.events(shipment: id).map(\.kind.name)) }
         #expect(kinds.allSatisfy { $0.contains("shipment.uncertain") })
         #expect(kinds.filter { $0.contains("shipment.reconciled-booked") }.count == 1, "\(kinds)")
         #expect(kinds.filter { $0.contains("shipment.reconciled-not-booked") }.count == 1, "\(kinds)")

@@ -75,7 +75,7 @@ import Testing
         let text = try await store.policyText(sha256: decision.policySHA256)
         #expect(text?.contains("name = \"default\"") == true)
         #expect(try await store.queueCounts()[.queued] == 1)
-        #expect(try await store.events(shipment: "S-1").map(\.kind) == ["shipment.created"])
+        #expect(try await store.events(shipment: "S-1").map(\.kind.name) == ["shipment.created"])
         // Nothing left to do.
         #expect(try await Self.stage(store).runOnce(now: Orders.readyMillis).created.isEmpty)
     }

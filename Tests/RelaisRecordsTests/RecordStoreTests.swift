@@ -77,7 +77,7 @@ import Testing
         #expect(record.canonicalJSON == first.canonicalJSON)
         #expect(record.state == "pending")
         let events = try await store.events(order: "A-1")
-        #expect(events.map(\.kind) == ["order.conflict"])
+        #expect(events.map(\.kind.name) == ["order.conflict"])
         // Inside one batch too.
         let batch = [Orders.incoming(Orders.json(id: "B-1")), Orders.incoming(Orders.json(id: "B-1", weight: 2)), Orders.incoming(Orders.json(id: "B-1"))]
         #expect(try await store.accept(batch, source: "test", now: 4) == [.accepted, .conflict, .duplicate])
@@ -88,7 +88,7 @@ import Testing
         let temporary = try TemporaryStore()
         defer { temporary.remove() }
         try temporary.store.pool.write { db in
-            try db.recordEvent(at: 1, kind: "test", actor: .intake, detail: "x")
+            try db.recordEvent(at: 1, kind: .reload, actor: .intake, detail: "x")
         }
         #expect(throws: DatabaseError.self) {
             try temporary.store.pool.write { try $0.execute(sql: "UPDATE events SET detail = 'y'") }

@@ -79,7 +79,7 @@ import Testing
         let report = try await spool.intake.runOnce(now: 2)
         #expect(report.conflicts == 1)
         #expect(try spool.errorReport("b.json").rejected.first?.problems.first?.reason.contains("already accepted with different content") == true)
-        #expect(try await spool.temporary.store.events(order: "C-1").map(\.kind) == ["order.conflict"])
+        #expect(try await spool.temporary.store.events(order: "C-1").map(\.kind.name) == ["order.conflict"])
     }
 
     @Test func anythingButARegularFileIsRejectedUnread() async throws {

@@ -123,7 +123,7 @@ struct ControlHandlers: Sendable {
         reply.rejected = batch.rejections.map { .init(position: $0.position, id: $0.orderID, problems: $0.problems.map(\.description)) }
         reply.warnings = batch.orders.flatMap { decoded in decoded.warnings.map { "order \(decoded.order.id): \($0)" } }
         let summary = "\(reply.accepted.count) accepted, \(reply.duplicates.count) duplicates, \(reply.conflicts.count) conflicts, \(reply.rejected.count) rejected"
-        try await state.store.audit(kind: "api.orders", actor: actor, detail: summary, now: now)
+        try await state.store.audit(kind: .ordersSubmitted, actor: actor, detail: summary, now: now)
         logger.info("control: orders submitted: \(summary)", metadata: ["relais.uid": "\(peer.uid)"])
         let clean = reply.rejected.isEmpty && reply.conflicts.isEmpty
         return try JSONResponse.make(reply, status: clean ? .ok : .unprocessableContent)

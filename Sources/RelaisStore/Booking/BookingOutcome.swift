@@ -11,6 +11,18 @@ public struct BookingOutcome: Sendable {
         case failed
         /// Not attempted (the breaker refused): back to `deferred` without an attempt row.
         case postponed(until: Instant)
+
+        /// The attempt's outcome, as recorded and counted.
+        public var attemptOutcome: AttemptOutcome {
+            switch self {
+            case .booked: .booked
+            case .deferred: .deferred
+            case .failover: .failover
+            case .uncertain: .uncertain
+            case .failed: .failed
+            case .postponed: .postponed
+            }
+        }
     }
 
     public var shipment: String

@@ -10,6 +10,8 @@ import RelaisCore
 ///   claimed itself, or whose lease expired: on a shared database, a live node's calls are
 ///   left alone. Nothing claimed is ever booked twice or forgotten.
 public protocol ShipmentQueue: Sendable {
+    /// How long a claim holds without renewal before another node's recovery may take it.
+    var lease: Duration { get }
     /// Creates shipments with their decisions in one transaction; returns their ids. A
     /// decision that chose nothing holds the shipment, through the lifecycle's policy hold.
     func createShipments(_ shipments: [NewShipment], policy: Policy, actor: Actor, now: Int64) async throws -> [String]

@@ -1,7 +1,9 @@
+import RelaisCore
+
 /// One line of the event log.
 public struct EventRecord: Hashable, Sendable {
     public var at: Int64
-    public var kind: String
+    public var kind: EventKind
     public var shipmentID: String?
     public var orderID: String?
     public var actor: String
@@ -10,7 +12,7 @@ public struct EventRecord: Hashable, Sendable {
 
     public init(
         at: Int64,
-        kind: String,
+        kind: EventKind,
         shipmentID: String? = nil,
         orderID: String? = nil,
         actor: String,
