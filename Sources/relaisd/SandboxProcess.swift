@@ -31,6 +31,7 @@ final class SandboxProcess: Sendable {
 
     static func start(carriers: String, timeout: Duration = .seconds(20)) throws -> SandboxProcess {
         let path = executable()
+        if !FileManager.default.isExecutableFile(atPath: path) { buildBesideUs(path) }
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw StartError(description: "\(path) not found: build it first (swift build --product relais-sandbox, or swift build)")
         }
@@ -62,6 +63,23 @@ final class SandboxProcess: Sendable {
         let url = String(text[text.index(range.lowerBound, offsetBy: 4)...])
         let banner = text.replacingOccurrences(of: "relais-sandbox: ", with: "")
         return SandboxProcess(process: process, url: url, banner: banner)
+    }
+
+    /// `swift run relaisd --demo` builds relaisd alone: from the repository, build the
+    /// sandbox too, into the same folder, so the newcomer's one command works.
+    static func buildBesideUs(_ path: String) {
+        guard FileManager.default.fileExists(atPath: "Package.swift") else { return }
+        let configuration = path.contains("/release/") ? "release" : "debug"
+        FileHandle.standardError.write(Data("relaisd --demo: building relais-sandbox (swift build -c \(configuration) --product relais-sandbox)…\n".utf8))
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        build.arguments = ["swift", "build", "-c", configuration, "--product", "relais-sandbox"]
+        do {
+            try build.run()
+            build.waitUntilExit()
+        } catch {
+            FileHandle.standardError.write(Data("relaisd --demo: cannot run swift build: \(error)\n".utf8))
+        }
     }
 
     func stop() {
