@@ -174,21 +174,23 @@ let package = Package(
         // Test doubles shared by the test targets: never linked into an executable.
         .target(name: "RelaisTesting", dependencies: ["RelaisCore", "RelaisStore"]),
         .testTarget(name: "RelaisCoreTests", dependencies: ["RelaisCore", "RelaisTesting"]),
-        .testTarget(name: "RelaisConfigTests", dependencies: ["RelaisConfig"]),
+        .testTarget(name: "RelaisConfigTests", dependencies: ["RelaisConfig", "RelaisTesting"]),
         .testTarget(name: "RelaisOrdersTests", dependencies: ["RelaisOrders", "RelaisCore"]),
         .testTarget(
             name: "RelaisRecordsTests",
             dependencies: [
                 "RelaisStore", "RelaisRecords", "RelaisAggregation", "RelaisOrders", "RelaisIntake", "RelaisConfig", "RelaisTesting",
             ]),
-        .testTarget(name: "RelaisCommandsTests", dependencies: ["RelaisCommands"]),
+        .testTarget(name: "RelaisCommandsTests", dependencies: ["RelaisCommands", "RelaisTesting"]),
         .testTarget(
             name: "RelaisReportsTests",
             dependencies: [
                 "RelaisReports", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisAggregation", "RelaisOrders", "RelaisConfig", "RelaisCore",
                 "RelaisTesting",
             ]),
-        // XML façade, carrier adapters and the booking stage, against relais-sandbox on loopback.
+        // The XML façade: hostile and malformed documents, paths, limits.
+        .testTarget(name: "RelaisXMLTests", dependencies: ["RelaisXML"]),
+        // Carrier adapters, the booking loop and the booking stage, against relais-sandbox on loopback.
         .testTarget(
             name: "RelaisBookingTests",
             dependencies: [
@@ -197,7 +199,8 @@ let package = Package(
             ]
         ),
         // Live tests: the real executables as child processes.
-        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI"]),
+        .testTarget(
+            name: "RelaisLiveTests", dependencies: ["RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI", "RelaisTesting"]),
         // sd_notify datagrams received on a socket of the test's own; the watchdog's rule.
         .testTarget(name: "RelaisSystemdTests", dependencies: ["RelaisSystemd"]),
         // The control API over a real Unix socket, against a real store.
@@ -205,7 +208,7 @@ let package = Package(
             name: "RelaisControlTests",
             dependencies: [
                 "RelaisControl", "RelaisControlAPI", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisConfig", "RelaisCore",
-                "RelaisOrders", "RelaisIntake", "RelaisAggregation",
+                "RelaisOrders", "RelaisIntake", "RelaisAggregation", "RelaisTesting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

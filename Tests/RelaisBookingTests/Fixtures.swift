@@ -1,12 +1,12 @@
 import Foundation
+import RelaisTesting
 import RelaisCarriers
 import RelaisConfig
 import RelaisCore
 import RelaisSandbox
 
 enum Fixtures {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = Repository.root
     static var carriers: String { repository.appendingPathComponent("carriers").path }
 
     static let paris = TimeZone(identifier: "Europe/Paris")!

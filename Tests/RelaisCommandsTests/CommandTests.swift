@@ -1,12 +1,12 @@
 import Foundation
+import RelaisTesting
 import Testing
 @testable import RelaisCommands
 
 /// relaisctl's commands on the repository's own files, in-process, and once through the
 /// real executable for its exit status.
 @Suite struct CommandTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = Repository.root
 
     func path(_ relative: String) -> String { Self.repository.appendingPathComponent(relative).path }
 

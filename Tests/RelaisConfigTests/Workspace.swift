@@ -1,9 +1,9 @@
 import Foundation
+import RelaisTesting
 
 /// A scratch copy of the shipped carriers, policies and relais.toml, for breaking on purpose.
 struct Workspace {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = Repository.root
 
     let root: URL
 

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisTesting
 import Logging
 import RelaisAggregation
 import RelaisCommands
@@ -13,8 +14,7 @@ import Synchronization
 /// A control server on a real Unix socket in a fresh directory, over a real store, with
 /// the repository's panel and a copy of its policies (so a test may break one).
 final class ControlRig: Sendable {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = Repository.root
 
     let root: URL
     let configFile: String

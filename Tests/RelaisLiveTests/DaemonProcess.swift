@@ -1,9 +1,9 @@
 import Foundation
+import RelaisTesting
 
 /// The repository, the built executables, and a scratch deployment to run them in.
 struct Deployment {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = Repository.root
 
     /// An executable built beside the test bundle (`swift build --build-tests` builds them all).
     static func executable(_ name: String) -> URL? {

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisTesting
 import RelaisCore
 import RelaisOrders
 import RelaisRecords
@@ -20,8 +21,7 @@ struct TemporaryStore {
 }
 
 enum Orders {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let repository = Repository.root
 
     /// The sample order with another id, recipient name or ready time.
     static func json(id: String, name: String = "Camille Martin", street: String = "12 rue de la Roquette",
