@@ -145,28 +145,24 @@ extension RecordStore {
                 let event: ShipmentEvent
                 var columns: [String] = []
                 var arguments: StatementArguments = []
-                var attemptOutcome: AttemptOutcome
+                let attemptOutcome = outcome.result.attemptOutcome
                 var tracking: String?
                 switch outcome.result {
                 case .booked(let trackingNumber, let carrierPrice, let labelPath):
                     event = .booked
-                    attemptOutcome = .booked
                     tracking = trackingNumber
                     columns = ["tracking_number = ?", "carrier_price_minor = ?", "label_path = ?", "reason = NULL"]
                     arguments = [trackingNumber, carrierPrice?.minorUnits, labelPath]
                 case .deferred:
                     event = .transientFailure
-                    attemptOutcome = .deferred
                     columns = ["reason = ?"]
                     arguments = [outcome.detail]
                 case .postponed:
                     event = .transientFailure
-                    attemptOutcome = .postponed
                     columns = ["reason = ?", "attempts = attempts - 1"]
                     arguments = [outcome.detail]
                 case .failover(let candidate):
                     event = .failover
-                    attemptOutcome = .failover
                     columns = ["carrier = ?", "service = ?", "price_minor = ?", "eta = ?", "co2e_g = ?", "reason = ?"]
                     arguments = [
                         candidate.key.carrier, candidate.key.service, candidate.price?.minorUnits, candidate.eta,
@@ -174,12 +170,10 @@ extension RecordStore {
                     ]
                 case .uncertain:
                     event = .outcomeUnknown
-                    attemptOutcome = .uncertain
                     columns = ["reason = ?"]
                     arguments = [outcome.detail]
                 case .failed:
                     event = .permanentFailure
-                    attemptOutcome = .failed
                     columns = ["reason = ?"]
                     arguments = [outcome.detail]
                 }
