@@ -12,7 +12,8 @@ extension OrderDecoder {
         var problems: [FieldProblem] = []
         var reader = JSONObjectReader(fields, path: "")
 
-        let id = reader.text("id", required: true, maxLength: 100, problems: &problems)
+        let id = reader.text("id", required: true, maxLength: OrderIDRule.maxLength, problems: &problems)
+        if let id, let problem = OrderIDRule.problem(with: id) { problems.append(FieldProblem(field: "id", reason: problem)) }
         let site = reader.text("site", required: true, maxLength: 64, problems: &problems)
         if let site, let knownSites, !knownSites.contains(site) {
             problems.append(

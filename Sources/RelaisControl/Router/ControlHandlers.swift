@@ -28,8 +28,11 @@ struct ControlHandlers: Sendable {
             version: state.version, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000), pid: getpid(),
             policy: .init(name: policy.name, sha256: policy.sha256),
             queue: Dictionary(uniqueKeysWithValues: ShipmentState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
-            carriers: running.configuration.panel.carriers.map { loaded in
-                .init(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
+            carriers: running.configuration.panel.carriers.map { loaded -> StatusReply.CarrierState in
+                if let reason = view.unavailable[loaded.carrier.id] {
+                    return StatusReply.CarrierState(id: loaded.carrier.id, state: "unavailable", reason: reason)
+                }
+                return StatusReply.CarrierState(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
             },
             pendingOrders: pendingOrders,
             configurationLoadedAt: Timestamps.iso(running.loadedAt))
@@ -41,7 +44,7 @@ struct ControlHandlers: Sendable {
         let replies = state.running.configuration.panel.carriers.map { loaded in
             CarrierReply(
                 id: loaded.carrier.id, name: loaded.carrier.name,
-                state: view.breakers[loaded.carrier.id]?.name ?? "none",
+                state: view.unavailable[loaded.carrier.id] != nil ? "unavailable" : view.breakers[loaded.carrier.id]?.name ?? "none",
                 bookable: view.breakers[loaded.carrier.id] != nil,
                 services: loaded.carrier.services.map(\.code), breakerOpenings: view.openings[loaded.carrier.id] ?? 0)
         }
@@ -135,7 +138,7 @@ struct ControlHandlers: Sendable {
         let running = state.running
         let config = running.configuration.config
         let batch = OrderDecoder(knownSites: Set(config.sites.map(\.id)), maxBytes: config.intake.maxFileBytes).decode(body)
-        let open = Set(state.carriers.breakers.compactMap { if case .open = $0.value { $0.key } else { nil } })
+        let open = state.carriers.closedToBookings
         let now = state.clock()
         var decisions: [DecisionRecord] = []
         // Today's allocations, read once per site however many orders the body holds.
