@@ -16,6 +16,9 @@ enum Schema {
         migrator.registerMigration("v3: emissions inputs, breaker openings, booking times") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4: origins and requested services") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -178,5 +181,17 @@ enum Schema {
         CREATE INDEX events_carrier ON events(kind, at) WHERE carrier IS NOT NULL;
         CREATE INDEX shipments_booked ON shipments(booked_at) WHERE booked_at IS NOT NULL;
         CREATE INDEX booking_attempts_carrier ON booking_attempts(carrier, finished_at);
+        """
+
+    /// Origin choice (SPEC §15): the site each candidate would leave from and the one
+    /// chosen; the customer's requested service and what became of it. Older decisions
+    /// keep NULL: their only origin is the shipment's site.
+    static let v4 = """
+        ALTER TABLE decision_candidates ADD COLUMN origin TEXT;
+        ALTER TABLE decisions ADD COLUMN chosen_origin TEXT;
+        ALTER TABLE decisions ADD COLUMN requested_service TEXT;
+        ALTER TABLE decisions ADD COLUMN requested_honoured INTEGER;
+        ALTER TABLE decisions ADD COLUMN requested_reasons TEXT;
+        ALTER TABLE decisions ADD COLUMN requested_origin TEXT;
         """
 }
