@@ -51,6 +51,14 @@ final class ControlRig: Sendable {
             postcode = "69007"
             lat = 45.7323
             lon = 4.8283
+
+            [[site]]
+            id = "lille-store"
+            country = "FR"
+            postcode = "59800"
+            lat = 50.6366
+            lon = 3.0635
+            cutoff = "12:00"
             """ + "\n" + extraConfig
         try Data(text.utf8).write(to: URL(fileURLWithPath: configFile))
         let configuration = try ConfigurationSet.load(configFile: configFile)

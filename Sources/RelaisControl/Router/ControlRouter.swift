@@ -35,6 +35,9 @@ public enum ControlRouter {
         router.post("/v1/quote") { request, context in
             try await handlers.quote(body: collect(request, context, limit: handlers.maxBodyBytes))
         }
+        router.post("/v1/options") { request, context in
+            try await handlers.options(body: collect(request, context, limit: handlers.maxBodyBytes))
+        }
         router.post("/v1/shipments/:id/:action") { _, context in
             try await handlers.act(
                 parameter("action", context), on: parameter("id", context), peer: context.peer!,
