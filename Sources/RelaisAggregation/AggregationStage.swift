@@ -7,8 +7,8 @@ import RelaisStore
 /// Turns accepted orders into shipments when their consolidation window closes, decides
 /// each under the active policy, and records shipment and decision together (SPEC §4, §7).
 ///
-/// Shipments with a chosen service are `queued` for booking; those nothing may carry are
-/// `held` with every candidate's reasons.
+/// Shipments with a chosen service are `queued` for booking at the origin the decision
+/// chose (SPEC §15); those nothing may carry are `held` with every candidate's reasons.
 public struct AggregationStage: Sendable {
     public let store: any DaemonStore
     public let engine: DecisionEngine
@@ -46,34 +46,40 @@ public struct AggregationStage: Sendable {
         // Decision latency, as `relais_decision_seconds` (a histogram in /metrics).
         let decisionTimer = Timer(label: "relais_decision_seconds", preferredDisplayUnit: .seconds)
         let clock = ContinuousClock()
-        var usage: [String: (total: Int, perCarrier: [String: Int])] = [:]
+        var usage: [String: SiteBookings] = [:]
         var shipments: [NewShipment] = []
         for group in groups {
             let orders = try group.map { pending -> Order in
                 let (_, body) = bodies[pending.orderID]!
                 return try OrderDecoder.recorded(body)
             }
-            guard let site = sites[orders[0].site] else {
+            let originIDs = orders[0].origins
+            let origins = originIDs.compactMap { sites[$0] }
+            guard origins.count == originIDs.count else {
                 // Kept pending, not lost: it ships once the site is back in relais.toml.
-                for order in orders { report.stuck.append((order.id, "site '\(order.site)' is not in relais.toml")) }
+                let missing = originIDs.filter { sites[$0] == nil }.joined(separator: ", ")
+                for order in orders { report.stuck.append((order.id, "site '\(missing)' is not in relais.toml")) }
                 continue
             }
-            if usage[site.id] == nil {
-                let day = LocalDay.containing(Instant(millisecondsSinceEpoch: now), in: site.timeZone)
-                usage[site.id] = try await store.allocationCounts(site: site.id, from: day.start, until: day.end)
+            // Allocations count at the site a shipment leaves from: each origin's own day.
+            var bookedToday: [String: SiteBookings] = [:]
+            for site in origins {
+                if usage[site.id] == nil {
+                    let day = LocalDay.containing(Instant(millisecondsSinceEpoch: now), in: site.timeZone)
+                    let counts = try await store.allocationCounts(site: site.id, from: day.start, until: day.end)
+                    usage[site.id] = SiteBookings(total: counts.total, perCarrier: counts.perCarrier)
+                }
+                bookedToday[site.id] = usage[site.id]!
             }
-            let counts = usage[site.id]!
-            let context = DecisionContext(siteBookedToday: counts.total, carrierBookedToday: counts.perCarrier, openCircuits: openCircuits)
+            let context = DecisionContext(bookedTodayBySite: bookedToday, openCircuits: openCircuits)
             let started = clock.now
-            let shipment = Shipment(id: "", orders: orders, site: site)
+            let shipment = Shipment(id: "", orders: orders, origins: origins)
             let decision = engine.decide(shipment, context: context)
             decisionTimer.record(duration: started.duration(to: clock.now))
-            if let carrier = decision.chosen?.key.carrier {
-                usage[site.id]!.total += 1
-                usage[site.id]!.perCarrier[carrier, default: 0] += 1
-            }
+            let leavesFrom = decision.chosen?.origin ?? shipment.site.id
+            if let carrier = decision.chosen?.key.carrier { usage[leavesFrom]?.add(carrier: carrier) }
             shipments.append(
-                NewShipment(orderIDs: group.map(\.orderID), site: site.id, consolidationKey: group[0].key, decision: decision,
+                NewShipment(orderIDs: group.map(\.orderID), site: leavesFrom, consolidationKey: group[0].key, decision: decision,
                     parcels: shipment.parcels.count, weightKg: shipment.totalWeightKg))
         }
         if !shipments.isEmpty { report.created = try await store.createShipments(shipments, policy: engine.policy, now: now) }

@@ -21,7 +21,7 @@ public struct ControlCommands: Sendable {
             text += "queue: " + states.map { "\($0) \(status.queue[$0] ?? 0)" }.joined(separator: ", ") + "\n"
             text += "orders waiting for aggregation: \(status.pendingOrders)\n\n"
             var table = TextTable([("carrier", .left), ("breaker", .left)])
-            for carrier in status.carriers { table.add([carrier.id, carrier.state]) }
+            for carrier in status.carriers { table.add([carrier.id, carrier.state + (carrier.reason.map { ": \($0)" } ?? "")]) }
             return text + table.render()
         }
     }

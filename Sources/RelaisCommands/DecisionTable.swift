@@ -10,13 +10,34 @@ enum DecisionTable {
         if !record.rulesApplied.isEmpty { text += "Rules applied: \(record.rulesApplied.joined(separator: "; "))\n" }
         func isChosen(_ candidate: DecisionRecord.Candidate) -> Bool {
             record.chosen?.carrier == candidate.carrier && record.chosen?.service == candidate.service
+                && (record.chosen?.origin == nil || record.chosen?.origin == candidate.origin)
+        }
+        // Several origins (SPEC §15): every row says where it would leave from.
+        let showOrigins = Set(record.candidates.compactMap(\.origin)).count > 1
+        func name(_ candidate: DecisionRecord.Candidate) -> String {
+            "\(candidate.carrier)/\(candidate.service)" + (showOrigins ? " from \(candidate.origin ?? "?")" : "")
         }
         if let chosen = record.candidates.first(where: isChosen) {
-            text += "Chosen: \(chosen.carrier)/\(chosen.service) (\(chosen.serviceName))"
+            text += "Chosen: \(name(chosen)) (\(chosen.serviceName))"
             if record.late { text += " — LATE: no service meets the promised date; this is the fastest" }
             text += "\n"
         } else {
             text += "HELD: no carrier service is eligible\n"
+        }
+        if let requested = record.requested {
+            let key = "\(requested.carrier)/\(requested.service)"
+            if requested.honoured {
+                text += "Requested at checkout: \(key) — honoured"
+                if let policyPick = record.candidates.first(where: { $0.rank == 2 }) {
+                    text += " (the policy alone would choose \(name(policyPick)))"
+                }
+            } else if !requested.inPanel {
+                text += "Requested at checkout: \(key) — not in the carrier panel; chosen by the policy instead"
+            } else {
+                let why = requested.reasons.map(\.rawValue).joined(separator: ", ")
+                text += "Requested at checkout: \(key) — not eligible (\(why)\(requested.origin.map { showOrigins ? " from \($0)" : "" } ?? "")); chosen by the policy instead"
+            }
+            text += "\n"
         }
         text += "\n"
         let ranked = record.candidates.filter { $0.eligible || (record.late && isChosen($0)) }
@@ -28,7 +49,7 @@ enum DecisionTable {
             for candidate in ranked {
                 table.add([
                     candidate.rank.map(String.init) ?? "late",
-                    "\(candidate.carrier)/\(candidate.service)",
+                    name(candidate),
                     candidate.price.map { "\($0) \(candidate.currency)" } ?? "-",
                     candidate.eta.map { $0.p50.description } ?? "-",
                     candidate.eta.map { $0.p90.description } ?? "-",
@@ -45,7 +66,7 @@ enum DecisionTable {
             var table = TextTable([("carrier/service", .left), ("reasons", .left), ("price", .right), ("ETA p90", .left), ("CO2e g", .right)])
             for candidate in rejected {
                 table.add([
-                    "\(candidate.carrier)/\(candidate.service)",
+                    name(candidate),
                     candidate.reasons.map(\.rawValue).joined(separator: ", "),
                     candidate.price.map { "\($0) \(candidate.currency)" } ?? "-",
                     candidate.eta.map { $0.p90.description } ?? "-",

@@ -6,10 +6,11 @@ import RelaisOrders
 /// `relaisd --demo`: runs on the repository's own files with embedded defaults.
 ///
 /// It writes the configuration it runs with to `./.relais/relais.toml` (state in
-/// `./.relais/`, the repository's `carriers/` and `policies/`, two sample sites) so that
+/// `./.relais/`, the repository's `carriers/` and `policies/`, three sample sites) so that
 /// `relaisctl --config .relais/relais.toml …` sees exactly what the demo sees.
 public enum DemoSetup {
-    /// The demo's two sites, as an operator would write them.
+    /// The demo's sites, as an operator would write them: a warehouse and two stores; the
+    /// Lille store ships the sample orders to Lille that list it in `origins`.
     static let sites = """
         [[site]]
         id = "lyon-dc"
@@ -31,6 +32,17 @@ public enum DemoSetup {
         country = "FR"
         lat = 48.8546
         lon = 2.3730
+        timezone = "Europe/Paris"
+
+        [[site]]
+        id = "lille-store"
+        name = "Boutique Lille Vieux-Lille"
+        street = ["31 rue de la Grande Chaussée"]
+        postcode = "59800"
+        city = "Lille"
+        country = "FR"
+        lat = 50.6389
+        lon = 3.0632
         timezone = "Europe/Paris"
         """
 
@@ -93,6 +105,46 @@ public enum DemoSetup {
         public var description: String { reason }
     }
 
+    /// The sample orders made ready at `now` (seconds since the Unix epoch), as the demo
+    /// drops them: each `ready_at` becomes `now` (UTC), and each `promised_by` keeps its
+    /// distance in days from the order's ready date, so ETAs and promises are about today,
+    /// not the day the samples were written.
+    public static func madeReady(_ text: String, now: Int64) -> String {
+        let today = CivilDate(dayNumber: Int(now / 86_400))
+        let stamp = utcStamp(now)
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = String(line)
+            var readyDate: CivilDate?
+            if let (range, value) = field("ready_at", in: line) {
+                readyDate = Timestamp.parse(value).map { CivilDate(dayNumber: Int($0 / 86_400)) }
+                line.replaceSubrange(range, with: stamp)
+            }
+            if let readyDate, let (range, value) = field("promised_by", in: line), let promised = CivilDate(value) {
+                line.replaceSubrange(range, with: today.adding(days: readyDate.days(until: promised)).description)
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// `2026-11-23T09:15:00Z`: a `ready_at` as orders carry it.
+    static func utcStamp(_ seconds: Int64) -> String {
+        let date = CivilDate(dayNumber: Int(seconds / 86_400))
+        let second = Int(seconds % 86_400)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(date)T\(two(second / 3600)):\(two(second / 60 % 60)):\(two(second % 60))Z"
+    }
+
+    /// The range of a string field's value in one line of JSON, and the value.
+    private static func field(_ key: String, in line: String) -> (Range<String.Index>, String)? {
+        guard let keyRange = line.range(of: "\"\(key)\": \""),
+            let end = line[keyRange.upperBound...].firstIndex(of: "\"")
+        else { return nil }
+        let range = keyRange.upperBound..<end
+        return (range, String(line[range]))
+    }
+
     /// One line per decision: what was chosen, at what price, ETA and CO2e, or why held.
     public static func summaryLine(_ decision: Decision, order: Order) -> String {
         let destination = "\(order.recipient.country)-\(order.recipient.postcode)"
@@ -101,7 +153,7 @@ public enum DemoSetup {
             let reasons = Set(decision.candidates.flatMap { $0.reasons.codes }).map(\.rawValue).sorted()
             return "\(head): HELD, nothing eligible (\(reasons.joined(separator: ", ")))"
         }
-        var line = "\(head): \(chosen.key) \(chosen.price.map { "\($0) \(decision.currency)" } ?? "-")"
+        var line = "\(head): \(chosen.key)\(order.origins.count > 1 ? " from \(chosen.origin ?? "?")" : "") \(chosen.price.map { "\($0) \(decision.currency)" } ?? "-")"
         if let eta = chosen.eta { line += ", ETA \(eta.p50) (p90 \(eta.p90))" }
         if let co2e = chosen.co2eGrams { line += ", \(String(format1: co2e)) g CO2e" }
         if let cost = chosen.cost { line += ", cost \(cost)" }

@@ -49,7 +49,7 @@ public enum QuoteCommand {
         let engine = DecisionEngine(panel: panel.panel, policy: policy)
         let decisions = batch.orders.map { decoded in
             let order = decoded.order
-            return engine.decide(Shipment(id: order.id, orders: [order], site: config.site(id: order.site)!))
+            return engine.decide(Shipment(id: order.id, orders: [order], origins: order.origins.map { config.site(id: $0)! }))
         }
         if json {
             let encoder = JSONEncoder()

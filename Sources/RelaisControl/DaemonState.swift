@@ -24,10 +24,20 @@ public final class DaemonState: Sendable {
     public struct CarrierView: Sendable {
         public var breakers: [String: CircuitBreaker.State] = [:]
         public var openings: [String: Int] = [:]
+        /// Carriers that cannot be booked at all, and why (credentials that cannot be read).
+        public var unavailable: [String: String] = [:]
 
-        public init(breakers: [String: CircuitBreaker.State] = [:], openings: [String: Int] = [:]) {
+        public init(
+            breakers: [String: CircuitBreaker.State] = [:], openings: [String: Int] = [:], unavailable: [String: String] = [:]
+        ) {
             self.breakers = breakers
             self.openings = openings
+            self.unavailable = unavailable
+        }
+
+        /// Carriers the decision should pass over: breaker open, or unavailable.
+        public var closedToBookings: Set<String> {
+            Set(breakers.compactMap { if case .open = $0.value { $0.key } else { nil } }).union(unavailable.keys)
         }
     }
 

@@ -15,12 +15,15 @@ public struct StatusReply: Codable, Hashable, Sendable {
 
     public struct CarrierState: Codable, Hashable, Sendable {
         public var id: String
-        /// `closed` | `open` | `half-open`.
+        /// `closed` | `open` | `half-open`, or `unavailable` when the carrier cannot be
+        /// booked at all (its credentials cannot be read): ``reason`` says why.
         public var state: String
+        public var reason: String?
 
-        public init(id: String, state: String) {
+        public init(id: String, state: String, reason: String? = nil) {
             self.id = id
             self.state = state
+            self.reason = reason
         }
     }
 

@@ -12,12 +12,9 @@ extension OrderDecoder {
         var problems: [FieldProblem] = []
         var reader = JSONObjectReader(fields, path: "")
 
-        let id = reader.text("id", required: true, maxLength: 100, problems: &problems)
-        let site = reader.text("site", required: true, maxLength: 64, problems: &problems)
-        if let site, let knownSites, !knownSites.contains(site) {
-            problems.append(
-                FieldProblem(field: "site", reason: "unknown site '\(site)' (known: \(knownSites.sorted().joined(separator: ", ")))"))
-        }
+        let id = reader.text("id", required: true, maxLength: OrderIDRule.maxLength, problems: &problems)
+        if let id, let problem = OrderIDRule.problem(with: id) { problems.append(FieldProblem(field: "id", reason: problem)) }
+        let origins = origins(&reader, problems: &problems)
         var readyAt: Int64?
         let readyText = reader.text("ready_at", required: true, maxLength: 40, problems: &problems)
         if let readyText {
@@ -65,18 +62,73 @@ extension OrderDecoder {
                 }
             }
         }
+        var requested: ServiceKey?
+        if let text = reader.text("requested_service", maxLength: 100, problems: &problems) {
+            requested = ServiceKey(parsing: text)
+            if requested == nil {
+                problems.append(FieldProblem(field: "requested_service", reason: "'\(text)' is not \"carrier/service\", such as \"chronopost/13\""))
+            }
+        }
         warnings = reader.unknownFields() + warnings
 
-        guard problems.isEmpty, let id, let site, let readyAt, let readyText, let level, let mode, let recipient,
+        guard problems.isEmpty, let id, let origins, let readyAt, let readyText, let level, let mode, let recipient,
             let parcels
         else {
             return .failure(OrderRejection(position: position, orderID: id, problems: problems))
         }
         let order = Order(
-            id: id, site: site, readyAt: readyAt, readyAtText: readyText, promisedBy: promisedBy, serviceLevel: level,
+            id: id, origins: origins, readyAt: readyAt, readyAtText: readyText, promisedBy: promisedBy, serviceLevel: level,
             deliveryMode: mode, relayPoint: mode.needsRelayPoint ? relayPoint : nil, recipient: recipient,
-            parcels: parcels, value: orderValue, tags: tags)
+            parcels: parcels, value: orderValue, tags: tags, requestedService: requested)
         return .success(DecodedOrder(order: order, warnings: warnings, position: position, canonicalJSON: value.canonicalText))
+    }
+
+    /// Sites an order (or a cart) may ship from: `site`, or `origins` (SPEC §15), exactly one
+    /// of the two; each a known site when ``knownSites`` is set, none twice.
+    func origins(_ reader: inout JSONObjectReader, problems: inout [FieldProblem]) -> [String]? {
+        let hasSite = reader.fields["site"].map { $0 != .null } ?? false
+        let hasOrigins = reader.fields["origins"].map { $0 != .null } ?? false
+        var sites: [String] = []
+        let before = problems.count
+        switch (hasSite, hasOrigins) {
+        case (true, true):
+            _ = reader.value("site", required: false, problems: &problems)
+            _ = reader.value("origins", required: false, problems: &problems)
+            problems.append(FieldProblem(field: "origins", reason: "give either site or origins, not both"))
+            return nil
+        case (false, false):
+            _ = reader.value("origins", required: false, problems: &problems)
+            problems.append(FieldProblem(field: "site", reason: "required (or origins: the sites that may ship it)"))
+            return nil
+        case (true, false):
+            guard let site = reader.text("site", required: true, maxLength: 64, problems: &problems) else { return nil }
+            sites = [site]
+        case (false, true):
+            guard let items = reader.array("origins", required: true, problems: &problems) else { return nil }
+            guard (1...Self.maxOrigins).contains(items.count) else {
+                problems.append(
+                    FieldProblem(field: "origins", reason: "must list 1 to \(Self.maxOrigins) site ids, found \(items.count)"))
+                return nil
+            }
+            for (index, item) in items.enumerated() {
+                guard let site = JSONObjectReader.text(item, field: "origins[\(index)]", maxLength: 64, problems: &problems)
+                else { continue }
+                if sites.contains(site) {
+                    problems.append(FieldProblem(field: "origins[\(index)]", reason: "'\(site)' is listed twice"))
+                }
+                sites.append(site)
+            }
+        }
+        if let knownSites {
+            let field = hasSite ? "site" : "origins"
+            for (index, site) in sites.enumerated() where !knownSites.contains(site) {
+                problems.append(
+                    FieldProblem(
+                        field: hasSite ? field : "\(field)[\(index)]",
+                        reason: "unknown site '\(site)' (known: \(knownSites.sorted().joined(separator: ", ")))"))
+            }
+        }
+        return problems.count == before ? sites : nil
     }
 
     private func enumField<T: RawRepresentable & CaseIterable>(
@@ -137,7 +189,7 @@ extension OrderDecoder {
             phone: phone, email: email, coordinate: lat.flatMap { lat in lon.map { Coordinate(lat: lat, lon: $0) } })
     }
 
-    private func parcels(_ reader: inout JSONObjectReader, problems: inout [FieldProblem], warnings: inout [FieldProblem])
+    func parcels(_ reader: inout JSONObjectReader, problems: inout [FieldProblem], warnings: inout [FieldProblem])
         -> [Parcel]?
     {
         guard let items = reader.array("parcels", required: true, problems: &problems) else { return nil }

@@ -14,6 +14,8 @@ public struct OrderDecoder: Sendable {
     public var maxBytes: Int
 
     public static let maxParcels = 99
+    /// Sites one order may list in `origins`: each is scored against the whole panel.
+    public static let maxOrigins = 16
     public static let maxWeightKg = 1000.0
     public static let maxSideCm = 400.0
 

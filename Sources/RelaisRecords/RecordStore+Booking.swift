@@ -82,6 +82,8 @@ extension RecordStore {
                     SELECT s.id AS shipment_id, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
                     FROM shipments s JOIN decision_candidates c ON c.decision_id = s.decision_id
                     WHERE s.id IN (\(marks)) AND (c.rank IS NOT NULL OR c.reasons = 'promise')
+                        -- failover stays at the origin chosen: the parcels are prepared there
+                        AND (c.origin IS NULL OR c.origin = s.site)
                     ORDER BY s.id, c.rank IS NULL, c.rank, c.lead_days, c.cost_units
                     """, arguments: StatementArguments(ids))
             {

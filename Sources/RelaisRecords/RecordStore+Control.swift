@@ -36,8 +36,8 @@ extension RecordStore {
 
     /// Records an operator's write that changes no shipment (a reload, an API submission)
     /// in the event log, with the peer's uid.
-    public func audit(kind: EventKind, actor: Actor, detail: String, now: Int64) async throws {
-        try await pool.write { db in try db.recordEvent(at: now, kind: kind, actor: actor, detail: detail) }
+    public func audit(kind: EventKind, actor: Actor, shipment: String?, detail: String, now: Int64) async throws {
+        try await pool.write { db in try db.recordEvent(at: now, kind: kind, shipment: shipment, actor: actor, detail: detail) }
     }
 }
 

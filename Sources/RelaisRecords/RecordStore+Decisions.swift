@@ -9,27 +9,32 @@ extension Database {
         try execute(
             sql: """
                 INSERT INTO decisions (shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
-                    chosen_carrier, chosen_service, late, held, currency, distance_basis)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    chosen_carrier, chosen_service, late, held, currency, distance_basis, chosen_origin,
+                    requested_service, requested_honoured, requested_reasons, requested_origin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 shipment, now, decision.policySHA256, decision.policyName, decision.rulesApplied.joined(separator: "\n"),
                 decision.chosen?.key.carrier, decision.chosen?.key.service, decision.late, decision.held, decision.currency,
-                decision.distanceBasis?.rawValue,
+                decision.distanceBasis?.rawValue, decision.chosen?.origin, decision.requested?.key.description,
+                decision.requested?.honoured,
+                // A service not in the panel is recorded with no reasons and NULL here.
+                decision.requested.flatMap { $0.inPanel ? $0.reasons.codes.map(\.rawValue).joined(separator: ",") : nil },
+                decision.requested?.origin,
             ])
         let id = lastInsertedRowID
         let insert = try cachedStatement(
             sql: """
                 INSERT INTO decision_candidates (decision_id, position, carrier, service, service_name, reasons, rank,
-                    price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km, origin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for (position, candidate) in decision.candidates.enumerated() {
             try insert.execute(arguments: [
                 id, position, candidate.key.carrier, candidate.key.service, candidate.serviceName,
                 candidate.reasons.codes.map(\.rawValue).joined(separator: ","), candidate.rank, candidate.price?.minorUnits,
                 candidate.leadDays, candidate.eta?.p50.description, candidate.eta?.p90.description, candidate.eta?.p99.description,
-                candidate.co2eGrams, candidate.dataQuality, candidate.cost?.units, candidate.distanceKm,
+                candidate.co2eGrams, candidate.dataQuality, candidate.cost?.units, candidate.distanceKm, candidate.origin,
             ])
         }
         return id
@@ -60,7 +65,7 @@ extension RecordStore {
                 let price: Int64? = candidate["price_minor"]
                 let cost: Int64? = candidate["cost_units"]
                 return CandidateEvaluation(
-                    key: ServiceKey(carrier: candidate["carrier"], service: candidate["service"]),
+                    key: ServiceKey(carrier: candidate["carrier"], service: candidate["service"]), origin: candidate["origin"],
                     serviceName: candidate["service_name"], reasons: ReasonSet(reasons), rank: candidate["rank"],
                     price: price.map(Money.init(minorUnits:)), leadDays: candidate["lead_days"], eta: eta,
                     co2eGrams: candidate["co2e_g"], dataQuality: candidate["data_quality"], cost: cost.map(Cost.init(units:)),
@@ -68,13 +73,24 @@ extension RecordStore {
             }
             let chosenCarrier: String? = row["chosen_carrier"]
             let chosenService: String? = row["chosen_service"]
-            let chosenIndex = candidates.firstIndex { $0.key.carrier == chosenCarrier && $0.key.service == chosenService }
+            let chosenOrigin: String? = row["chosen_origin"]
+            let chosenIndex = candidates.firstIndex {
+                $0.key.carrier == chosenCarrier && $0.key.service == chosenService && (chosenOrigin == nil || $0.origin == chosenOrigin)
+            }
+            var requested: RequestedServiceOutcome?
+            if let text: String = row["requested_service"], let key = ServiceKey(parsing: text) {
+                let reasons: String? = row["requested_reasons"]
+                requested = RequestedServiceOutcome(
+                    key: key, honoured: row["requested_honoured"] ?? false,
+                    reasons: ReasonSet((reasons ?? "").split(separator: ",").compactMap { ReasonCode(rawValue: String($0)) }),
+                    origin: row["requested_origin"], inPanel: reasons != nil || (row["requested_honoured"] ?? false))
+            }
             let rules = (row["rules_applied"] as String).split(separator: "\n").map(String.init)
             return Decision(
                 shipmentID: id, policyName: row["policy_name"], policySHA256: row["policy_sha256"], currency: row["currency"],
                 rulesApplied: rules, candidates: candidates, chosenIndex: chosenCarrier == nil ? nil : chosenIndex,
                 late: row["late"], held: row["held"],
-                distanceBasis: (row["distance_basis"] as String?).flatMap(DistanceBasis.init(rawValue:)))
+                distanceBasis: (row["distance_basis"] as String?).flatMap(DistanceBasis.init(rawValue:)), requested: requested)
         }
     }
 

@@ -19,6 +19,9 @@ enum Schema {
         migrator.registerMigration("v4: claims with a node and a lease, id sequences") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5: origins and requested services") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -193,5 +196,17 @@ enum Schema {
         CREATE TABLE sequences (name TEXT PRIMARY KEY, last INTEGER NOT NULL) STRICT;
         INSERT INTO sequences (name, last) SELECT 'shipment', COALESCE(MAX(seq), 0) FROM shipments;
         CREATE INDEX shipments_claims ON shipments(claimed_by, lease_until) WHERE state = 'booking';
+        """
+
+    /// Origin choice (SPEC §15): the site each candidate would leave from and the one
+    /// chosen; the customer's requested service and what became of it. Older decisions
+    /// keep NULL: their only origin is the shipment's site.
+    static let v5 = """
+        ALTER TABLE decision_candidates ADD COLUMN origin TEXT;
+        ALTER TABLE decisions ADD COLUMN chosen_origin TEXT;
+        ALTER TABLE decisions ADD COLUMN requested_service TEXT;
+        ALTER TABLE decisions ADD COLUMN requested_honoured INTEGER;
+        ALTER TABLE decisions ADD COLUMN requested_reasons TEXT;
+        ALTER TABLE decisions ADD COLUMN requested_origin TEXT;
         """
 }

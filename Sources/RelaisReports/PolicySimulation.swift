@@ -63,14 +63,21 @@ public struct PolicySimulation: Sendable {
     }
 
     func replay(_ recorded: RecordedShipment) -> Replay {
-        guard let site = sites[recorded.site] else { return .skipped(reason: "site '\(recorded.site)' is not in relais.toml") }
         let orders: [Order]
         do {
             orders = try recorded.orderBodies.map { body in try OrderDecoder.recorded(body) }
         } catch {
             return .skipped(reason: "\(error)")
         }
-        let shipment = Shipment(id: recorded.id, orders: orders, site: site)
+        // Replayed over every origin its orders allow (SPEC §15), not only the one chosen then.
+        let originIDs = orders.first?.origins ?? [recorded.site]
+        let origins = originIDs.compactMap { sites[$0] }
+        guard !orders.isEmpty, origins.count == originIDs.count else {
+            let missing = originIDs.filter { sites[$0] == nil }.joined(separator: ", ")
+            return .skipped(reason: "site '\(missing.isEmpty ? recorded.site : missing)' is not in relais.toml")
+        }
+        let shipment = Shipment(id: recorded.id, orders: orders, origins: origins)
+        let site = shipment.site
         let decision = engine.decide(shipment)
         var recordedCost: Cost?
         if let choice = recorded.recorded, let price = choice.price, let leadDays = choice.leadDays, let co2e = choice.co2eGrams {
@@ -110,14 +117,20 @@ public struct PolicySimulation: Sendable {
             if let currency = row.currency, currency != engine.policy.currency, row.recorded != nil {
                 otherCurrency += 1
             }
-            let siteDay = SiteDay(site: shipment.site.id, day: day)
+            // Allocations count at the site the shipment leaves from.
+            var siteDay = SiteDay(site: decision.chosen?.origin ?? shipment.site.id, day: day)
             if let carrier = decision.chosen?.key.carrier, let allocation = engine.policy.allocations[carrier] {
                 let counts = usage[siteDay] ?? (0, [:])
                 if allocation.isExhausted(carrierBookedToday: counts.perCarrier[carrier] ?? 0, siteBookedToday: counts.total) {
                     // Only a chosen carrier at its limit changes the outcome: capacity only
                     // removes candidates, so any other choice stands as decided.
-                    decision = engine.decide(
-                        shipment, context: DecisionContext(siteBookedToday: counts.total, carrierBookedToday: counts.perCarrier))
+                    var bySite: [String: SiteBookings] = [:]
+                    for origin in shipment.origins {
+                        let counts = usage[SiteDay(site: origin.id, day: day)] ?? (0, [:])
+                        bySite[origin.id] = SiteBookings(total: counts.total, perCarrier: counts.perCarrier)
+                    }
+                    decision = engine.decide(shipment, context: DecisionContext(bookedTodayBySite: bySite))
+                    siteDay.site = decision.chosen?.origin ?? shipment.site.id
                 }
             }
             replayed += 1

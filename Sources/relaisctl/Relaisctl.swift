@@ -20,7 +20,7 @@ struct Relaisctl: AsyncParsableCommand {
         version: RelaisVersion.current,
         subcommands: [
             Status.self, Carriers.self, Shipments.self, Show.self, Explain.self, Submit.self, Hold.self, Release.self,
-            Retry.self, Requeue.self, Fail.self, Reload.self, Quote.self, Check.self, Simulate.self, Report.self,
+            Retry.self, Requeue.self, Fail.self, Reload.self, Quote.self, Options.self, Check.self, Simulate.self, Report.self,
         ]
     )
 }
@@ -173,6 +173,25 @@ extension Relaisctl {
                         orderFile: orderFile, configFile: config, carriers: carriers, policyFile: policy, json: options.json))
             }
         }
+    }
+}
+
+extension Relaisctl {
+    struct Options: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a cart's delivery options per mode, as a shop would at checkout; nothing is stored.",
+            discussion: """
+                Through relaisd (POST /v1/options). The cart: {"site" or "origins", "ready_at"?, \
+                "recipient": {"postcode", "country", "lat"?, "lon"?}, "parcels": [...], "service_level"?, \
+                "promised_by"?, "modes"?}.
+                """)
+
+        @Argument(help: "A cart file: one JSON object.")
+        var cartFile: String
+
+        @OptionGroup var options: DaemonOptions
+
+        func run() async throws { try emit(await options.commands.options(file: cartFile)) }
     }
 }
 

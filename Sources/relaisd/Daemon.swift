@@ -51,6 +51,7 @@ enum Daemon {
         let store: RecordStore
         let http: CarrierHTTP
         let adapters: [String: CarrierAdapter]
+        let unavailable: [String: String]
         do {
             loaded = try ConfigurationSet.load(configFile: configFile)
             try ControlServer.claimSocket(path: loaded.config.paths.socket)
@@ -58,17 +59,21 @@ enum Daemon {
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
             store = try RecordStore(path: loaded.config.databaseFile)
             http = CarrierHTTP(connectionsPerHost: CarrierAdapters.connectionsPerHost(loaded.panel))
-            do {
-                adapters = try CarrierAdapters.make(panel: loaded.panel, settings: loaded.config.booking, http: http)
-            } catch {
-                try? await http.shutdown()
-                throw error
-            }
+            // One carrier's unreadable credentials make that carrier unavailable, not the daemon.
+            let built = CarrierAdapters.make(panel: loaded.panel, settings: loaded.config.booking, http: http)
+            adapters = built.adapters
+            unavailable = built.unavailable
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
         let settings = loaded.config
+        for (carrier, reason) in unavailable.sorted(by: { $0.key < $1.key }) {
+            logger.error(
+                "carrier \(carrier) unavailable: its shipments go to the next candidate: \(reason)",
+                metadata: ["relais.carrier": "\(carrier)"])
+        }
+        let availability = CarrierAvailability(unavailable)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(metricsFactory(registry))
 
@@ -86,18 +91,23 @@ enum Daemon {
             store: store, adapters: adapters, sites: settings.sites, settings: settings.booking,
             labelsDirectory: (settings.paths.state as NSString).appendingPathComponent("labels"), gates: CarrierGates(),
             clock: clock)
-        let reloader = Reloader(configFile: configFile, started: settings, http: http, booking: booking, notifier: notifier, logger: logger)
+        let reloader = Reloader(
+            configFile: configFile, started: settings, http: http, booking: booking, availability: availability, notifier: notifier,
+            logger: logger)
         let state = DaemonState(
             store: store, configuration: loaded, version: RelaisVersion.current,
             permission: WritePermission(operatorGroup: settings.control.operatorGroup),
             metrics: ControlMetrics(registry: registry), clock: Clock.millis,
-            carriers: { DaemonState.CarrierView(breakers: booking.breakerStates(), openings: booking.breakerOpenings()) },
+            carriers: {
+                DaemonState.CarrierView(
+                    breakers: booking.breakerStates(), openings: booking.breakerOpenings(), unavailable: availability.unavailable)
+            },
             reload: { state, actor in await reloader.reload(into: state, by: actor) })
         let watchdog = Watchdog(notifier: notifier, environment: environment, loops: [IntakeService.name, BookingService.name])
 
         let target = settings.booking.sandboxURL.map { "sandbox \($0)" } ?? "carriers' own endpoints"
         let readyLine =
-            "ready: policy \(loaded.policy.name) (sha256 \(loaded.policy.sha256.prefix(12))), \(loaded.panel.carriers.count) carriers (\(adapters.count) bookable, \(target)), spool \(settings.paths.spool), socket \(settings.paths.socket)\(watchdog.isEnabled ? ", watchdog on" : "")"
+            "ready: policy \(loaded.policy.name) (sha256 \(loaded.policy.sha256.prefix(12))), \(loaded.panel.carriers.count) carriers (\(adapters.count) bookable\(unavailable.isEmpty ? "" : ", \(unavailable.count) unavailable"), \(target)), spool \(settings.paths.spool), socket \(settings.paths.socket)\(watchdog.isEnabled ? ", watchdog on" : "")"
         let onReady: @Sendable () async -> Void = {
             let status = await state.statusLine()
             notifier.ready(status: status)
@@ -154,3 +164,4 @@ enum Daemon {
         return factory
     }
 }
+

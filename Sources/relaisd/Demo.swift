@@ -65,8 +65,8 @@ enum Demo {
     }
 }
 
-/// Drops the sample orders into the spool with fresh ids, now and every `interval` seconds,
-/// the way an OMS would: written in `tmp/`, renamed into `new/`.
+/// Drops the sample orders into the spool with fresh ids, ready now, now and every
+/// `interval` seconds, the way an OMS would: written in `tmp/`, renamed into `new/`.
 final class SampleFeeder: Sendable {
     let samples: String
     let interval: TimeInterval
@@ -87,7 +87,8 @@ final class SampleFeeder: Sendable {
         guard let batch, let text = try? String(contentsOfFile: samples, encoding: .utf8) else { return }
         let stamp = "\(Int(Date().timeIntervalSince1970))-\(batch)"
         // Fresh order ids per batch, so a second run of the demo books again.
-        let renamed = text.replacingOccurrences(of: #""id": ""#, with: #""id": "D\#(stamp)-"#)
+        let renamed = DemoSetup.madeReady(text, now: Int64(Date().timeIntervalSince1970))
+            .replacingOccurrences(of: #""id": ""#, with: #""id": "D\#(stamp)-"#)
         let name = "demo-\(stamp).ndjson"
         let temporary = "\(spool)/tmp/\(name)"
         guard (try? Data(renamed.utf8).write(to: URL(fileURLWithPath: temporary))) != nil else { return }

@@ -31,12 +31,12 @@ struct Relaisd: AsyncParsableCommand {
     @Flag(name: .long, help: "Run on the repository's files with embedded defaults (state in ./.relais/).")
     var demo = false
 
-    @Flag(name: .customLong("check-config"), help: "Validate relais.toml, the carriers and the policies, then exit.")
+    @Flag(name: .customLong("check-config"), help: "Validate relais.toml, the carriers, the policies and the carriers' credentials, then exit.")
     var checkConfig = false
 
     func run() async throws {
         if checkConfig {
-            let output = CheckCommand.run(configFile: config, carriers: nil, policies: nil)
+            let output = Self.checkConfig(configFile: config)
             write(output.stdout, fd: 1)
             write(output.stderr, fd: 2)
             if output.status != .success { throw ExitCode(output.status.rawValue) }

@@ -24,14 +24,19 @@ actor Reloader {
     let started: DaemonConfig
     let http: CarrierHTTP
     let booking: BookingStage
+    let availability: CarrierAvailability
     let notifier: SystemdNotifier
     let logger: Logger
 
-    init(configFile: String, started: DaemonConfig, http: CarrierHTTP, booking: BookingStage, notifier: SystemdNotifier, logger: Logger) {
+    init(
+        configFile: String, started: DaemonConfig, http: CarrierHTTP, booking: BookingStage, availability: CarrierAvailability,
+        notifier: SystemdNotifier, logger: Logger
+    ) {
         self.configFile = configFile
         self.started = started
         self.http = http
         self.booking = booking
+        self.availability = availability
         self.notifier = notifier
         self.logger = logger
     }
@@ -42,21 +47,22 @@ actor Reloader {
         let outcome: DaemonState.ReloadOutcome
         do {
             let loaded = try ConfigurationSet.load(configFile: configFile)
-            let adapters: [String: CarrierAdapter]
-            do {
-                adapters = try CarrierAdapters.make(panel: loaded.panel, settings: started.booking, http: http)
-            } catch {
-                throw ConfigError([ConfigDiagnostic(file: started.booking.credentialsDirectory, line: nil, message: error.message)])
-            }
-            booking.replace(adapters: adapters, sites: loaded.config.sites)
+            // As at the start: a carrier whose credentials cannot be read is unavailable, the
+            // rest of the set applies.
+            let built = CarrierAdapters.make(panel: loaded.panel, settings: started.booking, http: http)
+            booking.replace(adapters: built.adapters, sites: loaded.config.sites)
+            availability.replace(built.unavailable)
             state.install(loaded)
+            for (carrier, reason) in built.unavailable.sorted(by: { $0.key < $1.key }) {
+                logger.error("reload: carrier \(carrier) unavailable: \(reason)", metadata: ["relais.carrier": "\(carrier)"])
+            }
             let restart = Self.needsRestart(started, loaded.config)
             outcome = .init(applied: true, needsRestart: restart)
             logger.notice(
                 "reload by \(who): applied: policy \(loaded.policy.name) (sha256 \(loaded.policy.sha256.prefix(12))), \(loaded.panel.carriers.count) carriers\(restart.isEmpty ? "" : "; needs a restart to apply: \(restart.joined(separator: ", "))")",
                 metadata: actor.uid.map { ["relais.uid": "\($0)"] } ?? [:])
         } catch {
-            let problems = (error as? ConfigError)?.diagnostics.map(\.description) ?? ["\(error)"]
+            let problems = error.diagnostics.map(\.description)
             outcome = .init(applied: false, problems: problems)
             logger.error("reload by \(who): refused, the previous configuration stays in force")
             for problem in problems { logger.error("reload: \(problem)") }

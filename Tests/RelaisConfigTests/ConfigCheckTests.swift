@@ -18,7 +18,8 @@ import Testing
         #expect(report.carriers.map(\.carrier.id) == ["chronopost", "colissimo", "dpd", "mondialrelay", "velocite"])
         #expect(report.carriers.reduce(0) { $0 + $1.carrier.services.count } == 11)
         #expect(report.policies.map(\.name).sorted() == ["default", "express-first", "low-carbon"])
-        #expect(report.config?.sites.map(\.id) == ["lyon-dc", "paris-store"])
+        #expect(report.config?.sites.map(\.id) == ["lyon-dc", "paris-store", "lille-store"])
+        #expect(report.config?.site(id: "lille-store")?.cutoff == TimeOfDay("16:00"))
     }
 
     /// One broken file each: (file, text to find, replacement, words the message must hold).

@@ -30,7 +30,8 @@ final class ControlRig: Sendable {
     var socket: String { root.appendingPathComponent("relais.sock").path }
     var policies: URL { root.appendingPathComponent("policies") }
 
-    init() throws {
+    /// - Parameter extraConfig: TOML appended to the rig's relais.toml.
+    init(extraConfig: String = "") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("relais-control-\(UUID().uuidString.prefix(8))")
         // Traversable by every user, so the permission test can connect as nobody.
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
@@ -50,7 +51,15 @@ final class ControlRig: Sendable {
             postcode = "69007"
             lat = 45.7323
             lon = 4.8283
-            """
+
+            [[site]]
+            id = "lille-store"
+            country = "FR"
+            postcode = "59800"
+            lat = 50.6366
+            lon = 3.0635
+            cutoff = "12:00"
+            """ + "\n" + extraConfig
         try Data(text.utf8).write(to: URL(fileURLWithPath: configFile))
         let configuration = try ConfigurationSet.load(configFile: configFile)
         store = try RecordStore(path: root.appendingPathComponent("state/relais.sqlite").path)
@@ -75,10 +84,14 @@ final class ControlRig: Sendable {
 
     /// Runs `body` while the server listens; stops it afterwards.
     @discardableResult
-    func serving<T: Sendable>(_ body: @Sendable (ControlCommands, ControlClient) async throws -> T) async throws -> T {
+    func serving<T: Sendable>(
+        limits: ConnectionLimits = .default, _ body: @Sendable (ControlCommands, ControlClient) async throws -> T
+    ) async throws -> T {
         try ControlServer.claimSocket(path: socket)
         let (ready, continuation) = AsyncStream.makeStream(of: Void.self)
-        let server = ControlServer(socketPath: socket, state: state, logger: Logger(label: "test")) { continuation.yield() }
+        let server = ControlServer(socketPath: socket, state: state, logger: Logger(label: "test"), limits: limits) {
+            continuation.yield()
+        }
         let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {

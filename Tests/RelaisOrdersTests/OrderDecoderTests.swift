@@ -128,4 +128,24 @@ import Testing
         #expect(reason(Data(Self.sample.utf8), OrderDecoder(maxBytes: 100))?.contains("over the 100-byte limit") == true)
         #expect(reason(Data("[42]".utf8))?.contains("must be a JSON object") == true)
     }
+
+    // MARK: Order ids (issue 20, item 6)
+
+    @Test(arguments: ["A-1001", "SO:2026.11_7", "9", String(repeating: "a", count: 100)])
+    func idsOfTheSafeSetAreAccepted(id: String) {
+        #expect(decoder.decode(Self.order { $0["id"] = id }).orders.map(\.order.id) == [id])
+    }
+
+    @Test(arguments: [
+        ("é-1", "contains U+E9"), ("A 1", "contains a space"), ("A/1", "contains '/'"), ("..", "must start with a letter or digit"),
+        ("-rf", "must start with a letter or digit"), ("A%2F1", "contains '%'"), ("A?b", "contains '?'"),
+    ])
+    func idsOutsideTheSafeSetAreRejectedWithTheReason(id: String, reason: String) throws {
+        let batch = decoder.decode(Self.order { $0["id"] = id })
+        #expect(batch.orders.isEmpty)
+        let problem = try #require(batch.rejections.first?.problems.first)
+        #expect(problem.field == "id")
+        #expect(problem.reason.contains(reason))
+        #expect(problem.reason.contains("ids are 1 to 100 ASCII letters"))
+    }
 }

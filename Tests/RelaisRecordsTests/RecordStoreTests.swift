@@ -15,10 +15,11 @@ import Testing
                 "v1: orders, shipments, decisions, attempts, events", "v2: carrier prices, attempt details, reconciliation times",
                 "v3: emissions inputs, breaker openings, booking times",
                 "v4: claims with a node and a lease, id sequences",
+                "v5: origins and requested services",
             ])
         // Reopening an existing database applies nothing twice and keeps FULL.
         let again = try RecordStore(path: temporary.path)
-        #expect(try again.appliedMigrations().count == 4)
+        #expect(try again.appliedMigrations().count == 5)
         #expect(try again.synchronousLevel() == 2)
         let journal = try again.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
@@ -46,7 +47,7 @@ import Testing
             }
         }
         let store = try RecordStore(path: path)
-        #expect(try store.appliedMigrations().count == 4)
+        #expect(try store.appliedMigrations().count == 5)
         let shipment = try #require(try await store.shipment(id: "S-1"))
         #expect(shipment.state == .queued && shipment.carrier == "dpd")
         #expect(try await store.queueCounts()[.queued] == 1)

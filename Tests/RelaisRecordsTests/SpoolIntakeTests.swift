@@ -10,11 +10,11 @@ import Testing
         let temporary: TemporaryStore
         let intake: SpoolIntake
 
-        init(maxBytes: Int = 16 << 20) throws {
+        init(maxBytes: Int = 16 << 20, batchFiles: Int = 256) throws {
             temporary = try TemporaryStore()
             intake = SpoolIntake(
                 root: temporary.directory.appendingPathComponent("spool").path, store: temporary.store,
-                decoder: OrderDecoder(knownSites: ["lyon-dc"], maxBytes: maxBytes))
+                decoder: OrderDecoder(knownSites: ["lyon-dc"], maxBytes: maxBytes), batchFiles: batchFiles)
             try intake.prepareDirectories()
         }
 
@@ -23,6 +23,22 @@ import Testing
             let tmp = intake.folder("tmp") + "/" + name
             try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
             try FileManager.default.moveItem(atPath: tmp, toPath: intake.folder("new") + "/" + name)
+        }
+
+        /// Delivers `name` strictly after every file already in new/: the kernel's file times
+        /// are coarse (a tick of a few ms), so the new file's change time is bumped (chmod
+        /// sets it, as the rename did) until it is later. No sleep: it spins within a tick.
+        func deliverLater(_ name: String, _ text: String) throws {
+            let latest = try intake.arrivalEntries().max().map { ($0.seconds, $0.nanoseconds) } ?? (0, 0)
+            try deliver(name, text)
+            let path = intake.folder("new") + "/" + name
+            var info = stat()
+            for _ in 0..<10_000_000 {
+                #expect(lstat(path, &info) == 0)
+                if (Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec)) > latest { return }
+                chmod(path, 0o644)
+            }
+            Issue.record("the change time of \(name) did not move past \(latest)")
         }
 
         func files(_ folder: String) -> [String] {
@@ -106,5 +122,104 @@ import Testing
         defer { spool.temporary.remove() }
         try spool.deliver("windows.json", "\u{FEFF}" + Orders.json(id: "W-1").replacingOccurrences(of: "\n", with: "\r\n"))
         #expect(try await spool.intake.runOnce(now: 1).accepted == 1)
+    }
+
+    // MARK: Arrival order (issue 20, item 3)
+
+    @Test func filesAreTakenInArrivalOrderThenName() {
+        let arrivals = [
+            SpoolArrival(name: "a-second.json", seconds: 10, nanoseconds: 5),
+            SpoolArrival(name: "z-first.json", seconds: 10, nanoseconds: 4),
+            SpoolArrival(name: "m-early.json", seconds: 9, nanoseconds: 999_999_999),
+            SpoolArrival(name: "b-tie.json", seconds: 10, nanoseconds: 5),
+        ]
+        #expect(arrivals.sorted().map(\.name) == ["m-early.json", "z-first.json", "a-second.json", "b-tie.json"])
+    }
+
+    @Test func theFirstFileToArriveKeepsItsVersionWhateverItsName() async throws {
+        let spool = try Spool()
+        defer { spool.temporary.remove() }
+        try spool.deliverLater("z-first.json", Orders.json(id: "ORD-1"))
+        try spool.deliverLater("a-second.json", Orders.json(id: "ORD-1", weight: 7))
+        let report = try await spool.intake.runOnce(now: 1)
+        #expect(report.accepted == 1)
+        #expect(report.conflicts == 1)
+        #expect(spool.files("done") == ["z-first.json"])
+        #expect(spool.files("rejected") == ["a-second.json", "a-second.json.error.json"])
+        #expect(try await spool.temporary.store.order(id: "ORD-1")?.canonicalJSON.contains("\"weight_kg\":1.2") == true)
+    }
+
+    @Test func arrivalOrderHoldsAcrossPasses() async throws {
+        let spool = try Spool(batchFiles: 1)
+        defer { spool.temporary.remove() }
+        try spool.deliverLater("z-first.json", Orders.json(id: "ORD-2"))
+        try spool.deliverLater("a-second.json", Orders.json(id: "ORD-2", weight: 7))
+        #expect(try await spool.intake.runOnce(now: 1).accepted == 1)
+        #expect(spool.files("done") == ["z-first.json"])
+        #expect(try await spool.intake.runOnce(now: 2).conflicts == 1)
+        #expect(spool.files("rejected").contains("a-second.json"))
+    }
+
+    // MARK: One file never stalls intake (issue 20, item 2)
+
+    @Test func aFileWhoseExplanationCannotBeWrittenIsQuarantinedAndThePassGoesOn() async throws {
+        let spool = try Spool()
+        defer { spool.temporary.remove() }
+        // 251 characters: the file fits, `<name>.error.json` is over NAME_MAX (255).
+        let long = String(repeating: "x", count: 246) + ".json"
+        try spool.deliverLater(long, Orders.json(id: "Q-1", weight: -1))
+        try spool.deliverLater("after.json", Orders.json(id: "Q-2"))
+        let report = try await spool.intake.runOnce(now: 1_700_000_000_000)
+        #expect(report.quarantined.count == 1)
+        let quarantined = try #require(report.quarantined.first)
+        #expect(quarantined.file == long)
+        #expect(quarantined.storedAs == "q1700000000000")
+        #expect(quarantined.reason.contains("the name is too long"))
+        #expect(spool.files("quarantine") == ["q1700000000000", "q1700000000000.error.json"])
+        let note = try JSONDecoder().decode(
+            RejectionReport.self,
+            from: Data(contentsOf: URL(fileURLWithPath: spool.intake.folder("quarantine") + "/q1700000000000.error.json")))
+        #expect(note.file == long)
+        #expect(note.rejected.first?.problems.first?.field == "parcels[0].weight_kg")
+        #expect(note.quarantineReason?.contains("the name is too long") == true)
+        #expect(spool.files("new").isEmpty)
+        #expect(spool.files("done") == ["after.json"])
+        #expect(try await spool.temporary.store.order(id: "Q-2") != nil)
+    }
+
+    @Test func aMissingRejectedFolderQuarantinesInsteadOfStoppingIntake() async throws {
+        let spool = try Spool()
+        defer { spool.temporary.remove() }
+        let rejected = spool.intake.folder("rejected")
+        try FileManager.default.removeItem(atPath: rejected)
+        // Not even re-creatable: a file stands where the folder was.
+        try Data().write(to: URL(fileURLWithPath: rejected))
+        try spool.deliverLater("bad-1.json", "{")
+        try spool.deliverLater("bad-2.json", "[1]")
+        try spool.deliverLater("good.json", Orders.json(id: "R-1"))
+        let first = try await spool.intake.runOnce(now: 5)
+        #expect(first.quarantined.map(\.file) == ["bad-1.json", "bad-2.json"])
+        #expect(first.quarantined.compactMap(\.storedAs) == ["q5", "q5-1"])
+        #expect(first.accepted == 1)
+        #expect(spool.files("done") == ["good.json"])
+        #expect(spool.files("new").isEmpty)
+        // The next pass has nothing left to trip on.
+        #expect(try await spool.intake.runOnce(now: 6).files == 0)
+    }
+
+    @Test func aFileThatCannotEvenBeQuarantinedStaysWithoutHoldingUpTheOthers() async throws {
+        let spool = try Spool()
+        defer { spool.temporary.remove() }
+        for folder in ["rejected", "quarantine"] {
+            try FileManager.default.removeItem(atPath: spool.intake.folder(folder))
+            try Data().write(to: URL(fileURLWithPath: spool.intake.folder(folder)))
+        }
+        try spool.deliverLater("bad.json", "{")
+        try spool.deliverLater("good.json", Orders.json(id: "S-1"))
+        let report = try await spool.intake.runOnce(now: 1)
+        #expect(report.quarantined.map(\.file) == ["bad.json"])
+        #expect(report.quarantined.first?.storedAs == nil)
+        #expect(spool.files("done") == ["good.json"])
+        #expect(spool.files("new") == ["bad.json"])
     }
 }

@@ -56,6 +56,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     statusWhileBooking(environment, shipments: shipments)
+    optionsLatency(environment, shipments: shipments)
 }
 
 /// The sandbox, started once; a fresh store per iteration.

@@ -128,6 +128,11 @@ public enum DaemonConfigLoader {
         let zoneName = table.string("timezone") ?? "Europe/Paris"
         let timeZone = TimeZone(identifier: zoneName)
         if timeZone == nil { table.error("timezone", "unknown time zone '\(zoneName)' (an IANA name such as Europe/Paris)") }
+        var cutoff: TimeOfDay?
+        if let text = table.string("cutoff") {
+            cutoff = TimeOfDay(text)
+            if cutoff == nil { table.error("cutoff", "cutoff '\(text)' is not a time HH:MM (site-local, 24-hour clock)") }
+        }
         table.finish()
         guard !table.log.diagnostics[before...].contains(where: { $0.severity == .error }),
             let id, let country, let timeZone
@@ -135,7 +140,7 @@ public enum DaemonConfigLoader {
         let coordinate = lat.flatMap { lat in lon.map { Coordinate(lat: lat, lon: $0) } }
         return Site(
             id: id, name: name, street: street, postcode: postcode, city: city, country: country,
-            coordinate: coordinate, timeZone: timeZone)
+            coordinate: coordinate, timeZone: timeZone, cutoff: cutoff)
     }
 }
 

@@ -149,7 +149,7 @@ extension CarrierLoader {
             return nil
         }
         let display = "\(displayPath)/\(file)"
-        guard let text = FileText.read(directory.appendingPathComponent(file), file: display, log: table.log) else {
+        guard let text = FileText.read(inside: directory, file, file: display, log: table.log) else {
             return nil
         }
         do {

@@ -179,7 +179,7 @@ enum CarrierLoader {
                 table.error("rates", "rates '\(ratesPath)' must be a path inside the carrier folder")
             } else {
                 let file = "\(displayPath)/\(ratesPath)"
-                if let text = FileText.read(directory.appendingPathComponent(ratesPath), file: file, log: log, line: table.line("rates")) {
+                if let text = FileText.read(inside: directory, ratesPath, file: file, log: log, line: table.line("rates")) {
                     rates = RateTableLoader.load(text: text, file: file, zones: zones, log: log)
                 }
             }

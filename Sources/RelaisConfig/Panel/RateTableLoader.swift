@@ -24,7 +24,7 @@ enum RateTableLoader {
         let separator: Character = header.contains(";") && !header.contains(",") ? ";" : ","
         let columns = split(header, separator)
         guard columns.first == "max_kg" else {
-            log.error(file, line: 1, "the first column must be 'max_kg', found '\(columns.first ?? "")'")
+            log.error(file, line: 1, "the first column must be 'max_kg', found \(FileText.quoted(columns.first ?? ""))")
             return nil
         }
         var zoneOfColumn: [ZoneID] = []
@@ -32,12 +32,12 @@ enum RateTableLoader {
         for name in columns.dropFirst() {
             if let zone = zones.id(named: name) {
                 if zoneOfColumn.contains(zone) {
-                    log.error(file, line: 1, "zone '\(name)' has two columns")
+                    log.error(file, line: 1, "zone \(FileText.quoted(name)) has two columns")
                     failed = true
                 }
                 zoneOfColumn.append(zone)
             } else {
-                log.error(file, line: 1, "unknown zone '\(name)' (the carrier's zones: \(zones.names.joined(separator: ", ")))")
+                log.error(file, line: 1, "unknown zone \(FileText.quoted(name)) (the carrier's zones: \(zones.names.joined(separator: ", ")))")
                 failed = true
             }
         }
@@ -55,7 +55,7 @@ enum RateTableLoader {
                 continue
             }
             guard let maxKg = Double(fields[0]), maxKg.isFinite, maxKg > 0 else {
-                log.error(file, line: lineNumber, "max_kg must be a positive number, found '\(fields[0])'")
+                log.error(file, line: lineNumber, "max_kg must be a positive number, found \(FileText.quoted(fields[0]))")
                 failed = true
                 continue
             }
@@ -69,14 +69,14 @@ enum RateTableLoader {
             for (column, field) in fields.enumerated().dropFirst() where !field.isEmpty {
                 let zoneName = columns[column]
                 if field.hasPrefix("-") {
-                    log.error(file, line: lineNumber, "negative price '\(field)' for zone \(zoneName)")
+                    log.error(file, line: lineNumber, "negative price \(FileText.quoted(field)) for zone \(zoneName)")
                     failed = true
                 } else if let price = Money(decimal: field) {
                     row[zoneOfColumn[column - 1].index] = price
                 } else {
                     log.error(
                         file, line: lineNumber,
-                        "price '\(field)' for zone \(zoneName) is not an amount with at most two decimals")
+                        "price \(FileText.quoted(field)) for zone \(zoneName) is not an amount with at most two decimals")
                     failed = true
                 }
             }

@@ -28,8 +28,11 @@ struct ControlHandlers: Sendable {
             version: state.version, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000), pid: getpid(),
             policy: .init(name: policy.name, sha256: policy.sha256),
             queue: Dictionary(uniqueKeysWithValues: ShipmentState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
-            carriers: running.configuration.panel.carriers.map { loaded in
-                .init(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
+            carriers: running.configuration.panel.carriers.map { loaded -> StatusReply.CarrierState in
+                if let reason = view.unavailable[loaded.carrier.id] {
+                    return StatusReply.CarrierState(id: loaded.carrier.id, state: "unavailable", reason: reason)
+                }
+                return StatusReply.CarrierState(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
             },
             pendingOrders: pendingOrders,
             configurationLoadedAt: Timestamps.iso(running.loadedAt))
@@ -41,7 +44,7 @@ struct ControlHandlers: Sendable {
         let replies = state.running.configuration.panel.carriers.map { loaded in
             CarrierReply(
                 id: loaded.carrier.id, name: loaded.carrier.name,
-                state: view.breakers[loaded.carrier.id]?.name ?? "none",
+                state: view.unavailable[loaded.carrier.id] != nil ? "unavailable" : view.breakers[loaded.carrier.id]?.name ?? "none",
                 bookable: view.breakers[loaded.carrier.id] != nil,
                 services: loaded.carrier.services.map(\.code), breakerOpenings: view.openings[loaded.carrier.id] ?? 0)
         }
@@ -135,24 +138,64 @@ struct ControlHandlers: Sendable {
         let running = state.running
         let config = running.configuration.config
         let batch = OrderDecoder(knownSites: Set(config.sites.map(\.id)), maxBytes: config.intake.maxFileBytes).decode(body)
-        let open = Set(state.carriers.breakers.compactMap { if case .open = $0.value { $0.key } else { nil } })
+        let open = state.carriers.closedToBookings
         let now = state.clock()
         var decisions: [DecisionRecord] = []
         // Today's allocations, read once per site however many orders the body holds.
-        var allocations: [String: (total: Int, perCarrier: [String: Int])] = [:]
+        var allocations: [String: SiteBookings] = [:]
         for decoded in batch.orders {
-            guard let site = config.site(id: decoded.order.site) else { continue }
-            if allocations[site.id] == nil {
-                let day = LocalDay.containing(Instant(millisecondsSinceEpoch: now), in: site.timeZone)
-                allocations[site.id] = try await state.store.allocationCounts(site: site.id, from: day.start, until: day.end)
-            }
-            let counts = allocations[site.id]!
-            let context = DecisionContext(siteBookedToday: counts.total, carrierBookedToday: counts.perCarrier, openCircuits: open)
-            let decision = running.engine.decide(Shipment(id: decoded.order.id, orders: [decoded.order], site: site), context: context)
+            let origins = decoded.order.origins.compactMap { config.site(id: $0) }
+            guard origins.count == decoded.order.origins.count else { continue }
+            let context = try await decisionContext(origins, now: now, openCircuits: open, cache: &allocations)
+            let decision = running.engine.decide(
+                Shipment(id: decoded.order.id, orders: [decoded.order], origins: origins), context: context)
             decisions.append(DecisionRecord(decision))
         }
         let rejected = batch.rejections.map { SubmitReply.Rejected(position: $0.position, id: $0.orderID, problems: $0.problems.map(\.description)) }
         return try JSONResponse.make(QuoteReply(decisions: decisions, rejected: rejected), status: rejected.isEmpty ? .ok : .unprocessableContent)
+    }
+
+    /// `POST /v1/options` (SPEC §15): a cart's delivery options per mode, decided under the
+    /// policy in force with today's allocations and open breakers; nothing is stored. A bad
+    /// cart is 400 naming the field.
+    func options(body: Data) async throws -> Response {
+        let running = state.running
+        let config = running.configuration.config
+        let decoded: CartDecoder.Decoded
+        switch CartDecoder(knownSites: Set(config.sites.map(\.id)), maxBytes: config.intake.maxFileBytes).decode(body) {
+        case .success(let cart): decoded = cart
+        case .failure(let rejection):
+            throw ControlError.badRequest(rejection.problems.map(\.description).joined(separator: "; "))
+        }
+        let cart = decoded.cart
+        let origins = cart.origins.compactMap { config.site(id: $0) }
+        let open = Set(state.carriers.breakers.compactMap { if case .open = $0.value { $0.key } else { nil } })
+        let now = state.clock()
+        var cache: [String: SiteBookings] = [:]
+        let context = try await decisionContext(origins, now: now, openCircuits: open, cache: &cache)
+        let shipment = cart.shipment(mode: .home, sites: origins, readyAt: cart.readyAt ?? now / 1000)
+        let options = DeliveryOptions.make(
+            for: shipment, modes: cart.modes ?? DeliveryMode.allCases, engine: running.engine, context: context)
+        let policy = running.configuration.policy
+        return try JSONResponse.make(
+            OptionsReply(policy: policy, options: options, currency: policy.currency, warnings: decoded.warnings.map(\.description)))
+    }
+
+    /// Today's bookings at each of `origins` (allocations count per site, SPEC §15), read
+    /// from the store once per site and kept in `cache`.
+    private func decisionContext(
+        _ origins: [Site], now: Int64, openCircuits: Set<String>, cache: inout [String: SiteBookings]
+    ) async throws -> DecisionContext {
+        var bySite: [String: SiteBookings] = [:]
+        for site in origins {
+            if cache[site.id] == nil {
+                let day = LocalDay.containing(Instant(millisecondsSinceEpoch: now), in: site.timeZone)
+                let counts = try await state.store.allocationCounts(site: site.id, from: day.start, until: day.end)
+                cache[site.id] = SiteBookings(total: counts.total, perCarrier: counts.perCarrier)
+            }
+            bySite[site.id] = cache[site.id]
+        }
+        return DecisionContext(bookedTodayBySite: bySite, openCircuits: openCircuits)
     }
 
     /// `POST /v1/shipments/{id}/{hold|release|retry|requeue|fail}`.

@@ -6,6 +6,8 @@ import RelaisControlAPI
 public struct ControlError: HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     public let reply: ErrorReply
+    /// Headers the reply carries besides its body (`Allow` on a 405).
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ error: String, _ reason: String) {
         self.status = status
@@ -21,7 +23,7 @@ public struct ControlError: HTTPResponseError, Sendable {
     public static func `internal`(_ reason: String) -> ControlError { ControlError(.internalServerError, "internal", reason) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        try JSONResponse.make(reply, status: status)
+        try JSONResponse.make(reply, status: status, headers: headers)
     }
 }
 
@@ -31,12 +33,13 @@ extension ErrorReply {
 
 /// JSON bodies with the API's conventions: keys in declaration order, no escaped slashes.
 enum JSONResponse {
-    static func make<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok) throws -> Response {
+    static func make<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         var data = try encoder.encode(value)
         data.append(0x0A)
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

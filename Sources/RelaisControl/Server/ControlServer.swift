@@ -20,27 +20,43 @@ import Glibc
 ///    file is 0666; its directory's mode decides which users reach it.
 /// 3. **Ready means bound.** `onReady` runs once the socket accepts connections: that is
 ///    when the daemon tells systemd `READY=1`.
+/// 4. **No client can starve the daemon.** ``ConnectionLimits``: a cap on connections with
+///    a reserve that only root, the daemon's user and the operator group may use, a cap per
+///    user for everyone else, and an idle timeout that also bounds how long a request's
+///    headers may take. Connections over a limit are closed as soon as they open.
 public struct ControlServer: Service {
     public let socketPath: String
     let state: DaemonState
     let logger: Logger
     let onReady: @Sendable () async -> Void
+    let gate: ConnectionGate
 
     public init(
-        socketPath: String, state: DaemonState, logger: Logger, onReady: @escaping @Sendable () async -> Void = {}
+        socketPath: String, state: DaemonState, logger: Logger, limits: ConnectionLimits = .default,
+        onReady: @escaping @Sendable () async -> Void = {}
     ) {
         self.socketPath = socketPath
         self.state = state
         self.logger = logger
         self.onReady = onReady
+        self.gate = ConnectionGate(limits: limits, permission: state.permission, logger: logger)
     }
+
+    /// Connections open now.
+    public var openConnections: Int { gate.open }
 
     public func run() async throws {
         let path = socketPath
         let onReady = self.onReady
         let logger = self.logger
+        let gate = self.gate
+        let idle = gate.limits.idleTimeout.components
         let application = Application(
             router: ControlRouter.make(state: state),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [gate.makeHandler()],
+                    idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
             configuration: .init(address: .unixDomainSocket(path: path), serverName: "relaisd"),
             onServerRunning: { _ in
                 // Connectable by every user who can reach the directory; see rule 2.

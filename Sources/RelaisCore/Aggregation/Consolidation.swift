@@ -1,6 +1,6 @@
 /// Which orders ship together, and when their shipment is released to decision (SPEC §4).
 ///
-/// Orders consolidate when they share a ``consolidationKey(for:)`` (site, normalised
+/// Orders consolidate when they share a ``consolidationKey(for:)`` (site or origins, normalised
 /// recipient and address, delivery mode and relay point, service level) and are ready
 /// within the window of the group's first order; the group is released when that window
 /// closes. A window of 0 turns consolidation off: every order is a shipment of its own.
@@ -19,11 +19,16 @@ public enum Consolidation {
         }
     }
 
+    /// Orders with different origin lists, or that asked for different services at
+    /// checkout, never share a key; an order without `requested_service` keeps the key it
+    /// had before the field existed.
     public static func consolidationKey(for order: Order) -> String {
-        [
+        var key = [
             order.site, order.deliveryMode.rawValue, order.relayPoint ?? "", order.serviceLevel.rawValue,
             AddressKey.make(order.recipient),
         ].joined(separator: "#")
+        if let requested = order.requestedService { key += "#requested=\(requested)" }
+        return key
     }
 
     /// The groups whose window has closed at `now` (seconds), each in ready order; orders

@@ -1,9 +1,12 @@
-/// One carrier service scored for one shipment: its reasons and its metrics (SPEC §7).
+/// One carrier service from one origin scored for one shipment: its reasons and its
+/// metrics (SPEC §7, §15).
 ///
 /// Metrics that could not be computed (no zone, no rate) are nil; every check that could
 /// run did, so the reasons are complete.
 public struct CandidateEvaluation: Hashable, Sendable {
     public var key: ServiceKey
+    /// The site it would leave from; nil in records older than origins.
+    public var origin: String?
     public var serviceName: String
     public var reasons: ReasonSet
     /// 1… over the eligible candidates in decision order; nil for the others.
@@ -19,11 +22,12 @@ public struct CandidateEvaluation: Hashable, Sendable {
     public var distanceKm: Double?
 
     public init(
-        key: ServiceKey, serviceName: String, reasons: ReasonSet, rank: Int? = nil, price: Money?,
+        key: ServiceKey, origin: String? = nil, serviceName: String, reasons: ReasonSet, rank: Int? = nil, price: Money?,
         leadDays: Int?, eta: ETA?, co2eGrams: Double?, dataQuality: Int, cost: Cost?,
         distanceKm: Double? = nil
     ) {
         self.key = key
+        self.origin = origin
         self.serviceName = serviceName
         self.reasons = reasons
         self.rank = rank

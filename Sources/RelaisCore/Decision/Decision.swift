@@ -6,7 +6,8 @@ public struct Decision: Hashable, Sendable {
     public var policySHA256: String
     public var currency: String
     public var rulesApplied: [String]
-    /// Eligible candidates by rank, then the others in `carrier/service` byte order.
+    /// Eligible candidates by rank, then the others in `carrier/service` byte order (then
+    /// origin id).
     public var candidates: [CandidateEvaluation]
     /// Index into ``candidates`` of the service to book; nil when held.
     public var chosenIndex: Int?
@@ -16,11 +17,13 @@ public struct Decision: Hashable, Sendable {
     public var held: Bool
     /// What the candidates' distances rest on; nil in records older than the field.
     public var distanceBasis: DistanceBasis?
+    /// What became of the customer's `requested_service`, when the shipment has one.
+    public var requested: RequestedServiceOutcome?
 
     public init(
         shipmentID: String, policyName: String, policySHA256: String, currency: String, rulesApplied: [String],
         candidates: [CandidateEvaluation], chosenIndex: Int?, late: Bool, held: Bool,
-        distanceBasis: DistanceBasis? = nil
+        distanceBasis: DistanceBasis? = nil, requested: RequestedServiceOutcome? = nil
     ) {
         self.shipmentID = shipmentID
         self.policyName = policyName
@@ -32,6 +35,7 @@ public struct Decision: Hashable, Sendable {
         self.late = late
         self.held = held
         self.distanceBasis = distanceBasis
+        self.requested = requested
     }
 
     public var chosen: CandidateEvaluation? { chosenIndex.map { candidates[$0] } }

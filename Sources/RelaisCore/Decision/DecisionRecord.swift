@@ -9,17 +9,44 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
     public struct Choice: Hashable, Codable, Sendable {
         public var carrier: String
         public var service: String
+        /// The site it leaves from (SPEC §15); absent in records older than origins.
+        public var origin: String?
+    }
+
+    /// The customer's `requested_service` and what became of it (SPEC §15).
+    public struct Requested: Hashable, Codable, Sendable {
+        public var carrier: String
+        public var service: String
+        public var honoured: Bool
+        /// Why not, when not honoured (its closest candidate's reasons).
+        public var reasons: [ReasonCode]
+        /// The origin of the candidate honoured, or of the closest one.
+        public var origin: String?
+        /// False when the panel has no such service.
+        public var inPanel: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case carrier, service, honoured, reasons, origin, inPanel = "in_panel"
+        }
     }
 
     public struct Dates: Hashable, Codable, Sendable {
         public var p50: CivilDate
         public var p90: CivilDate
         public var p99: CivilDate
+
+        public init(p50: CivilDate, p90: CivilDate, p99: CivilDate) {
+            self.p50 = p50
+            self.p90 = p90
+            self.p99 = p99
+        }
     }
 
     public struct Candidate: Hashable, Codable, Sendable {
         public var carrier: String
         public var service: String
+        /// The site it would leave from; absent in records older than origins.
+        public var origin: String?
         public var serviceName: String
         public var eligible: Bool
         public var reasons: [ReasonCode]
@@ -38,7 +65,7 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
         public var km: Double?
 
         enum CodingKeys: String, CodingKey {
-            case carrier, service, serviceName = "service_name", eligible, reasons, rank, price, currency
+            case carrier, service, origin, serviceName = "service_name", eligible, reasons, rank, price, currency
             case leadDays = "lead_days", eta, co2eG = "co2e_g", dataQuality = "data_quality", cost, km
         }
 
@@ -46,6 +73,7 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(carrier, forKey: .carrier)
             try c.encode(service, forKey: .service)
+            try c.encodeIfPresent(origin, forKey: .origin)
             try c.encode(serviceName, forKey: .serviceName)
             try c.encode(eligible, forKey: .eligible)
             try c.encode(reasons, forKey: .reasons)
@@ -65,6 +93,7 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
     public var policy: PolicyRef
     public var rulesApplied: [String]
     public var chosen: Choice?
+    public var requested: Requested?
     public var late: Bool
     public var held: Bool
     public var candidates: [Candidate]
@@ -72,7 +101,7 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
     public var distanceBasis: DistanceBasis?
 
     enum CodingKeys: String, CodingKey {
-        case shipment, policy, rulesApplied = "rules_applied", chosen, late, held, candidates
+        case shipment, policy, rulesApplied = "rules_applied", chosen, requested, late, held, candidates
         case distanceBasis = "distance_basis"
     }
 
@@ -82,6 +111,7 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
         try c.encode(policy, forKey: .policy)
         try c.encode(rulesApplied, forKey: .rulesApplied)
         try c.encode(chosen, forKey: .chosen)
+        try c.encodeIfPresent(requested, forKey: .requested)
         try c.encode(late, forKey: .late)
         try c.encode(held, forKey: .held)
         try c.encode(candidates, forKey: .candidates)
@@ -92,12 +122,18 @@ public struct DecisionRecord: Hashable, Codable, Sendable {
         self.shipment = decision.shipmentID
         self.policy = PolicyRef(name: decision.policyName, sha256: decision.policySHA256)
         self.rulesApplied = decision.rulesApplied
-        self.chosen = decision.chosen.map { Choice(carrier: $0.key.carrier, service: $0.key.service) }
+        self.chosen = decision.chosen.map { Choice(carrier: $0.key.carrier, service: $0.key.service, origin: $0.origin) }
+        self.requested = decision.requested.map {
+            Requested(
+                carrier: $0.key.carrier, service: $0.key.service, honoured: $0.honoured, reasons: $0.reasons.codes,
+                origin: $0.origin, inPanel: $0.inPanel)
+        }
         self.late = decision.late
         self.held = decision.held
         self.candidates = decision.candidates.map { candidate in
             Candidate(
-                carrier: candidate.key.carrier, service: candidate.key.service, serviceName: candidate.serviceName,
+                carrier: candidate.key.carrier, service: candidate.key.service, origin: candidate.origin,
+                serviceName: candidate.serviceName,
                 eligible: candidate.isEligible, reasons: candidate.reasons.codes, rank: candidate.rank,
                 price: candidate.price?.description, currency: decision.currency, leadDays: candidate.leadDays,
                 eta: candidate.eta.map { Dates(p50: $0.p50, p90: $0.p90, p99: $0.p99) },

@@ -11,10 +11,14 @@ public struct Site: Hashable, Sendable {
     public var coordinate: Coordinate?
     /// The site's wall clock: cutoffs and ready dates are read on it.
     public var timeZone: TimeZone
+    /// The site's own last handover time (`cutoff` in `[[site]]`), site-local: goods ready
+    /// later leave with the next pickup, whatever a service's cutoff says. A store hands
+    /// parcels over earlier than a warehouse; nil leaves each service's cutoff alone.
+    public var cutoff: TimeOfDay?
 
     public init(
         id: String, name: String, street: [String] = [], postcode: String = "", city: String = "",
-        country: String, coordinate: Coordinate?, timeZone: TimeZone
+        country: String, coordinate: Coordinate?, timeZone: TimeZone, cutoff: TimeOfDay? = nil
     ) {
         self.id = id
         self.name = name
@@ -24,5 +28,6 @@ public struct Site: Hashable, Sendable {
         self.country = country
         self.coordinate = coordinate
         self.timeZone = timeZone
+        self.cutoff = cutoff
     }
 }

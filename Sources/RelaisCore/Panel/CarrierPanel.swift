@@ -17,7 +17,7 @@ public struct CarrierPanel: Hashable, Sendable {
 }
 
 /// `carrier/service`, as written in policies (`exclude = ["dpd/predict"]`) and records.
-public struct ServiceKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct ServiceKey: Hashable, Comparable, Codable, Sendable, CustomStringConvertible {
     public var carrier: String
     public var service: String
 
@@ -27,6 +27,15 @@ public struct ServiceKey: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
 
     public var description: String { "\(carrier)/\(service)" }
+
+    /// Reads `"carrier/service"` (a service code may itself hold `/`: the first one splits);
+    /// nil when either side is empty.
+    public init?(parsing text: String) {
+        guard let slash = text.firstIndex(of: "/") else { return nil }
+        let carrier = String(text[..<slash]), service = String(text[text.index(after: slash)...])
+        guard !carrier.isEmpty, !service.isEmpty else { return nil }
+        self.init(carrier: carrier, service: service)
+    }
 
     /// Byte order of `carrier/service` (SPEC §7.3, the last tie-break).
     public static func < (lhs: ServiceKey, rhs: ServiceKey) -> Bool {

@@ -1,7 +1,10 @@
 extension CarrierService {
     /// The first day the carrier collects: the ready date itself if it is a pickup day, not
     /// a holiday, and the ready time is not after the cutoff; else the next such day (SPEC §8).
-    public func pickupDate(ready: LocalTime) -> CivilDate {
+    ///
+    /// - Parameter siteCutoff: the origin's own handover time, when earlier than the cutoff.
+    public func pickupDate(ready: LocalTime, siteCutoff: TimeOfDay? = nil) -> CivilDate {
+        let cutoff = siteCutoff.map { min($0, self.cutoff) } ?? self.cutoff
         if isPickupDay(ready.date), ready.minuteOfDay <= cutoff.minuteOfDay { return ready.date }
         var day = ready.date
         // A non-empty weekday set and at most a few consecutive holidays: ends within weeks.

@@ -23,6 +23,8 @@ public struct EventKind: Hashable, Sendable, CustomStringConvertible {
     public static let reload = EventKind("reload")
     /// Orders submitted through `POST /v1/orders`.
     public static let ordersSubmitted = EventKind("api.orders")
+    /// A write through the control socket that was refused (403, 404, 409), with the peer's uid.
+    public static let writeRefused = EventKind("api.refused")
 
     /// A lifecycle event applied to a shipment: `shipment.<name>`.
     public static func shipment(_ event: ShipmentEvent) -> EventKind {

@@ -3,6 +3,7 @@ import RelaisAggregation
 import RelaisControl
 import RelaisIntake
 import RelaisOrders
+import RelaisStore
 import RelaisSystemd
 import ServiceLifecycle
 
@@ -19,6 +20,7 @@ struct IntakeService: Service {
 
     func run() async throws {
         var lastStuck = 0
+        var storageFull = false
         var generation = -1
         var aggregation: AggregationStage?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -38,14 +40,37 @@ struct IntakeService: Service {
                     logger.info(
                         "intake: \(report.files) files, \(report.accepted) orders accepted, \(report.duplicates) duplicates, \(report.rejectedOrders) rejected")
                 }
-                let open = Set(state.carriers.breakers.compactMap { if case .open = $0.value { $0.key } else { nil } })
+                for file in report.quarantined {
+                    if let storedAs = file.storedAs {
+                        logger.error(
+                            "intake: \(file.file) set aside as quarantine/\(storedAs): \(file.reason)",
+                            metadata: ["relais.file": "\(file.file)"])
+                    } else {
+                        logger.critical(
+                            "intake: \(file.file) can be neither moved nor quarantined, left in new/: \(file.reason)",
+                            metadata: ["relais.file": "\(file.file)"])
+                    }
+                }
+                // Unavailable carriers (unreadable credentials) are passed over like open breakers.
+                let open = state.carriers.closedToBookings
                 let aggregated = try await aggregation!.runOnce(now: Clock.millis(), openCircuits: open)
                 if !aggregated.created.isEmpty { logger.info("aggregation: \(aggregated.created.count) shipments decided") }
                 if aggregated.stuck.count != lastStuck, let first = aggregated.stuck.first {
                     logger.warning("aggregation: \(aggregated.stuck.count) orders wait: \(first.orderID): \(first.reason)")
                 }
                 lastStuck = aggregated.stuck.count
+                if storageFull {
+                    storageFull = false
+                    logger.notice("intake: resumed, the state disk has room again")
+                }
                 if report.files == 0 && aggregated.created.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+            } catch where StoreError.isStorageFull(error) {
+                // Nothing is acknowledged that is not stored: files stay in new/ until then.
+                if !storageFull {
+                    logger.critical("intake: paused, the state disk is full; retrying every second: \(error)")
+                }
+                storageFull = true
+                try? await Task.sleep(for: .seconds(1))
             } catch {
                 logger.error("intake pass failed, retrying in 1 s: \(error)")
                 try? await Task.sleep(for: .seconds(1))
