@@ -6,6 +6,7 @@ import Testing
 
 @testable import RelaisControl
 @testable import RelaisRecords
+import RelaisStore
 
 /// Issue 20: what a hostile or clumsy local user may do to the control socket.
 @Suite struct ControlHardeningTests {

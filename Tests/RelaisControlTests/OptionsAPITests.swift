@@ -4,6 +4,7 @@ import RelaisControl
 import RelaisControlAPI
 import RelaisCore
 import RelaisRecords
+import RelaisStore
 import Testing
 
 /// `POST /v1/options` and orders with `origins` through the control API (SPEC §15).

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import RelaisCore
 @testable import RelaisRecords
+import RelaisStore
 
 /// Decisions over several origins in SQLite (SPEC §15): the origin of every candidate and
 /// of the choice, the requested service, and failover that stays at the chosen origin.
