@@ -57,6 +57,7 @@ import Testing
         #expect(daemon.isRunning, "\(deployment.log)")
         let paused = try status(deployment)
         #expect(paused.alerts?.contains { $0.hasPrefix("intake: paused: the state disk is full") } == true)
+        #expect(try deployment.relaisctl(["status"]).stdout.contains("ALERT intake: paused: the state disk is full"))
         #expect(deployment.files("new") == ["during.json"])
         let body = deployment.root.appendingPathComponent("api.json")
         try Data(IntakeCrashTests.order("DISK-3", 3).utf8).write(to: body)
