@@ -19,7 +19,9 @@ public struct ControlCommands: Sendable {
             text += "policy: \(status.policy.name) (sha256 \(status.policy.sha256.prefix(12))…), loaded \(status.configurationLoadedAt)\n"
             let states = ["queued", "booking", "deferred", "held", "uncertain", "booked", "failed"]
             text += "queue: " + states.map { "\($0) \(status.queue[$0] ?? 0)" }.joined(separator: ", ") + "\n"
-            text += "orders waiting for aggregation: \(status.pendingOrders)\n\n"
+            text += "orders waiting for aggregation: \(status.pendingOrders)\n"
+            for alert in status.alerts ?? [] { text += "ALERT \(alert)\n" }
+            text += "\n"
             var table = TextTable([("carrier", .left), ("breaker", .left)])
             for carrier in status.carriers { table.add([carrier.id, carrier.state + (carrier.reason.map { ": \($0)" } ?? "")]) }
             return text + table.render()

@@ -49,6 +49,7 @@ public final class DaemonState: Sendable {
     /// Milliseconds since the Unix epoch.
     public let clock: @Sendable () -> Int64
     private let current: Mutex<Running>
+    private let stageAlerts = Mutex<[String: String]>([:])
     private let carriersView: @Sendable () -> CarrierView
     private let reloader: @Sendable (DaemonState, Actor) async -> ReloadOutcome
 
@@ -100,6 +101,14 @@ public final class DaemonState: Sendable {
     }
 
     public var carriers: CarrierView { carriersView() }
+
+    /// Says why a stage is paused (`nil` once it runs again): `/v1/status` shows it.
+    public func setAlert(_ stage: String, _ text: String?) {
+        stageAlerts.withLock { $0[stage] = text }
+    }
+
+    /// `stage: why`, by stage.
+    public var alerts: [String] { stageAlerts.withLock { $0.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" } } }
 
     /// Reloads carriers and policies, all or nothing (`POST /v1/reload`, SIGHUP).
     public func reload(by actor: Actor) async -> ReloadOutcome { await reloader(self, actor) }

@@ -38,11 +38,15 @@ public struct StatusReply: Codable, Hashable, Sendable {
     public var pendingOrders: Int
     /// When the configuration in force was loaded (ISO 8601, UTC).
     public var configurationLoadedAt: String
+    /// Why a stage is paused, when one is (`intake: paused: the state disk is full`);
+    /// absent when all is well.
+    public var alerts: [String]?
 
     public init(
         version: String, uptimeSeconds: Int, pid: Int32, policy: PolicyRef, queue: [String: Int], carriers: [CarrierState],
-        pendingOrders: Int, configurationLoadedAt: String
+        pendingOrders: Int, configurationLoadedAt: String, alerts: [String]? = nil
     ) {
+        self.alerts = alerts
         self.version = version
         self.uptimeSeconds = uptimeSeconds
         self.pid = pid
@@ -55,6 +59,6 @@ public struct StatusReply: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version, uptimeSeconds = "uptime_s", pid, policy, queue, carriers, pendingOrders = "pending_orders"
-        case configurationLoadedAt = "configuration_loaded_at"
+        case configurationLoadedAt = "configuration_loaded_at", alerts
     }
 }

@@ -125,7 +125,10 @@ enum Daemon {
         // Listed in start order; a graceful stop goes through them in reverse.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: control, serviceName: "control"),
-            .init(service: BookingService(booking: booking, watchdog: watchdog), serviceName: BookingService.name),
+            .init(
+                service: BookingService(
+                    booking: booking, store: store, state: state, watchdog: watchdog, logger: logger, clock: Clock.millis),
+                serviceName: BookingService.name),
             .init(service: intakeService, serviceName: IntakeService.name),
             .init(service: ReloadService(state: state), serviceName: "reload"),
             .init(service: status, serviceName: "status"),

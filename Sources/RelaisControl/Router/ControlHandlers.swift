@@ -35,7 +35,7 @@ struct ControlHandlers: Sendable {
                 return StatusReply.CarrierState(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
             },
             pendingOrders: pendingOrders,
-            configurationLoadedAt: Timestamps.iso(running.loadedAt))
+            configurationLoadedAt: Timestamps.iso(running.loadedAt), alerts: state.alerts.isEmpty ? nil : state.alerts)
         return try JSONResponse.make(reply)
     }
 

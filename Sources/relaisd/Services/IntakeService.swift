@@ -59,8 +59,10 @@ struct IntakeService: Service {
                     logger.warning("aggregation: \(aggregated.stuck.count) orders wait: \(first.orderID): \(first.reason)")
                 }
                 lastStuck = aggregated.stuck.count
-                if storageFull {
+                // Resumed when there is room again, not when a pass had nothing to write.
+                if storageFull, (state.store.availableBytes() ?? .max) >= RecordStore.resumeAfterBytes {
                     storageFull = false
+                    state.setAlert(Self.name, nil)
                     logger.notice("intake: resumed, the state disk has room again")
                 }
                 if report.files == 0 && aggregated.created.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
@@ -70,6 +72,7 @@ struct IntakeService: Service {
                     logger.critical("intake: paused, the state disk is full; retrying every second: \(error)")
                 }
                 storageFull = true
+                state.setAlert(Self.name, "paused: the state disk is full; files wait in new/")
                 try? await Task.sleep(for: .seconds(1))
             } catch {
                 logger.error("intake pass failed, retrying in 1 s: \(error)")
