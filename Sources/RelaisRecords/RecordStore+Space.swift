@@ -17,4 +17,7 @@ extension RecordStore {
 
     /// Room the stages want before they resume after a full disk.
     public static let resumeAfterBytes: Int64 = 8 << 20
+
+    /// At least ``resumeAfterBytes`` free on the database's file system.
+    public func hasRoomToResume() -> Bool { (availableBytes() ?? .max) >= Self.resumeAfterBytes }
 }

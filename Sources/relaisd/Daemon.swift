@@ -127,7 +127,7 @@ enum Daemon {
             .init(service: control, serviceName: "control"),
             .init(
                 service: BookingService(
-                    booking: booking, store: store, state: state, watchdog: watchdog, logger: logger, clock: Clock.millis),
+                    booking: booking, store: store, state: state, watchdog: watchdog, logger: logger, clock: clock),
                 serviceName: BookingService.name),
             .init(service: intakeService, serviceName: IntakeService.name),
             .init(service: ReloadService(state: state), serviceName: "reload"),

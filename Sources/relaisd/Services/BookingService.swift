@@ -1,7 +1,8 @@
 import Logging
 import RelaisBooking
 import RelaisControl
-import RelaisRecords
+import RelaisCore
+import RelaisStore
 import RelaisSystemd
 import ServiceLifecycle
 
@@ -15,11 +16,11 @@ import ServiceLifecycle
 struct BookingService: Service {
     static let name = "booking"
     let booking: BookingStage
-    let store: RecordStore
+    let store: any DaemonStore
     let state: DaemonState
     let watchdog: Watchdog
     let logger: Logger
-    let clock: @Sendable () -> Int64
+    let clock: any WallClock
 
     func run() async throws {
         let watchdog = self.watchdog
@@ -42,15 +43,15 @@ struct BookingService: Service {
         watchdog.retire(Self.name)
     }
 
-    /// Waits for room on the disk (``RecordStore/resumeAfterBytes``: a write that happens to
+    /// Waits for room on the disk (``StorageSpace/hasRoomToResume()``: a write that happens to
     /// fit in a free page proves little), then for the recovery to be stored; nil when the
     /// daemon stops meanwhile.
     private func recoverOnceWritable() async -> [String]? {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             watchdog.beat(Self.name)
             try? await Task.sleep(for: .seconds(1))
-            guard (store.availableBytes() ?? .max) >= RecordStore.resumeAfterBytes else { continue }
-            if let recovered = try? await store.recoverInterruptedBookings(now: clock()) { return recovered }
+            guard store.hasRoomToResume() else { continue }
+            if let recovered = try? await store.recoverInterruptedBookings(now: clock.now()) { return recovered }
         }
         return nil
     }

@@ -60,7 +60,7 @@ struct IntakeService: Service {
                 }
                 lastStuck = aggregated.stuck.count
                 // Resumed when there is room again, not when a pass had nothing to write.
-                if storageFull, (state.store.availableBytes() ?? .max) >= RecordStore.resumeAfterBytes {
+                if storageFull, state.store.hasRoomToResume() {
                     storageFull = false
                     state.setAlert(Self.name, nil)
                     logger.notice("intake: resumed, the state disk has room again")
