@@ -28,8 +28,13 @@ enum DecisionTable {
             let key = "\(requested.carrier)/\(requested.service)"
             if requested.honoured {
                 text += "Requested at checkout: \(key) — honoured"
-                if let policyPick = record.candidates.first(where: { $0.rank == 2 }) {
-                    text += " (the policy alone would choose \(name(policyPick)))"
+                // Ranked by cost otherwise: a cheaper second means the request was moved up.
+                func units(_ cost: String?) -> Int64? { cost.flatMap { Int64($0.replacingOccurrences(of: ".", with: "")) } }
+                let first = record.candidates.first { $0.rank == 1 }, second = record.candidates.first { $0.rank == 2 }
+                if let second, let secondCost = units(second.cost), let firstCost = units(first?.cost), secondCost < firstCost {
+                    text += " (the policy alone would choose \(name(second)), cost \(second.cost ?? "-"))"
+                } else {
+                    text += " (also the policy's own choice)"
                 }
             } else if !requested.inPanel {
                 text += "Requested at checkout: \(key) — not in the carrier panel; chosen by the policy instead"

@@ -43,6 +43,7 @@ extension RecordHistory {
                     LEFT JOIN decisions d ON d.id = s.decision_id
                     LEFT JOIN decision_candidates c
                         ON c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
+                        AND (c.origin IS NULL OR c.origin = s.site)
                     WHERE s.booked_at >= ? AND s.booked_at < ? AND s.state = 'booked' AND s.carrier IS NOT NULL
                     ORDER BY s.booked_at
                     """, arguments: [from, until])

@@ -55,6 +55,7 @@ public final class RecordHistory: Sendable {
                     LEFT JOIN decisions d ON d.id = s.decision_id
                     LEFT JOIN decision_candidates c
                         ON c.decision_id = s.decision_id AND c.carrier = d.chosen_carrier AND c.service = d.chosen_service
+                        AND (d.chosen_origin IS NULL OR c.origin = d.chosen_origin)
                     WHERE s.created_at >= ? AND s.created_at < ?
                     ORDER BY s.seq, o.id
                     """, arguments: [from, until])

@@ -215,6 +215,7 @@ extension RecordStore {
         FROM shipments s
         LEFT JOIN decisions d ON d.id = s.decision_id
         LEFT JOIN decision_candidates c ON c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
+            AND (c.origin IS NULL OR c.origin = s.site)
         """
 
     static func shipmentRecord(_ row: Row, orders: [String]) -> ShipmentRecord {
@@ -239,24 +240,36 @@ extension RecordStore {
     /// its booking, so a burst decided at once cannot overshoot a share; failed and held
     /// shipments do not count.
     public func allocationCounts(site: String, from: Int64, until: Int64) async throws -> (total: Int, perCarrier: [String: Int]) {
+        try await pool.read { db in try Self.allocationCounts(db, site: site, from: from, until: until) }
+    }
+
+    /// ``allocationCounts(site:from:until:)`` for several sites, each with its own local day,
+    /// in one read: a request that decides over several origins waits for the reader once.
+    public func allocationCounts(sites: [String: (from: Int64, until: Int64)]) async throws
+        -> [String: (total: Int, perCarrier: [String: Int])]
+    {
         try await pool.read { db in
-            var perCarrier: [String: Int] = [:]
-            var total = 0
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT carrier, COUNT(*) AS n FROM shipments
-                    WHERE site = ? AND created_at >= ? AND created_at < ? AND carrier IS NOT NULL AND state NOT IN ('failed', 'held')
-                    GROUP BY carrier
-                    """,
-                arguments: [site, from, until])
-            {
-                let n: Int = row["n"]
-                total += n
-                if let carrier: String = row["carrier"] { perCarrier[carrier] = n }
-            }
-            return (total, perCarrier)
+            var counts: [String: (total: Int, perCarrier: [String: Int])] = [:]
+            for (site, day) in sites { counts[site] = try Self.allocationCounts(db, site: site, from: day.from, until: day.until) }
+            return counts
         }
+    }
+
+    static func allocationCounts(_ db: Database, site: String, from: Int64, until: Int64) throws -> (total: Int, perCarrier: [String: Int]) {
+        var perCarrier: [String: Int] = [:]
+        var total = 0
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT carrier, COUNT(*) AS n FROM shipments
+                WHERE site = ? AND created_at >= ? AND created_at < ? AND carrier IS NOT NULL AND state NOT IN ('failed', 'held')
+                GROUP BY carrier
+                """)
+        for row in try Row.fetchAll(statement, arguments: [site, from, until]) {
+            let n: Int = row["n"]
+            total += n
+            if let carrier: String = row["carrier"] { perCarrier[carrier] = n }
+        }
+        return (total, perCarrier)
     }
 
     /// The event log of a shipment, oldest first.

@@ -43,6 +43,7 @@ enum Demo {
               swift run relaisctl shipments --state booked
               swift run relaisctl show <shipment id>      # explain <id> for the decision
               swift run relaisctl quote samples/order.json
+              swift run relaisctl options samples/cart.json  # checkout options, Lille store or Lyon
               curl --unix-socket \(socket) http://localhost/metrics
               curl \(sandbox.url)/_sandbox/ledger         # what the carriers booked
 

@@ -95,6 +95,9 @@ import Testing
             let record = try await client.get("/v1/shipments/\(id)/decision").decode(DecisionRecord.self)
             #expect(record.chosen?.origin == "lille-store")
             #expect(Set(record.candidates.compactMap(\.origin)) == ["lille-store", "lyon-dc"])
+            // One row per shipment, though its decision holds each service once per origin.
+            let listed = try await client.get("/v1/shipments").decode(ShipmentListReply.self)
+            #expect(listed.shipments.map(\.id) == [id])
             let explained = await commands.explain(id: id)
             #expect(explained.stdout.contains("from lille-store"))
         }

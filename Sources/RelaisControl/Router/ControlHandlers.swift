@@ -182,19 +182,22 @@ struct ControlHandlers: Sendable {
     }
 
     /// Today's bookings at each of `origins` (allocations count per site, SPEC §15), read
-    /// from the store once per site and kept in `cache`.
+    /// from the store in one read for the sites not yet in `cache`, and kept there.
     private func decisionContext(
         _ origins: [Site], now: Int64, openCircuits: Set<String>, cache: inout [String: SiteBookings]
     ) async throws -> DecisionContext {
-        var bySite: [String: SiteBookings] = [:]
-        for site in origins {
-            if cache[site.id] == nil {
-                let day = LocalDay.containing(Instant(millisecondsSinceEpoch: now), in: site.timeZone)
-                let counts = try await state.store.allocationCounts(site: site.id, from: day.start, until: day.end)
-                cache[site.id] = SiteBookings(total: counts.total, perCarrier: counts.perCarrier)
-            }
-            bySite[site.id] = cache[site.id]
+        var days: [String: (from: Int64, until: Int64)] = [:]
+        for site in origins where cache[site.id] == nil {
+            let day = LocalDay.containing(Instant(millisecondsSinceEpoch: now), in: site.timeZone)
+            days[site.id] = (day.start, day.end)
         }
+        if !days.isEmpty {
+            for (site, counts) in try await state.store.allocationCounts(sites: days) {
+                cache[site] = SiteBookings(total: counts.total, perCarrier: counts.perCarrier)
+            }
+        }
+        var bySite: [String: SiteBookings] = [:]
+        for site in origins { bySite[site.id] = cache[site.id] }
         return DecisionContext(bookedTodayBySite: bySite, openCircuits: openCircuits)
     }
 

@@ -17,6 +17,9 @@ public protocol RecordReader: Sendable {
     /// Shipments given to each carrier at `site` between `from` and `until` (ms), counted
     /// from their decision: what allocation limits count (SPEC §6), across every node.
     func allocationCounts(site: String, from: Int64, until: Int64) async throws -> (total: Int, perCarrier: [String: Int])
+    /// The same for several sites in one read, each over its own local day.
+    func allocationCounts(sites: [String: (from: Int64, until: Int64)]) async throws
+        -> [String: (total: Int, perCarrier: [String: Int])]
     func policyText(sha256: String) async throws -> String?
 }
 
