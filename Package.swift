@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "RelaisSystemd", targets: ["RelaisSystemd"]),
         .library(name: "RelaisControl", targets: ["RelaisControl"]),
         .library(name: "RelaisReports", targets: ["RelaisReports"]),
+        .library(name: "RelaisWebhooks", targets: ["RelaisWebhooks"]),
+        .library(name: "RelaisOutbox", targets: ["RelaisOutbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -81,7 +83,7 @@ let package = Package(
         .target(
             name: "RelaisSandbox",
             dependencies: [
-                "RelaisConfig", "RelaisXML",
+                "RelaisConfig", "RelaisXML", "RelaisWebhooks",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +93,7 @@ let package = Package(
         .target(
             name: "RelaisRecords",
             dependencies: [
-                "RelaisCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "RelaisCore", "RelaisControlAPI", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -121,6 +123,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Standard Webhooks signatures: signed by relaisd, verified by relais-sandbox's OMS.
+        .target(name: "RelaisWebhooks", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The outbox's delivery (SPEC §12): spool files and signed webhooks, on an HTTP client
+        // of its own, with the retry schedule as a value.
+        .target(
+            name: "RelaisOutbox",
+            dependencies: [
+                "RelaisCore", "RelaisConfig", "RelaisRecords", "RelaisWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // What-if replays of a policy on recorded history, emissions and carrier reports:
         // read-only, from a snapshot of the database.
         .target(name: "RelaisReports", dependencies: ["RelaisCore", "RelaisRecords", "RelaisIntake"]),
@@ -147,6 +166,7 @@ let package = Package(
             dependencies: [
                 "RelaisCore", "RelaisConfig", "RelaisIntake", "RelaisCommands", "RelaisRecords", "RelaisAggregation",
                 "RelaisCarriers", "RelaisBooking", "RelaisSandbox", "RelaisSystemd", "RelaisControl", "RelaisControlAPI",
+                "RelaisOutbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -182,7 +202,18 @@ let package = Package(
             ]
         ),
         // Live tests: the real executables as child processes.
-        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords", "RelaisSandbox", "RelaisControlAPI"]),
+        .testTarget(name: "RelaisLiveTests", dependencies: ["RelaisRecords", "RelaisSandbox", "RelaisControlAPI", "RelaisWebhooks"]),
+        // The outbox: signatures, the retry schedule, spool files, webhooks to loopback receivers.
+        .testTarget(
+            name: "RelaisOutboxTests",
+            dependencies: [
+                "RelaisOutbox", "RelaisWebhooks", "RelaisRecords", "RelaisConfig", "RelaisCore", "RelaisControlAPI",
+                "RelaisAggregation", "RelaisIntake", "RelaisSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // sd_notify datagrams received on a socket of the test's own; the watchdog's rule.
         .testTarget(name: "RelaisSystemdTests", dependencies: ["RelaisSystemd"]),
         // The control API over a real Unix socket, against a real store.

@@ -22,7 +22,11 @@ public struct ControlCommands: Sendable {
             text += "orders waiting for aggregation: \(status.pendingOrders)\n\n"
             var table = TextTable([("carrier", .left), ("breaker", .left)])
             for carrier in status.carriers { table.add([carrier.id, carrier.state]) }
-            return text + table.render()
+            text += table.render()
+            if let outbox = status.outbox, !outbox.isEmpty {
+                text += "\noutbox:\n" + Self.endpointTable(outbox)
+            }
+            return text
         }
     }
 

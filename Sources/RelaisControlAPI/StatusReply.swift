@@ -35,6 +35,8 @@ public struct StatusReply: Codable, Hashable, Sendable {
     public var pendingOrders: Int
     /// When the configuration in force was loaded (ISO 8601, UTC).
     public var configurationLoadedAt: String
+    /// The outbox's backlog per endpoint (SPEC §12); empty without `[outbox] spool` or webhooks.
+    public var outbox: [OutboxEndpointReply]?
 
     public init(
         version: String, uptimeSeconds: Int, pid: Int32, policy: PolicyRef, queue: [String: Int], carriers: [CarrierState],
@@ -52,6 +54,6 @@ public struct StatusReply: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version, uptimeSeconds = "uptime_s", pid, policy, queue, carriers, pendingOrders = "pending_orders"
-        case configurationLoadedAt = "configuration_loaded_at"
+        case configurationLoadedAt = "configuration_loaded_at", outbox
     }
 }

@@ -98,6 +98,8 @@ extension RecordStore {
                 try db.recordEvent(
                     at: now, kind: "shipment.created", shipment: id, actor: actor,
                     detail: "orders \(shipment.orderIDs.joined(separator: ",")); policy \(policy.name) \(policy.sha256.prefix(12)); \(summary)")
+                // Held at decision time (the policy's hold): the shop hears of it as of any hold.
+                if state == .held { try db.writeOutboxEvent(.shipmentHeld, shipment: id, now: now) }
                 ids.append(id)
             }
             return ids
@@ -161,6 +163,7 @@ extension RecordStore {
                 try db.recordEvent(
                     at: now, kind: "shipment.uncertain", shipment: id, actor: .recovery,
                     detail: "found in booking at start-up: the outcome of its carrier call is unknown")
+                try db.writeOutboxEvent(.shipmentUncertain, shipment: id, now: now)
             }
             return ids
         }
@@ -362,6 +365,10 @@ extension Database {
         try recordEvent(
             at: now, kind: "shipment.\(RecordStore.eventName(event))", shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")
+        // The transactional outbox: the shop hears of the change in the same transaction.
+        if next != current, let type = OutboxEventType.announcing(next) {
+            try writeOutboxEvent(type, shipment: id, now: now)
+        }
         return next
     }
 }

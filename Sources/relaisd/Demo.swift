@@ -31,6 +31,7 @@ enum Demo {
                 write("relaisd --demo: \(error)\n", fd: 2)
                 throw ExitCode(2)
             }
+            sandbox.oms.setSecrets(DemoSetup.omsSecrets(root: root))
             let socket = (root as NSString).appendingPathComponent(".relais/relais.sock")
             write(
                 """
@@ -43,6 +44,8 @@ enum Demo {
                   swift run relaisctl shipments --state booked
                   swift run relaisctl show <shipment id>      # explain <id> for the decision
                   swift run relaisctl quote samples/order.json
+                  swift run relaisctl webhooks                # the OMS (relais-sandbox) verifies each signature
+                  swift run relaisctl outbox                  # events: .relais/spool/out/*.json too
                   curl --unix-socket \(socket) http://localhost/metrics
 
                 """, fd: 1)
@@ -52,7 +55,7 @@ enum Demo {
             let lastLine = Mutex("")
             extras.progress = { queue, statistics in
                 let mean = statistics.booked > 0 ? statistics.bookedLatencyTotal / Int64(statistics.booked) : 0
-                let line = "progress: \(queue); booked since start \(statistics.booked) (mean \(mean) ms claim→booked), sandbox ledger \(sandbox.ledger.count)"
+                let line = "progress: \(queue); booked since start \(statistics.booked) (mean \(mean) ms claim→booked), sandbox ledger \(sandbox.ledger.count); OMS webhooks verified \(sandbox.oms.accepted)"
                 // Only news: an idle demo stays quiet between batches.
                 let changed = lastLine.withLock { last in
                     defer { last = line }

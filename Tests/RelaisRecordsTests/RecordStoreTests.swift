@@ -13,10 +13,11 @@ import Testing
             try temporary.store.appliedMigrations() == [
                 "v1: orders, shipments, decisions, attempts, events", "v2: carrier prices, attempt details, reconciliation times",
                 "v3: emissions inputs, breaker openings, booking times",
+                "v4: the outbox: events for the shop and their deliveries per endpoint",
             ])
         // Reopening an existing database applies nothing twice and keeps FULL.
         let again = try RecordStore(path: temporary.path)
-        #expect(try again.appliedMigrations().count == 3)
+        #expect(try again.appliedMigrations().count == 4)
         #expect(try again.synchronousLevel() == 2)
         let journal = try again.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
@@ -44,7 +45,7 @@ import Testing
             }
         }
         let store = try RecordStore(path: path)
-        #expect(try store.appliedMigrations().count == 3)
+        #expect(try store.appliedMigrations().count == 4)
         let shipment = try #require(try await store.shipment(id: "S-1"))
         #expect(shipment.state == .queued && shipment.carrier == "dpd")
         #expect(try await store.queueCounts()[.queued] == 1)

@@ -23,6 +23,8 @@ public enum ControlRouter {
         router.get("/v1/shipments/:id/decision") { _, context in
             try await handlers.decision(id: context.parameters.require("id"))
         }
+        router.get("/v1/outbox") { request, _ in try await handlers.outbox(query: request.uri.queryParameters) }
+        router.get("/v1/webhooks") { _, _ in try await handlers.webhooks() }
         router.get("/metrics") { _, _ in try await handlers.metrics() }
 
         router.post("/v1/orders") { request, context in
@@ -35,6 +37,12 @@ public enum ControlRouter {
             try await handlers.act(
                 context.parameters.require("action"), on: context.parameters.require("id"), peer: context.peer!,
                 logger: context.logger)
+        }
+        router.post("/v1/outbox/:id/replay") { _, context in
+            try await handlers.replay(eventID: context.parameters.require("id"), peer: context.peer!, logger: context.logger)
+        }
+        router.post("/v1/webhooks/:n/enable") { _, context in
+            try await handlers.enableWebhook(context.parameters.require("n"), peer: context.peer!, logger: context.logger)
         }
         router.post("/v1/reload") { _, context in try await handlers.reload(peer: context.peer!, logger: context.logger) }
         return router
