@@ -25,7 +25,9 @@ public enum OutboxBody {
     /// braces for endpoints that want it (``withLabel(_:format:base64:)``).
     static func encode(id: String, type: String, at: Int64, data: ShipmentReply) throws -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Keys in byte order: the same shape every time (Foundation's encoder on Linux
+        // otherwise writes a keyed container in hash order, which varies from run to run).
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         var body = Array(#"{"id":"\#(id)","type":"\#(type)","timestamp":"\#(timestamp(at))","data":"#.utf8)
         body += try encoder.encode(data)
         body.append(UInt8(ascii: "}"))
