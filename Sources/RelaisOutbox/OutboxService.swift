@@ -3,14 +3,14 @@ import Metrics
 import RelaisRecords
 import ServiceLifecycle
 
-/// Delivers the outbox (SPEC §12): one loop per endpoint, each claiming the events due
+/// Delivers the outbox (SPEC §12): one loop per endpoint, each reading the events due
 /// there (at most `maxInFlight` under way), making the attempts through its transport and
-/// recording the results in groups.
+/// recording the results in groups: one write per poll interval, or per 128 results.
 ///
 /// Endpoints are independent: a slow or dead one fills its own in-flight slots and no
 /// other's, and nothing here touches booking. A graceful stop stops claiming and waits
 /// for the attempts under way (each has a deadline); a crash leaves them pending, and they
-/// are made again with the same event id once their lease is over: at least once.
+/// are made again with the same event id after the restart: at least once.
 public struct OutboxService: Service {
     /// One endpoint as the service runs it.
     public struct Endpoint: Sendable {
@@ -20,15 +20,12 @@ public struct OutboxService: Service {
         public var name: String
         public var transport: any OutboxTransport
         public var maxInFlight: Int
-        /// How long a claimed event is not due again: above the attempt's deadline.
-        public var leaseMilliseconds: Int64
 
-        public init(id: Int64, name: String, transport: any OutboxTransport, maxInFlight: Int, leaseMilliseconds: Int64) {
+        public init(id: Int64, name: String, transport: any OutboxTransport, maxInFlight: Int) {
             self.id = id
             self.name = name
             self.transport = transport
             self.maxInFlight = maxInFlight
-            self.leaseMilliseconds = leaseMilliseconds
         }
     }
 
@@ -78,21 +75,30 @@ public struct OutboxService: Service {
         try await withThrowingTaskGroup(of: Completion.self) { group in
             var inFlight = 0
             var ticking = false
+            // Looked for at start, at each tick, and when half the slots are free: one read
+            // serves several attempts.
+            var lookNow = true
             var results: [(OutboxDelivery, OutboxDeliveryResult)] = []
+            // Events under way or with results not yet recorded: still pending in the store,
+            // never taken again meanwhile. Claims are reads; nothing is leased.
+            var taken: Set<Int64> = []
             func flush() async throws {
                 guard !results.isEmpty else { return }
                 try await store.recordOutboxResults(results, now: clock())
+                for (delivery, _) in results { taken.remove(delivery.eventSeq) }
                 results.removeAll(keepingCapacity: true)
             }
             while true {
                 let stopping = Task.isShuttingDownGracefully || Task.isCancelled
                 if stopping, inFlight == 0 { break }
-                if !stopping, inFlight < endpoint.maxInFlight {
+                if !stopping, lookNow || inFlight <= endpoint.maxInFlight / 2, inFlight < endpoint.maxInFlight {
+                    lookNow = false
                     let now = clock()
-                    let claimed = try await store.claimOutboxDeliveries(
-                        endpoint: endpoint.id, now: now, limit: endpoint.maxInFlight - inFlight, lease: endpoint.leaseMilliseconds)
+                    let claimed = try await store.dueOutboxDeliveries(
+                        endpoint: endpoint.id, now: now, limit: endpoint.maxInFlight - inFlight, excluding: taken)
                     for delivery in claimed {
                         inFlight += 1
+                        taken.insert(delivery.eventSeq)
                         group.addTask {
                             let outcome = await endpoint.transport.deliver(delivery, now: clock())
                             let result = schedule.result(
@@ -113,6 +119,7 @@ public struct OutboxService: Service {
                 switch completion {
                 case .tick:
                     ticking = false
+                    lookNow = true
                     try await flush()
                 case .attempt(let delivery, let result):
                     inFlight -= 1

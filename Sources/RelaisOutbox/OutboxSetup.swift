@@ -30,14 +30,14 @@ public struct OutboxSetup: Sendable {
                 endpoints.append(
                     .init(
                         id: id, name: endpoint.name, transport: WebhookOutbox(settings: webhook, client: client),
-                        maxInFlight: webhook.maxInFlight, leaseMilliseconds: Int64(webhook.timeoutSeconds + 5) * 1000))
+                        maxInFlight: webhook.maxInFlight))
             } else {
                 let spool = SpoolOutbox(spool: config.paths.spool)
                 do { try spool.prepare() } catch {
                     try? await client?.shutdown()
                     throw OutboxSetupError(reason: "\(spool.directory): cannot be made: \(error)")
                 }
-                endpoints.append(.init(id: id, name: endpoint.name, transport: spool, maxInFlight: 4, leaseMilliseconds: 10_000))
+                endpoints.append(.init(id: id, name: endpoint.name, transport: spool, maxInFlight: 4))
             }
         }
         return OutboxSetup(endpoints: endpoints, client: client)

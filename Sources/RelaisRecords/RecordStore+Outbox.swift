@@ -111,7 +111,9 @@ extension RecordStore {
     /// milliseconds: long enough for the attempt's deadline, short enough that an attempt a
     /// crash cut short is made again soon after the restart.
     ///
-    /// Nothing is due at a disabled endpoint.
+    /// Nothing is due at a disabled endpoint. For several processes delivering one store's
+    /// outbox (a shared store, SPEC §16); relaisd alone uses
+    /// ``dueOutboxDeliveries(endpoint:now:limit:excluding:)``, which writes nothing.
     public func claimOutboxDeliveries(endpoint: Int64, now: Int64, limit: Int, lease: Int64) async throws -> [OutboxDelivery] {
         let due = try await pool.read { db in try Self.dueDeliveries(db, endpoint: endpoint, now: now, limit: limit) }
         guard !due.isEmpty else { return [] }
@@ -122,6 +124,21 @@ extension RecordStore {
                 sql: "UPDATE outbox_deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND event_seq = ?")
             for delivery in due { try extend.execute(arguments: [now + lease, endpoint, delivery.eventSeq]) }
             return due
+        }
+    }
+
+    /// The events due at `endpoint`, as ``claimOutboxDeliveries(endpoint:now:limit:lease:)``
+    /// finds them, without a lease: a read, no write. For the one process that delivers this
+    /// store's outbox, which keeps the attempts under way (and the results not yet recorded)
+    /// in memory and names them in `excluding`; a crash forgets them, and they are made again
+    /// with the same id: at least once.
+    public func dueOutboxDeliveries(endpoint: Int64, now: Int64, limit: Int, excluding: Set<Int64>) async throws
+        -> [OutboxDelivery]
+    {
+        guard limit > 0 else { return [] }
+        return try await pool.read { db in
+            try Self.dueDeliveries(db, endpoint: endpoint, now: now, limit: limit + excluding.count)
+                .filter { !excluding.contains($0.eventSeq) }.prefix(limit).map { $0 }
         }
     }
 

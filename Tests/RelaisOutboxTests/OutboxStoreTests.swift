@@ -187,4 +187,23 @@ import Testing
         #expect(replayed.map(\.eventID) == [claimed[0].eventID] && replayed[0].body == claimed[0].body && replayed[0].attempts == 0)
         await #expect(throws: StoreError.self) { try await store.replayOutboxEvent(id: "evt_nope", actor: .operator(uid: 0), now: 0) }
     }
+
+    /// The daemon's claims are reads: what it has under way is named in `excluding`, and the
+    /// store is not written until results are recorded.
+    @Test func dueDeliveriesAreReadOnlyAndSkipWhatIsUnderWay() async throws {
+        let rig = try OutboxRig()
+        defer { rig.remove() }
+        let endpoints = try await configured(rig)
+        let store = rig.store
+        let ids = try await rig.shipments(3)
+        try await rig.book(ids, at: Self.t0 + 1)
+        let first = try await store.dueOutboxDeliveries(endpoint: endpoints.webhook, now: Self.t0 + 2, limit: 2, excluding: [])
+        #expect(first.map(\.shipmentID) == [ids[0], ids[1]])
+        // Nothing leased: the same read finds them again; excluded, the next one comes.
+        #expect(try await store.dueOutboxDeliveries(endpoint: endpoints.webhook, now: Self.t0 + 2, limit: 2, excluding: []) == first)
+        let rest = try await store.dueOutboxDeliveries(
+            endpoint: endpoints.webhook, now: Self.t0 + 2, limit: 2, excluding: Set(first.map(\.eventSeq)))
+        #expect(rest.map(\.shipmentID) == [ids[2]])
+        #expect(try await store.outboxDeliveries(state: "pending").allSatisfy { $0.nextAttemptAt == Self.t0 + 1 })
+    }
 }

@@ -39,13 +39,12 @@ import Testing
             let client = WebhookOutbox.makeClient(connectionsPerHost: 4)
             var endpoints = [
                 OutboxService.Endpoint(
-                    id: ids[0], name: "webhook-1", transport: WebhookOutbox(settings: webhook, client: client), maxInFlight: 4,
-                    leaseMilliseconds: Int64(timeout + 5) * 1000)
+                    id: ids[0], name: "webhook-1", transport: WebhookOutbox(settings: webhook, client: client), maxInFlight: 4)
             ]
             if spool {
                 let transport = SpoolOutbox(spool: rig.directory.appendingPathComponent("spool").path)
                 try transport.prepare()
-                endpoints.append(.init(id: ids[1], name: "spool", transport: transport, maxInFlight: 4, leaseMilliseconds: 60_000))
+                endpoints.append(.init(id: ids[1], name: "spool", transport: transport, maxInFlight: 4))
             }
             let service = OutboxService(
                 store: rig.store, endpoints: endpoints, schedule: quick, clock: { Int64(Date().timeIntervalSince1970 * 1000) },
