@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "RelaisReports", targets: ["RelaisReports"]),
         // Test doubles (a scripted clock, …) for Relais's own tests and for code built on it.
         .library(name: "RelaisTesting", targets: ["RelaisTesting"]),
+        .library(name: "RelaisWebhooks", targets: ["RelaisWebhooks"]),
+        .library(name: "RelaisOutbox", targets: ["RelaisOutbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -85,7 +87,7 @@ let package = Package(
         .target(
             name: "RelaisSandbox",
             dependencies: [
-                "RelaisConfig", "RelaisXML",
+                "RelaisConfig", "RelaisXML", "RelaisWebhooks",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -98,7 +100,7 @@ let package = Package(
         .target(
             name: "RelaisRecords",
             dependencies: [
-                "RelaisCore", "RelaisStore", .product(name: "GRDB", package: "GRDB.swift"),
+                "RelaisCore", "RelaisStore", "RelaisControlAPI", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -117,7 +119,7 @@ let package = Package(
         // journald-prefixed logging.
         .target(name: "RelaisSystemd", dependencies: [.product(name: "Logging", package: "swift-log")]),
         // The control API's JSON shapes, shared by the daemon and relaisctl (SPEC §10).
-        .target(name: "RelaisControlAPI", dependencies: ["RelaisCore"]),
+        .target(name: "RelaisControlAPI", dependencies: ["RelaisCore", "RelaisStore"]),
         // The control API on the Unix socket: routes, peer credentials, audit, /metrics.
         .target(
             name: "RelaisControl",
@@ -128,6 +130,23 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Standard Webhooks signatures: signed by relaisd, verified by relais-sandbox's OMS.
+        .target(name: "RelaisWebhooks", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The outbox's delivery (SPEC §12): spool files and signed webhooks, on an HTTP client
+        // of its own, with the retry schedule as a value.
+        .target(
+            name: "RelaisOutbox",
+            dependencies: [
+                "RelaisCore", "RelaisConfig", "RelaisStore", "RelaisRecords", "RelaisWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // What-if replays of a policy on recorded history, emissions and carrier reports:
@@ -156,6 +175,7 @@ let package = Package(
             dependencies: [
                 "RelaisCore", "RelaisConfig", "RelaisOrders", "RelaisIntake", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisAggregation",
                 "RelaisCarriers", "RelaisBooking", "RelaisSystemd", "RelaisControl", "RelaisControlAPI",
+                "RelaisOutbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -200,7 +220,19 @@ let package = Package(
         ),
         // Live tests: the real executables as child processes.
         .testTarget(
-            name: "RelaisLiveTests", dependencies: ["RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI", "RelaisTesting"]),
+            name: "RelaisLiveTests",
+            dependencies: ["RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI", "RelaisTesting", "RelaisWebhooks"]),
+        // The outbox: signatures, the retry schedule, spool files, webhooks to loopback receivers.
+        .testTarget(
+            name: "RelaisOutboxTests",
+            dependencies: [
+                "RelaisOutbox", "RelaisWebhooks", "RelaisStore", "RelaisRecords", "RelaisConfig", "RelaisCore", "RelaisControlAPI",
+                "RelaisAggregation", "RelaisOrders", "RelaisIntake", "RelaisSandbox", "RelaisTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // sd_notify datagrams received on a socket of the test's own; the watchdog's rule.
         .testTarget(name: "RelaisSystemdTests", dependencies: ["RelaisSystemd"]),
         // The control API over a real Unix socket, against a real store.

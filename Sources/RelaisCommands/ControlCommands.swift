@@ -24,7 +24,11 @@ public struct ControlCommands: Sendable {
             text += "\n"
             var table = TextTable([("carrier", .left), ("breaker", .left)])
             for carrier in status.carriers { table.add([carrier.id, carrier.state + (carrier.reason.map { ": \($0)" } ?? "")]) }
-            return text + table.render()
+            text += table.render()
+            if let outbox = status.outbox, !outbox.isEmpty {
+                text += "\noutbox:\n" + Self.endpointTable(outbox)
+            }
+            return text
         }
     }
 

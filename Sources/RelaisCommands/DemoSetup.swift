@@ -70,9 +70,37 @@ public enum DemoSetup {
             breaker_open = "10s"
             reconcile_every = "10s"
 
+            \(sandboxURL.map { webhook(url: $0) } ?? "")
             \(sites)
 
             """
+    }
+
+    /// The demo's outbox: spool files in `.relais/spool/out/`, and relais-sandbox playing the
+    /// shop's OMS, which verifies each webhook's signature.
+    static func webhook(url: String) -> String {
+        """
+        [outbox]
+        spool = true                 # also .relais/spool/out/<event id>.json
+
+        [[webhook]]
+        url = "\(url)\(omsPath)"
+        secret = "\(omsSecretName)"    # .relais/credentials/\(omsSecretName): one whsec_… a line
+        events = []                  # all
+        timeout_s = 5
+
+        """
+    }
+
+    /// Where relais-sandbox's OMS listens, and the demo's webhook secret file.
+    public static let omsPath = "/_oms/hooks"
+    public static let omsSecretName = "oms-webhook"
+
+    /// The demo's webhook secrets (`whsec_…`), made once in `.relais/credentials/`.
+    public static func omsSecrets(root: String) -> [String] {
+        let file = (root as NSString).appendingPathComponent(".relais/credentials/\(omsSecretName)")
+        guard let data = FileManager.default.contents(atPath: file) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { $0.hasPrefix("whsec_") }
     }
 
     /// Creates `./.relais/` and writes the demo configuration; returns its path.
@@ -94,6 +122,14 @@ public enum DemoSetup {
             let target = (credentials as NSString).appendingPathComponent(id)
             try data.write(to: URL(fileURLWithPath: target), options: .atomic)
             try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
+        }
+        // The webhook secret the demo signs with and its OMS verifies with: random, kept.
+        let secret = (credentials as NSString).appendingPathComponent(omsSecretName)
+        if !manager.fileExists(atPath: secret) {
+            var generator = SystemRandomNumberGenerator()
+            let key = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            try Data("whsec_\(Data(key).base64EncodedString())\n".utf8).write(to: URL(fileURLWithPath: secret), options: .atomic)
+            try manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secret)
         }
         let file = (state as NSString).appendingPathComponent("relais.toml")
         try Data(configText(root: root, sandboxURL: sandboxURL).utf8).write(to: URL(fileURLWithPath: file), options: .atomic)

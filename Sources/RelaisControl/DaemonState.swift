@@ -118,7 +118,13 @@ public final class DaemonState: Sendable {
         guard let counts = try? await store.queueCounts() else { return "records unreadable" }
         let states: [ShipmentState] = [.queued, .booking, .deferred, .held, .uncertain, .booked, .failed]
         let open = carriers.breakers.filter { if case .open = $0.value { true } else { false } }.keys.sorted()
+        let backlog = (try? await store.outboxBacklog()) ?? []
+        let disabled = backlog.filter { $0.active && $0.disabledAt != nil }.count
+        let outbox =
+            backlog.contains(where: \.active)
+            ? "; outbox pending \(backlog.reduce(0) { $0 + $1.pending }), dead \(backlog.reduce(0) { $0 + $1.dead })"
+                + (disabled > 0 ? ", \(disabled) endpoint\(disabled == 1 ? "" : "s") disabled" : "") : ""
         return states.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", ")
-            + (open.isEmpty ? "" : "; breaker open: \(open.joined(separator: ", "))")
+            + (open.isEmpty ? "" : "; breaker open: \(open.joined(separator: ", "))") + outbox
     }
 }

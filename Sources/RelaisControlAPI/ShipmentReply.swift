@@ -26,6 +26,12 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
     public var createdAt: String
     public var updatedAt: String
     public var attempts: [AttemptReply]?
+    /// Outbox events only (SPEC §12): the carrier's public tracking page for this shipment.
+    public var trackingURL: String?
+    /// Outbox events only: the earliest `promised_by` of its orders, `YYYY-MM-DD`.
+    public var promisedBy: String?
+    /// Outbox events only, for endpoints with `include_label`.
+    public var label: LabelReply?
 
     public init(
         id: String, state: String, orders: [String], site: String, carrier: String?, service: String?,
@@ -58,6 +64,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
         case id, state, orders, site, carrier, service, trackingNumber = "tracking_number", price, currency, eta
         case co2eGrams = "co2e_g", ghg, late, labelPath = "label_path", reason, nextAttemptAt = "next_attempt_at"
         case createdAt = "created_at", updatedAt = "updated_at", attempts
+        case trackingURL = "tracking_url", promisedBy = "promised_by", label
     }
 
     /// Every key present, `null` when empty, so scripts can rely on the shape; `attempts`
@@ -83,6 +90,21 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
         try c.encodeIfPresent(attempts, forKey: .attempts)
+        try c.encodeIfPresent(trackingURL, forKey: .trackingURL)
+        try c.encodeIfPresent(promisedBy, forKey: .promisedBy)
+        try c.encodeIfPresent(label, forKey: .label)
+    }
+}
+
+/// A shipment's label inline, in an outbox event for an endpoint with `include_label`.
+public struct LabelReply: Codable, Hashable, Sendable {
+    /// `pdf`, `zpl`, …: the label file's extension.
+    public var format: String
+    public var base64: String
+
+    public init(format: String, base64: String) {
+        self.format = format
+        self.base64 = base64
     }
 }
 

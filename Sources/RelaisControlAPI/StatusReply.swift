@@ -41,6 +41,8 @@ public struct StatusReply: Codable, Hashable, Sendable {
     /// Why a stage is paused, when one is (`intake: paused: the state disk is full`);
     /// absent when all is well.
     public var alerts: [String]?
+    /// The outbox's backlog per endpoint (SPEC §12); empty without `[outbox] spool` or webhooks.
+    public var outbox: [OutboxEndpointReply]?
 
     public init(
         version: String, uptimeSeconds: Int, pid: Int32, policy: PolicyRef, queue: [String: Int], carriers: [CarrierState],
@@ -59,6 +61,6 @@ public struct StatusReply: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version, uptimeSeconds = "uptime_s", pid, policy, queue, carriers, pendingOrders = "pending_orders"
-        case configurationLoadedAt = "configuration_loaded_at", alerts
+        case configurationLoadedAt = "configuration_loaded_at", alerts, outbox
     }
 }

@@ -185,21 +185,25 @@ extension RecordStore {
                     case .uncertain: now
                     default: nil
                     }
-                try db.applyEvent(
-                    event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
-                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
+                // The columns and the attempt first, the state change last: the outbox event that
+                // applyEvent writes shows the tracking number, the label and this attempt.
                 if !columns.isEmpty {
                     arguments += [outcome.shipment]
                     // One statement per kind of outcome: cached.
                     try db.cachedStatement(sql: "UPDATE shipments SET \(columns.joined(separator: ", ")) WHERE id = ?")
                         .execute(arguments: arguments)
                 }
-                if case .postponed = outcome.result { continue }
-                try attempt.execute(arguments: [
-                    outcome.shipment, outcome.carrier, outcome.service, outcome.startedAt.millisecondsSinceEpoch,
-                    outcome.finishedAt.millisecondsSinceEpoch, attemptOutcome.rawValue, outcome.failureClass?.rawValue, outcome.detail,
-                    outcome.httpStatus, max(0, (outcome.finishedAt - outcome.startedAt).wholeMilliseconds), tracking,
-                ])
+                if case .postponed = outcome.result {} else {
+                    try attempt.execute(arguments: [
+                        outcome.shipment, outcome.carrier, outcome.service, outcome.startedAt.millisecondsSinceEpoch,
+                        outcome.finishedAt.millisecondsSinceEpoch, attemptOutcome.rawValue, outcome.failureClass?.rawValue,
+                        outcome.detail, outcome.httpStatus, max(0, (outcome.finishedAt - outcome.startedAt).wholeMilliseconds),
+                        tracking,
+                    ])
+                }
+                try db.applyEvent(
+                    event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
+                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
             }
         }
     }
@@ -229,11 +233,13 @@ extension RecordStore {
         try await pool.write { db in
             switch result {
             case .booked(let tracking):
+                // The tracking number first: the outbox event applyEvent writes shows it.
+                try db.execute(
+                    sql: "UPDATE shipments SET tracking_number = ?, reason = NULL WHERE id = ? AND state = 'uncertain'",
+                    arguments: [tracking, shipment.id])
                 try db.applyEvent(
                     .reconciled(booked: true), to: shipment.id, actor: .booking, now: now,
                     detail: "\(shipment.carrier) holds it as \(tracking)")
-                try db.execute(
-                    sql: "UPDATE shipments SET tracking_number = ?, reason = NULL WHERE id = ?", arguments: [tracking, shipment.id])
             case .notBooked:
                 try db.applyEvent(
                     .reconciled(booked: false), to: shipment.id, actor: .booking, now: now,

@@ -53,6 +53,8 @@ extension RecordStore {
                 try db.recordEvent(
                     at: now, kind: .shipmentCreated, shipment: id, actor: actor,
                     detail: "orders \(shipment.orderIDs.joined(separator: ",")); policy \(policy.name) \(policy.sha256.prefix(12)); \(summary)")
+                // Held at decision time (the policy's hold): the shop hears of it as of any hold.
+                if state == .held { try db.writeOutboxEvent(.shipmentHeld, shipment: id, now: now) }
                 ids.append(id)
             }
             return ids
@@ -329,6 +331,10 @@ extension Database {
         try recordEvent(
             at: now, kind: .shipment(event), shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")
+        // The transactional outbox: the shop hears of the change in the same transaction.
+        if next != current, let type = OutboxEventType.announcing(next) {
+            try writeOutboxEvent(type, shipment: id, now: now)
+        }
         return next
     }
 }

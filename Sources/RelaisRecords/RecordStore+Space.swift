@@ -1,3 +1,4 @@
+import RelaisStore
 import Foundation
 
 #if canImport(Glibc)

@@ -79,4 +79,4 @@ extension Database {
 }
 
 /// The store's roles: SQLite answers them all.
-extension RecordStore: OrderLedger, ShipmentQueue, RecordReader, EventLog, StorageSpace {}
+extension RecordStore: OrderLedger, ShipmentQueue, RecordReader, EventLog, StorageSpace, OutboxLog {}

@@ -1,3 +1,4 @@
+import RelaisStore
 import GRDB
 
 /// The database schema, as migrations.
@@ -21,6 +22,9 @@ enum Schema {
         }
         migrator.registerMigration("v5: origins and requested services") { db in
             try db.execute(sql: v5)
+        }
+        migrator.registerMigration("v6: the outbox: events for the shop and their deliveries per endpoint") { db in
+            try db.execute(sql: v6)
         }
         return migrator
     }
@@ -208,5 +212,61 @@ enum Schema {
         ALTER TABLE decisions ADD COLUMN requested_honoured INTEGER;
         ALTER TABLE decisions ADD COLUMN requested_reasons TEXT;
         ALTER TABLE decisions ADD COLUMN requested_origin TEXT;
+        """
+
+    /// The transactional outbox (SPEC §12): each event the shop hears of, written in the
+    /// transaction of the change it announces, with its body frozen as sent; one delivery
+    /// row per endpoint (the spool, each webhook) that wants it.
+    ///
+    /// `seq` orders events (a shipment's events reach an endpoint in this order); `id` is
+    /// the public, stable `evt_…` name, the same on every retry and replay.
+    static let v6 = """
+        CREATE TABLE outbox_endpoints (
+            id INTEGER PRIMARY KEY,
+            -- 'spool', or the webhook's URL: the identity that survives a reordered relais.toml
+            target TEXT NOT NULL UNIQUE,
+            -- in relais.toml now: only active endpoints get new events
+            active INTEGER NOT NULL DEFAULT 1,
+            -- the event types it wants, comma-separated; '' for all
+            events TEXT NOT NULL DEFAULT '',
+            disabled_at INTEGER,
+            disabled_reason TEXT
+        ) STRICT;
+
+        -- carrier.toml tracking_url templates in force, read when an event's body is written
+        CREATE TABLE outbox_tracking_urls (carrier TEXT PRIMARY KEY, template TEXT NOT NULL) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE outbox_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            shipment_id TEXT,
+            -- the label file, for endpoints that want it inline (include_label)
+            label_path TEXT,
+            body BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX outbox_events_shipment ON outbox_events(shipment_id) WHERE shipment_id IS NOT NULL;
+        CREATE TRIGGER outbox_events_no_update BEFORE UPDATE ON outbox_events BEGIN
+            SELECT RAISE(ABORT, 'outbox events are frozen once written');
+        END;
+
+        CREATE TABLE outbox_deliveries (
+            endpoint_id INTEGER NOT NULL REFERENCES outbox_endpoints(id),
+            event_seq INTEGER NOT NULL REFERENCES outbox_events(seq),
+            -- copied from the event: a shipment's events are delivered in order per endpoint
+            shipment_id TEXT,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER,
+            last_attempt_at INTEGER,
+            delivered_at INTEGER,
+            last_error TEXT,
+            PRIMARY KEY (endpoint_id, event_seq)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX outbox_deliveries_due ON outbox_deliveries(endpoint_id, next_attempt_at) WHERE state = 'pending';
+        CREATE INDEX outbox_deliveries_shipment ON outbox_deliveries(endpoint_id, shipment_id, event_seq) WHERE state = 'pending';
+        CREATE INDEX outbox_deliveries_dead ON outbox_deliveries(endpoint_id, event_seq) WHERE state = 'dead';
+        CREATE INDEX outbox_deliveries_event ON outbox_deliveries(event_seq);
         """
 }

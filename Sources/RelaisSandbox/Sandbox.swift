@@ -16,6 +16,8 @@ import Synchronization
 public final class Sandbox: Sendable {
     let carriers: [String: SandboxCarrier]
     public let ledger = SandboxLedger()
+    /// The shop's OMS, receiving relaisd's webhooks at `/_oms/hooks`.
+    public let oms = OMSReceiver()
     private let state = Mutex(State())
     /// Request bodies over this are refused, as a carrier's front end would.
     let maxRequestBytes = 1 << 20
@@ -72,6 +74,12 @@ public final class Sandbox: Sendable {
                 body = Array(buffer: try await request.collectBody(upTo: maxRequestBytes))
             } catch {
                 return Self.response(SandboxResponse(status: 413, contentType: "text/plain", body: Array("request too large".utf8)))
+            }
+            if path == OMSReceiver.path, method == "POST" {
+                return Self.response(await oms.receive(headers: request.headers, body: body))
+            }
+            if path == OMSReceiver.summaryPath, method == "GET" {
+                return Self.response(oms.summary())
             }
             return Self.response(await handle(method: method, path: path, body: body))
         }

@@ -12,7 +12,9 @@ struct RelaisSandboxCommand: AsyncParsableCommand {
             Serves every carrier of the panel that has a sandbox.toml at \
             http://HOST:PORT/<carrier id>/…; point relaisd at it with [booking] sandbox_url. \
             GET /_sandbox/ledger lists the bookings; POST /_sandbox/knobs/<carrier> with JSON \
-            such as {"transientRate": 0.05, "latencyMilliseconds": 20} makes a carrier misbehave.
+            such as {"transientRate": 0.05, "latencyMilliseconds": 20} makes a carrier misbehave. \
+            It also plays the shop's OMS: webhooks POSTed to /_oms/hooks are verified with the \
+            whsec_ secrets of --oms-secrets (401 when the signature does not verify).
             """
     )
 
@@ -28,6 +30,9 @@ struct RelaisSandboxCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Exit when the process that started it ends (the demo's child).")
     var exitWithParent = false
 
+    @Option(name: .long, help: "A file of whsec_ secrets, one a line, that the OMS at /_oms/hooks verifies webhooks with.")
+    var omsSecrets: String?
+
     func validate() throws {
         guard host == "127.0.0.1" || host == "::1" || host == "localhost" else {
             throw ValidationError("the sandbox listens on loopback only (127.0.0.1, ::1)")
@@ -41,6 +46,13 @@ struct RelaisSandboxCommand: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("relais-sandbox: \(error)\n".utf8))
             throw ExitCode(2)
+        }
+        if let omsSecrets {
+            guard let data = FileManager.default.contents(atPath: omsSecrets) else {
+                FileHandle.standardError.write(Data("relais-sandbox: \(omsSecrets): cannot be read\n".utf8))
+                throw ExitCode(2)
+            }
+            sandbox.oms.setSecrets(String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init))
         }
         let ids = sandbox.carrierIDs
         let parent = getppid()

@@ -11,7 +11,7 @@ struct Relaisctl: AsyncParsableCommand {
         discussion: """
             The daemon's socket: --socket PATH, else $RELAIS_SOCKET, else /run/relais/relais.sock. \
             Reads are open to whoever can reach the socket; writes (submit, hold, release, retry, \
-            requeue, fail, reload) to root, relaisd's user and the operator group.
+            requeue, fail, reload, outbox replay, webhooks enable) to root, relaisd's user and the operator group.
             Exit statuses: 0 done; 1 invalid input or refused (check found errors, an order was \
             rejected, an unknown id, a state that does not allow the action, a refused reload); \
             2 cannot run (configuration unreadable, relaisd not running); 3 not permitted; 64 bad usage.
@@ -21,6 +21,7 @@ struct Relaisctl: AsyncParsableCommand {
         subcommands: [
             Status.self, Carriers.self, Shipments.self, Show.self, Explain.self, Submit.self, Hold.self, Release.self,
             Retry.self, Requeue.self, Fail.self, Reload.self, Quote.self, Options.self, Check.self, Simulate.self, Report.self,
+            Outbox.self, Webhooks.self,
         ]
     )
 }

@@ -12,14 +12,15 @@ import RelaisControlAPI
 import RelaisCore
 import RelaisIntake
 import RelaisOrders
+import RelaisOutbox
 import RelaisRecords
 import RelaisStore
 import RelaisSystemd
 import ServiceLifecycle
 
 /// relaisd's parts wired together under one service group (swift-service-lifecycle):
-/// the control API, booking, intake with aggregation, the SIGHUP reload, and the systemd
-/// status line.
+/// the control API, the outbox's delivery, booking, intake with aggregation, the SIGHUP
+/// reload, and the systemd status line.
 ///
 /// Start-up order, and why: configuration (refuse to start on a bad file); the control
 /// socket claimed (refuse if another daemon answers there: two daemons must not share a
@@ -77,6 +78,19 @@ enum Daemon {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(metricsFactory(registry))
 
+        // The outbox's endpoints are put in force before recovery: the shipments it makes
+        // uncertain are announced like any other.
+        let outbox: OutboxSetup
+        do {
+            let trackingURLs = Dictionary(
+                loaded.panel.carriers.compactMap { loaded in loaded.trackingURL.map { (loaded.carrier.id, $0) } },
+                uniquingKeysWith: { first, _ in first })
+            outbox = try await OutboxSetup.make(config: settings, trackingURLs: trackingURLs, store: store)
+        } catch {
+            logger.critical("cannot start: outbox: \(error)")
+            try? await http.shutdown()
+            throw ExitCode(2)
+        }
         let clock = SystemWallClock()
         let recovered = try await store.recoverInterruptedBookings(now: clock.now())
         if !recovered.isEmpty {
@@ -126,6 +140,9 @@ enum Daemon {
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: control, serviceName: "control"),
             .init(
+                service: OutboxService(store: store, endpoints: outbox.endpoints, clock: Clock.millis, logger: logger),
+                serviceName: "outbox"),
+            .init(
                 service: BookingService(
                     booking: booking, store: store, state: state, watchdog: watchdog, logger: logger, clock: clock),
                 serviceName: BookingService.name),
@@ -144,9 +161,11 @@ enum Daemon {
             // it left `booking` become `uncertain` at the restart, never booked twice.
             logger.error("stopped on error: \(error)")
             try? await http.shutdown()
+            try? await outbox.client?.shutdown()
             throw ExitCode(1)
         }
         try? await http.shutdown()
+        try? await outbox.client?.shutdown()
         let statistics = booking.statistics
         logger.info(
             "stopped: \(statistics.booked) booked, \(statistics.deferred) deferred, \(statistics.uncertain) uncertain, \(statistics.failed) failed since start")

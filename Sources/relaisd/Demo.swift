@@ -18,7 +18,12 @@ enum Demo {
         }
         let sandbox: SandboxProcess
         do {
-            sandbox = try SandboxProcess.start(carriers: (root as NSString).appendingPathComponent("carriers"))
+            // The configuration first without the sandbox's address: it makes the webhook
+            // secret the sandbox's OMS verifies with.
+            _ = try DemoSetup.prepare(root: root)
+            sandbox = try SandboxProcess.start(
+                carriers: (root as NSString).appendingPathComponent("carriers"),
+                omsSecrets: (root as NSString).appendingPathComponent(".relais/credentials/\(DemoSetup.omsSecretName)"))
         } catch {
             write("relaisd --demo: \(error)\n", fd: 2)
             throw ExitCode(2)
@@ -43,9 +48,12 @@ enum Demo {
               swift run relaisctl shipments --state booked
               swift run relaisctl show <shipment id>      # explain <id> for the decision
               swift run relaisctl quote samples/order.json
+              swift run relaisctl webhooks                # the OMS (relais-sandbox) verifies each signature
+              swift run relaisctl outbox                  # events: .relais/spool/out/*.json too
               swift run relaisctl options samples/cart.json  # checkout options, Lille store or Lyon
               curl --unix-socket \(socket) http://localhost/metrics
               curl \(sandbox.url)/_sandbox/ledger         # what the carriers booked
+              curl \(sandbox.url)/_oms/received           # the webhooks the OMS verified
 
             """, fd: 1)
         let feeder = SampleFeeder(samples: (root as NSString).appendingPathComponent("samples/orders.ndjson"))

@@ -80,6 +80,7 @@ actor Reloader {
         if old.paths != new.paths { keys.append("[paths]") }
         if old.booking != new.booking { keys.append("[booking]") }
         if old.control != new.control { keys.append("[control]") }
+        if old.outbox != new.outbox || old.webhooks != new.webhooks { keys.append("[outbox] and [[webhook]]") }
         if old.intake.maxFileBytes != new.intake.maxFileBytes { keys.append("[intake] max_file_bytes") }
         return keys
     }

@@ -29,7 +29,8 @@ final class SandboxProcess: Sendable {
         return ((own as NSString).deletingLastPathComponent as NSString).appendingPathComponent("relais-sandbox")
     }
 
-    static func start(carriers: String, timeout: Duration = .seconds(20)) throws -> SandboxProcess {
+    /// - Parameter omsSecrets: a file of `whsec_` secrets the sandbox's OMS verifies webhooks with.
+    static func start(carriers: String, omsSecrets: String? = nil, timeout: Duration = .seconds(20)) throws -> SandboxProcess {
         let path = executable()
         if !FileManager.default.isExecutableFile(atPath: path) { buildBesideUs(path) }
         guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -37,7 +38,7 @@ final class SandboxProcess: Sendable {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--carriers", carriers, "--port", "0", "--exit-with-parent"]
+        process.arguments = ["--carriers", carriers, "--port", "0", "--exit-with-parent"] + (omsSecrets.map { ["--oms-secrets", $0] } ?? [])
         let output = Pipe()
         process.standardOutput = output
         do {
@@ -61,6 +62,12 @@ final class SandboxProcess: Sendable {
             throw StartError(description: "relais-sandbox did not start: \(text.isEmpty ? "no output" : text)")
         }
         let url = String(text[text.index(range.lowerBound, offsetBy: 4)...])
+        // Whatever it says later goes to our standard output: a pipe nobody reads would fill
+        // and stop the sandbox.
+        handle.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { FileHandle.standardOutput.write(data) }
+        }
         let banner = text.replacingOccurrences(of: "relais-sandbox: ", with: "")
         return SandboxProcess(process: process, url: url, banner: banner)
     }

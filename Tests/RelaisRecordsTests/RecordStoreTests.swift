@@ -16,10 +16,11 @@ import Testing
                 "v3: emissions inputs, breaker openings, booking times",
                 "v4: claims with a node and a lease, id sequences",
                 "v5: origins and requested services",
+                "v6: the outbox: events for the shop and their deliveries per endpoint",
             ])
         // Reopening an existing database applies nothing twice and keeps FULL.
         let again = try RecordStore(path: temporary.path)
-        #expect(try again.appliedMigrations().count == 5)
+        #expect(try again.appliedMigrations().count == 6)
         #expect(try again.synchronousLevel() == 2)
         let journal = try again.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
@@ -47,7 +48,7 @@ import Testing
             }
         }
         let store = try RecordStore(path: path)
-        #expect(try store.appliedMigrations().count == 5)
+        #expect(try store.appliedMigrations().count == 6)
         let shipment = try #require(try await store.shipment(id: "S-1"))
         #expect(shipment.state == .queued && shipment.carrier == "dpd")
         #expect(try await store.queueCounts()[.queued] == 1)

@@ -69,6 +69,9 @@ public struct DaemonConfig: Sendable {
     public var intake = Intake()
     public var control = Control()
     public var booking = Booking()
+    /// `[outbox]` and `[[webhook]]`: who hears of booked, held, failed and uncertain shipments.
+    public var outbox = OutboxSettings()
+    public var webhooks: [WebhookSettings] = []
     public var sites: [Site] = []
 
     public init() {}

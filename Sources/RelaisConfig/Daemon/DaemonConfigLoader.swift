@@ -1,6 +1,10 @@
 import Foundation
 import RelaisCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Loads and validates `relais.toml`.
 public enum DaemonConfigLoader {
     public static let defaultPath = "/etc/relais/relais.toml"
@@ -14,14 +18,19 @@ public enum DaemonConfigLoader {
         return try load(text: text, file: path)
     }
 
-    public static func load(text: String, file: String) throws(ConfigError) -> DaemonConfig {
+    /// - Parameter environment: where `$CREDENTIALS_DIRECTORY` is read, for webhook secrets.
+    public static func load(
+        text: String, file: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> DaemonConfig {
         let log = DiagnosticLog()
-        let config = parse(text: text, file: file, log: log)
+        let config = parse(text: text, file: file, log: log, environment: environment)
         if log.hasErrors || config == nil { throw ConfigError(log.diagnostics) }
         return config!
     }
 
-    static func parse(text: String, file: String, log: DiagnosticLog) -> DaemonConfig? {
+    static func parse(
+        text: String, file: String, log: DiagnosticLog, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> DaemonConfig? {
         guard let document = TOMLDocument.parse(text: text, file: file, log: log) else { return nil }
         var config = DaemonConfig()
         config.file = file
@@ -66,6 +75,15 @@ public enum DaemonConfigLoader {
             loadBooking(booking, into: &config.booking, resolve: resolve)
             booking.finish()
         }
+        if let outbox = root.table("outbox") {
+            if let spool = outbox.bool("spool") { config.outbox.spool = spool }
+            outbox.finish()
+        }
+        // Secrets are found as carriers' credentials are: systemd's LoadCredential first.
+        let credentials = environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? config.booking.credentialsDirectory
+        for (index, table) in root.tables("webhook", label: "[[webhook]]").enumerated() {
+            if let webhook = loadWebhook(table, number: index + 1, credentials: credentials) { config.webhooks.append(webhook) }
+        }
         var siteLines: [String: Int?] = [:]
         for table in root.tables("site", label: "[[site]]") {
             guard let site = loadSite(table) else { continue }
@@ -108,6 +126,78 @@ public enum DaemonConfigLoader {
         if let value = table.integer("breaker_threshold", range: 1...1000) { booking.breakerThreshold = value }
         if let value = table.integer("claim_batch", range: 1...10_000) { booking.claimBatch = value }
         if let value = table.integer("commit_batch", range: 1...10_000) { booking.commitBatch = value }
+    }
+
+    private static func loadWebhook(_ table: TableReader, number: Int, credentials: String) -> WebhookSettings? {
+        let before = table.log.errorCount
+        let url = table.string("url", required: true)
+        if let url {
+            let lower = url.lowercased()
+            if !(lower.hasPrefix("http://") || lower.hasPrefix("https://")) || url.count < 9 {
+                table.error("url", "webhook url '\(url)' must be an http:// or https:// URL")
+            }
+        }
+        let name = table.string("secret", required: true)
+        var secrets: [WebhookSecret] = []
+        if let name {
+            if name.isEmpty || name.contains("/") {
+                table.error("secret", "secret names a credentials file in $CREDENTIALS_DIRECTORY, without '/'")
+            } else {
+                let path = (credentials as NSString).appendingPathComponent(name)
+                secrets = readSecrets(path: path, table: table)
+            }
+        }
+        var events: Set<OutboxEventType> = []
+        for text in table.strings("events") ?? [] {
+            if let type = OutboxEventType(rawValue: text) { events.insert(type) } else {
+                table.error(
+                    "events",
+                    "unknown event type '\(text)'; one of \(OutboxEventType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        let includeLabel = table.bool("include_label") ?? false
+        let timeout = table.integer("timeout_s", range: 1...300) ?? 15
+        let inFlight = table.integer("max_in_flight", range: 1...256) ?? 8
+        table.finish()
+        guard table.log.errorCount == before, let url, let name else { return nil }
+        var webhook = WebhookSettings(number: number, url: url, secretName: name, secrets: secrets)
+        webhook.events = events
+        webhook.includeLabel = includeLabel
+        webhook.timeoutSeconds = timeout
+        webhook.maxInFlight = inFlight
+        return webhook
+    }
+
+    /// One `whsec_…` secret a line; blank lines and `#` comments skipped. A file that does
+    /// not exist is an error; one this user may not read (relaisctl, not root, under
+    /// systemd's `LoadCredential`) a warning, and relaisd refuses to start without secrets.
+    /// - Important: Messages name the file and the line, never a secret.
+    private static func readSecrets(path: String, table: TableReader) -> [WebhookSecret] {
+        let errorsBefore = table.log.errorCount
+        var info = stat()
+        if stat(path, &info) != 0, errno == ENOENT || errno == ENOTDIR {
+            table.error("secret", "webhook secret file \(path) does not exist")
+            return []
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            table.warning("secret", "webhook secret file \(path) cannot be read by this user")
+            return []
+        }
+        var secrets: [WebhookSecret] = []
+        for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            guard let secret = WebhookSecret(text) else {
+                table.error(
+                    "secret", "\(path):\(index + 1): not a webhook secret: one 'whsec_' followed by the key in base64 a line")
+                continue
+            }
+            secrets.append(secret)
+        }
+        if secrets.isEmpty, table.log.errorCount == errorsBefore {
+            table.error("secret", "webhook secret file \(path) holds no whsec_ secret")
+        }
+        return secrets
     }
 
     private static func loadSite(_ table: TableReader) -> Site? {

@@ -26,6 +26,14 @@ enum CarrierLoader {
         if !Identifier.isCurrency(currency) {
             root.error("currency", "currency '\(currency)' must be an ISO 4217 code such as EUR")
         }
+        let trackingURL = root.string("tracking_url")
+        if let trackingURL {
+            let lower = trackingURL.lowercased()
+            if !(lower.hasPrefix("https://") || lower.hasPrefix("http://")) || !trackingURL.contains("{{tracking_number}}") {
+                root.error(
+                    "tracking_url", "tracking_url must be an http(s) URL with {{tracking_number}} where the tracking number goes")
+            }
+        }
         let zones = loadZones(root.table("zones", required: true))
         let fleet = loadFleet(root.table("fleet", required: true))
         var services: [CarrierService] = []
@@ -53,7 +61,7 @@ enum CarrierLoader {
             let id, let name, let zones, let fleet
         else { return nil }
         let carrier = Carrier(id: id, name: name, currency: currency, zones: zones, fleet: fleet, services: services)
-        return LoadedCarrier(carrier: carrier, api: api, directory: directory.path)
+        return LoadedCarrier(carrier: carrier, api: api, directory: directory.path, trackingURL: trackingURL)
     }
 
     private static func loadZones(_ table: TableReader?) -> ZoneMap? {

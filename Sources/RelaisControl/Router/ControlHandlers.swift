@@ -24,7 +24,7 @@ struct ControlHandlers: Sendable {
         let (counts, pendingOrders) = try await state.store.statusCounts()
         let view = state.carriers
         let policy = running.configuration.policy
-        let reply = StatusReply(
+        var reply = StatusReply(
             version: state.version, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000), pid: getpid(),
             policy: .init(name: policy.name, sha256: policy.sha256),
             queue: Dictionary(uniqueKeysWithValues: ShipmentState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
@@ -36,6 +36,7 @@ struct ControlHandlers: Sendable {
             },
             pendingOrders: pendingOrders,
             configurationLoadedAt: Timestamps.iso(running.loadedAt), alerts: state.alerts.isEmpty ? nil : state.alerts)
+        reply.outbox = try await outboxEndpoints()
         return try JSONResponse.make(reply)
     }
 
@@ -94,6 +95,7 @@ struct ControlHandlers: Sendable {
     }
 
     func metrics() async throws -> Response {
+        state.metrics.recordOutbox(try await outboxEndpoints())
         let text = state.metrics.scrape(
             queue: try await state.store.queueCounts(), pendingOrders: try await state.store.pendingOrderCount(),
             carriers: state.carriers, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000))
@@ -243,20 +245,7 @@ struct ControlHandlers: Sendable {
     // MARK: Shapes
 
     static func reply(_ record: ShipmentRecord, attempts: [AttemptRecord]?) -> ShipmentReply {
-        ShipmentReply(
-            id: record.id, state: record.state.rawValue, orders: record.orderIDs, site: record.site, carrier: record.carrier,
-            service: record.service, trackingNumber: record.trackingNumber, price: record.price?.description,
-            currency: record.currency, eta: record.eta, co2eGrams: record.co2eGrams,
-            ghg: record.emissions.map(GHGReply.init), late: record.late,
-            labelPath: record.labelPath, reason: record.reason, nextAttemptAt: record.nextAttemptAt.map(Timestamps.iso),
-            createdAt: Timestamps.iso(record.createdAt), updatedAt: Timestamps.iso(record.updatedAt),
-            attempts: attempts?.map { attempt in
-                AttemptReply(
-                    carrier: attempt.carrier, service: attempt.service, startedAt: Timestamps.iso(attempt.startedAt),
-                    finishedAt: attempt.finishedAt.map(Timestamps.iso), outcome: attempt.outcome,
-                    failureClass: attempt.failureClass, httpStatus: attempt.httpStatus,
-                    durationMilliseconds: attempt.durationMilliseconds, detail: attempt.detail)
-            })
+        ShipmentReply(record, attempts: attempts)
     }
 }
 

@@ -27,6 +27,8 @@ public enum ControlRouter {
         router.get("/v1/shipments/:id/decision") { _, context in
             try await handlers.decision(id: parameter("id", context))
         }
+        router.get("/v1/outbox") { request, _ in try await handlers.outbox(query: request.uri.queryParameters) }
+        router.get("/v1/webhooks") { _, _ in try await handlers.webhooks() }
         router.get("/metrics") { _, _ in try await handlers.metrics() }
 
         router.post("/v1/orders") { request, context in
@@ -42,6 +44,12 @@ public enum ControlRouter {
             try await handlers.act(
                 parameter("action", context), on: parameter("id", context), peer: context.peer!,
                 logger: context.logger)
+        }
+        router.post("/v1/outbox/:id/replay") { _, context in
+            try await handlers.replay(eventID: context.parameters.require("id"), peer: context.peer!, logger: context.logger)
+        }
+        router.post("/v1/webhooks/:n/enable") { _, context in
+            try await handlers.enableWebhook(context.parameters.require("n"), peer: context.peer!, logger: context.logger)
         }
         router.post("/v1/reload") { _, context in try await handlers.reload(peer: context.peer!, logger: context.logger) }
         routes.install(router.routes.map { (path: $0.path.description, method: $0.method) })

@@ -26,6 +26,15 @@ public struct EventKind: Hashable, Sendable, CustomStringConvertible {
     /// A write through the control socket that was refused (403, 404, 409), with the peer's uid.
     public static let writeRefused = EventKind("api.refused")
 
+    /// An outbox event was not delivered to an endpoint after the last retry.
+    public static let outboxDead = EventKind("outbox.dead")
+    /// An endpoint answered 410 Gone and was disabled until an operator enables it.
+    public static let outboxEndpointDisabled = EventKind("outbox.endpoint-disabled")
+    /// An operator enabled an endpoint again.
+    public static let outboxEndpointEnabled = EventKind("outbox.endpoint-enabled")
+    /// An operator replayed an event to its endpoints.
+    public static let outboxReplay = EventKind("outbox.replay")
+
     /// A lifecycle event applied to a shipment: `shipment.<name>`.
     public static func shipment(_ event: ShipmentEvent) -> EventKind {
         let name: String =

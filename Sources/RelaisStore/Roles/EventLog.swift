@@ -15,4 +15,4 @@ extension EventLog {
 }
 
 /// Everything the daemon asks of its store, whatever the engine (SQLite today).
-public typealias DaemonStore = OrderLedger & ShipmentQueue & RecordReader & EventLog & StorageSpace
+public typealias DaemonStore = OrderLedger & ShipmentQueue & RecordReader & EventLog & StorageSpace & OutboxLog

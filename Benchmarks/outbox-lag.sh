@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# SPEC §11: outbox, booking commit → webhook answered 2xx while booking at full rate:
+# ≤ 1 s p99, no backlog growth. relaisd books N orders against relais-sandbox, which runs
+# in a process of its own and also plays the shop's OMS: it verifies every webhook's
+# signature and answers 204. Run once with the webhook and once without (booking
+# throughput with and without the outbox). Figures from the records:
+#   lag      = delivery recorded (after the 2xx) − the event's commit time, per event
+#   bookings = N / (last booked_at − first booked_at)
+#   usage: Benchmarks/outbox-lag.sh [N]     (from the repository root; N default 5000)
+#   BIN=.build/debug to skip the release build (figures then mean little).
+set -euo pipefail
+n=${1:-5000}
+bin=${BIN:-.build/release}
+if [ "$bin" = .build/release ]; then swift build -c release --product relaisd >/dev/null && swift build -c release --product relais-sandbox >/dev/null; fi
+port=${PORT:-18471}
+root=$(mktemp -d /tmp/relais-outbox-bench-XXXXXX)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+mkdir -p "$root/credentials"
+for c in carriers/*/; do
+  id=$(basename "$c")
+  [ -f "$c/sandbox/credentials" ] && cp "$c/sandbox/credentials" "$root/credentials/$id"
+done
+echo "whsec_$(head -c 24 /dev/urandom | base64)" > "$root/credentials/oms-webhook"
+"$bin/relais-sandbox" --carriers carriers --port "$port" --oms-secrets "$root/credentials/oms-webhook" >"$root/sandbox.log" 2>&1 &
+pids+=($!)
+sleep 1
+# The shipped panel's max_in_flight, as in production; the sandbox answers at once.
+orders() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+n, prefix = int(sys.argv[1]), sys.argv[2]
+cities = [("75011", "Paris", 48.853, 2.372), ("13001", "Marseille", 43.296, 5.381), ("33000", "Bordeaux", 44.837, -0.579)]
+for i in range(n):
+    pc, city, lat, lon = cities[i % 3]
+    print(json.dumps({"id": f"{prefix}-{i}", "site": "lyon-dc", "ready_at": "2026-11-23T10:15:00+01:00",
+        "service_level": "standard", "delivery_mode": "home",
+        "recipient": {"name": f"Client {i}", "street": [f"{i} rue de la Paix"], "postcode": pc, "city": city, "country": "FR",
+                      "lat": lat, "lon": lon},
+        "parcels": [{"weight_kg": 1 + i % 5, "length_cm": 30, "width_cm": 20, "height_cm": 10}]}))
+PY
+}
+run() {  # run NAME WEBHOOK(yes|no)
+  local dir="$root/$1"
+  mkdir -p "$dir/spool/tmp" "$dir/spool/new"
+  cat > "$dir/relais.toml" <<TOML
+[paths]
+state = "$dir/state"
+spool = "$dir/spool"
+carriers = "$PWD/carriers"
+policies = "$PWD/policies"
+socket = "$dir/relais.sock"
+
+[booking]
+credentials = "$root/credentials"
+sandbox_url = "http://127.0.0.1:$port"
+
+[[site]]
+id = "lyon-dc"
+country = "FR"
+postcode = "69007"
+lat = 45.7323
+lon = 4.8283
+TOML
+  if [ "$2" = yes ]; then cat >> "$dir/relais.toml" <<TOML
+
+[[webhook]]
+url = "http://127.0.0.1:$port/_oms/hooks"
+secret = "oms-webhook"
+TOML
+  fi
+  orders "$n" "$1" > "$dir/spool/tmp/orders.ndjson"
+  "$bin/relaisd" --config "$dir/relais.toml" 2>"$dir/relaisd.log" &
+  local pid=$!
+  pids+=($pid)
+  for _ in $(seq 100); do [ -S "$dir/relais.sock" ] && break; sleep 0.1; done
+  mv "$dir/spool/tmp/orders.ndjson" "$dir/spool/new/"
+  local db="$dir/state/relais.sqlite" pending=1 booked=0 samples=""
+  for _ in $(seq 600); do
+    sleep 0.5
+    booked=$(sqlite3 "$db" "SELECT n FROM queue_counts WHERE state='booked'" 2>/dev/null || echo 0)
+    pending=$(sqlite3 "$db" "SELECT COUNT(*) FROM outbox_deliveries WHERE state='pending'" 2>/dev/null || echo 1)
+    samples="$samples $pending"
+    [ "$booked" -ge "$n" ] && [ "$pending" -eq 0 ] && break
+  done
+  kill -TERM "$pid"; wait "$pid" || true
+  echo "== $1 (webhook: $2): $booked booked"
+  sqlite3 "$db" "SELECT printf('bookings/s: %.0f', COUNT(*) * 1000.0 / (MAX(booked_at) - MIN(booked_at))) FROM shipments WHERE state='booked'"
+  if [ "$2" = yes ]; then
+    echo "pending deliveries sampled every 0.5 s while booking:$samples"
+    sqlite3 "$db" "SELECT d.delivered_at - e.at FROM outbox_deliveries d JOIN outbox_events e ON e.seq = d.event_seq WHERE d.state='delivered' ORDER BY 1" |
+      python3 -c 'import sys; v=[int(l) for l in sys.stdin]; p=lambda q: v[min(len(v)-1, int(len(v)*q))]; print(f"commit → 2xx recorded, ms: p50 {p(0.5)}, p90 {p(0.9)}, p99 {p(0.99)}, max {v[-1]} over {len(v)} events")'
+  fi
+}
+run without no
+run with yes

@@ -1,0 +1,60 @@
+import RelaisStore
+import Foundation
+import RelaisControlAPI
+
+/// The bytes of an outbox event (SPEC §12): `{"id","type","timestamp","data"}`, the same
+/// in a spool file and a webhook.
+public enum OutboxBody {
+    /// `evt_` and 26 characters: the write time in milliseconds (10 characters of Crockford
+    /// base32, so ids sort by time) and 80 random bits (16 characters), as a ULID.
+    /// Unique without asking the database, unlike a counter.
+    public static func newEventID(now: Int64) -> String {
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+        var characters: [UInt8] = Array("evt_".utf8)
+        characters.reserveCapacity(30)
+        let time = UInt64(max(0, now))
+        for shift in stride(from: 45, through: 0, by: -5) { characters.append(alphabet[Int((time >> UInt64(shift)) & 31)]) }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<16 {
+            let draw: UInt64 = generator.next()
+            characters.append(alphabet[Int(draw & 31)])
+        }
+        return String(decoding: characters, as: UTF8.self)
+    }
+
+    /// The event's bytes; `data` is last, so that a label can be added before the final
+    /// braces for endpoints that want it (``withLabel(_:format:base64:)``).
+    static func encode(id: String, type: String, at: Int64, data: ShipmentReply) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        // Keys in byte order: the same shape every time (Foundation's encoder on Linux
+        // otherwise writes a keyed container in hash order, which varies from run to run).
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        var body = Array(#"{"id":"\#(id)","type":"\#(type)","timestamp":"\#(timestamp(at))","data":"#.utf8)
+        body += try encoder.encode(data)
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+
+    /// The body with `"label": {"format", "base64"}` added to its `data`, for an endpoint
+    /// with `include_label`; the body unchanged if it does not end as ``encode`` writes.
+    public static func withLabel(_ body: [UInt8], format: String, base64: String) -> [UInt8] {
+        guard body.count >= 2, body[body.count - 1] == UInt8(ascii: "}"), body[body.count - 2] == UInt8(ascii: "}") else {
+            return body
+        }
+        var result = Array(body.dropLast(2))
+        result += Array(#","label":{"format":"\#(format)","base64":"\#(base64)"}}}"#.utf8)
+        return result
+    }
+
+    /// ISO 8601, UTC, to the millisecond: `2026-11-23T10:15:02.123Z`.
+    public static func timestamp(_ milliseconds: Int64) -> String { ISOTimestamp.string(milliseconds) }
+
+    /// A carrier.toml `tracking_url` with its `{{tracking_number}}` filled in,
+    /// percent-encoded as a URL query or path needs.
+    public static func trackingURL(template: String, trackingNumber: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let encoded = trackingNumber.addingPercentEncoding(withAllowedCharacters: allowed) ?? trackingNumber
+        return template.replacingOccurrences(of: "{{tracking_number}}", with: encoded)
+    }
+}
