@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import PostgresNIO
 import Prometheus
 import RelaisAggregation
 import RelaisBooking
@@ -12,6 +13,7 @@ import RelaisControlAPI
 import RelaisCore
 import RelaisIntake
 import RelaisOrders
+import RelaisPostgres
 import RelaisRecords
 import RelaisStore
 import RelaisSystemd
@@ -48,7 +50,8 @@ enum Daemon {
         let environment = ProcessInfo.processInfo.environment
         let notifier = SystemdNotifier(environment: environment)
         let loaded: ConfigurationSet
-        let store: RecordStore
+        let store: any DaemonStore
+        var postgres: PostgresClient?
         let http: CarrierHTTP
         let adapters: [String: CarrierAdapter]
         do {
@@ -56,7 +59,19 @@ enum Daemon {
             try ControlServer.claimSocket(path: loaded.config.paths.socket)
             let state = loaded.config.paths.state
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-            store = try RecordStore(path: loaded.config.databaseFile)
+            if let shared = loaded.config.store {
+                let directory =
+                    environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? loaded.config.booking.credentialsDirectory
+                let password = try shared.credentials.map { try PostgresStore.password(credential: $0, directory: directory) }
+                let client = PostgresClient(
+                    configuration: try PostgresStore.clientConfiguration(url: shared.url, password: password),
+                    backgroundLogger: Logger(label: "relais.postgres"))
+                postgres = client
+                store = PostgresStore(
+                    client: client, node: shared.node ?? RecordStore.hostName(), lease: .seconds(shared.leaseSeconds))
+            } else {
+                store = try RecordStore(path: loaded.config.databaseFile)
+            }
             http = CarrierHTTP(connectionsPerHost: CarrierAdapters.connectionsPerHost(loaded.panel))
             do {
                 adapters = try CarrierAdapters.make(panel: loaded.panel, settings: loaded.config.booking, http: http)
@@ -68,6 +83,41 @@ enum Daemon {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
+        let sharedStore = store as? PostgresStore
+        try await withStoreClient(postgres) {
+            if let sharedStore {
+                do {
+                    try await sharedStore.migrate()
+                    logger.info("store: PostgreSQL, node \(sharedStore.node), lease \(sharedStore.lease)")
+                } catch {
+                    logger.critical("cannot start: PostgreSQL: \(error)")
+                    try? await http.shutdown()
+                    throw ExitCode(2)
+                }
+            }
+            try await serve(
+                configFile: configFile, extras: extras, logger: logger, environment: environment, notifier: notifier, loaded: loaded,
+                store: store, http: http, adapters: adapters)
+        }
+    }
+
+    /// The PostgreSQL client runs beside the service group, not in it: the store must
+    /// answer before the services start (migrations, recovery) and until the last one has
+    /// stopped (booking's drain commits its outcomes). It is cancelled once the group is done.
+    static func withStoreClient(_ client: PostgresClient?, _ body: () async throws -> Void) async throws {
+        guard let client else { return try await body() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await body()
+        }
+    }
+
+    /// Recovery, then the services under one group until a graceful stop.
+    static func serve(
+        configFile: String, extras: Extras, logger: Logger, environment: [String: String], notifier: SystemdNotifier,
+        loaded: ConfigurationSet, store: any DaemonStore, http: CarrierHTTP, adapters: [String: CarrierAdapter]
+    ) async throws {
         let settings = loaded.config
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(metricsFactory(registry))
@@ -113,13 +163,17 @@ enum Daemon {
         let intakeService = IntakeService(
             intake: intake, state: state, watchdog: watchdog, logger: logger, beforeIntake: extras.beforeIntake)
         // Listed in start order; a graceful stop goes through them in reverse.
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: control, serviceName: "control"),
             .init(service: BookingService(booking: booking, watchdog: watchdog), serviceName: BookingService.name),
             .init(service: intakeService, serviceName: IntakeService.name),
             .init(service: ReloadService(state: state), serviceName: "reload"),
             .init(service: status, serviceName: "status"),
         ]
+        if let shared = store as? PostgresStore {
+            // Another node's claims whose lease expired are taken over while this one runs.
+            services.append(.init(service: TakeoverService(store: shared, clock: clock, logger: logger), serviceName: TakeoverService.name))
+        }
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = maximumDrain
