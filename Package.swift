@@ -224,7 +224,11 @@ let package = Package(
         ),
         // Live tests: the real executables as child processes.
         .testTarget(
-            name: "RelaisLiveTests", dependencies: ["RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI", "RelaisTesting"]),
+            name: "RelaisLiveTests",
+            dependencies: [
+                "RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI", "RelaisTesting", "RelaisPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         // sd_notify datagrams received on a socket of the test's own; the watchdog's rule.
         .testTarget(name: "RelaisSystemdTests", dependencies: ["RelaisSystemd"]),
         // The control API over a real Unix socket, against a real store.
