@@ -127,6 +127,7 @@ extension PostgresStore {
     public func commit(_ outcomes: [BookingOutcome], breakerOpenings: [BreakerOpening], now: Instant) async throws {
         guard !outcomes.isEmpty || !breakerOpenings.isEmpty else { return }
         let now = now.millisecondsSinceEpoch
+        let node = self.node
         try await transaction("commit outcomes") { connection, logger in
             for opening in breakerOpenings {
                 try await connection.recordEvent(
@@ -164,11 +165,20 @@ extension PostgresStore {
                     case .uncertain: now
                     default: nil
                     }
+                let id = outcome.shipment
+                guard try await connection.stillHolds(id, node: node, logger: logger) else {
+                    // This node's lease expired while the call ran (it stalled or lost the
+                    // database) and another node made the shipment `uncertain`: the outcome
+                    // is recorded, and settles the shipment only if it is a booking of a
+                    // still-uncertain shipment; anything else is left to reconciliation.
+                    try await connection.recordLateOutcome(
+                        outcome, attemptOutcome: attemptOutcome, tracking: tracking, node: node, now: now, logger: logger)
+                    continue
+                }
                 try await connection.applyEvent(
                     event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
                     detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")",
                     logger: logger)
-                let id = outcome.shipment
                 switch outcome.result {
                 case .booked(let trackingNumber, let carrierPrice, let labelPath):
                     try await connection.query(
@@ -191,16 +201,7 @@ extension PostgresStore {
                         WHERE id = \(id)
                         """, logger: logger)
                 }
-                let duration = max(0, (outcome.finishedAt - outcome.startedAt).wholeMilliseconds)
-                let status = outcome.httpStatus.map(Int64.init)
-                try await connection.query(
-                    """
-                    INSERT INTO booking_attempts (shipment_id, carrier, service, started_at, finished_at, outcome,
-                        failure_class, detail, http_status, duration_ms, tracking_number)
-                    VALUES (\(id), \(outcome.carrier), \(outcome.service), \(outcome.startedAt.millisecondsSinceEpoch),
-                        \(outcome.finishedAt.millisecondsSinceEpoch), \(attemptOutcome.rawValue), \(outcome.failureClass?.rawValue),
-                        \(outcome.detail), \(status), \(duration), \(tracking))
-                    """, logger: logger)
+                try await connection.recordAttempt(outcome, attemptOutcome: attemptOutcome, tracking: tracking, logger: logger)
             }
         }
     }
@@ -250,5 +251,56 @@ extension PostgresStore {
                     """, logger: logger)
             }
         }
+    }
+}
+
+extension PostgresConnection {
+    /// Whether `node` still holds its claim on the shipment (locked for the rest of the
+    /// transaction): `booking`, stamped with this node.
+    func stillHolds(_ id: String, node: String, logger: Logger) async throws -> Bool {
+        guard let row = try await query("SELECT state, claimed_by FROM shipments WHERE id = \(id) FOR UPDATE", logger: logger).collect().first
+        else { throw StoreError.notFound("shipment \(id)") }
+        let (state, holder) = try row.decode((String, String?).self)
+        return state == PostgresStore.claimedState.rawValue && holder == node
+    }
+
+    /// An outcome that arrived after this node's claim was taken over. A booking of a shipment
+    /// still `uncertain` settles it (the carrier's answer is the lookup's answer); anything
+    /// else only goes in the records.
+    func recordLateOutcome(
+        _ outcome: BookingOutcome, attemptOutcome: AttemptOutcome, tracking: String?, node: String, now: Int64, logger: Logger
+    ) async throws {
+        let id = outcome.shipment
+        let state = try await query("SELECT state FROM shipments WHERE id = \(id)", logger: logger).collect().first?.decode(String.self)
+        if case .booked(let trackingNumber, let carrierPrice, let labelPath) = outcome.result, state == ShipmentState.uncertain.rawValue {
+            try await applyEvent(
+                .reconciled(booked: true), to: id, actor: .booking, now: now,
+                detail: "\(outcome.carrier) booked it as \(trackingNumber) for \(node) after its claim was taken over", logger: logger)
+            try await query(
+                """
+                UPDATE shipments SET tracking_number = \(trackingNumber), carrier_price_minor = \(carrierPrice?.minorUnits),
+                    label_path = \(labelPath), reason = NULL WHERE id = \(id)
+                """, logger: logger)
+        } else {
+            try await recordEvent(
+                at: now, kind: EventKind(recorded: "shipment.late-outcome"), shipment: id, actor: .booking,
+                detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue) reached \(node) after its claim was taken over (now \(state ?? "?")): left as it is",
+                logger: logger)
+        }
+        if case .postponed = outcome.result { return }
+        try await recordAttempt(outcome, attemptOutcome: attemptOutcome, tracking: tracking, logger: logger)
+    }
+
+    func recordAttempt(_ outcome: BookingOutcome, attemptOutcome: AttemptOutcome, tracking: String?, logger: Logger) async throws {
+        let duration = max(0, (outcome.finishedAt - outcome.startedAt).wholeMilliseconds)
+        let status = outcome.httpStatus.map(Int64.init)
+        try await query(
+            """
+            INSERT INTO booking_attempts (shipment_id, carrier, service, started_at, finished_at, outcome,
+                failure_class, detail, http_status, duration_ms, tracking_number)
+            VALUES (\(outcome.shipment), \(outcome.carrier), \(outcome.service), \(outcome.startedAt.millisecondsSinceEpoch),
+                \(outcome.finishedAt.millisecondsSinceEpoch), \(attemptOutcome.rawValue), \(outcome.failureClass?.rawValue),
+                \(outcome.detail), \(status), \(duration), \(tracking))
+            """, logger: logger)
     }
 }

@@ -35,7 +35,7 @@ struct SharedStoreLiveTests {
     func killOneNode(sandbox: Sandbox, sandboxURL: String, databaseURL: String, client: PostgresClient) async throws {
         let nodes = try ["node-a", "node-b"].map { name in
             let deployment = try Deployment(sandboxURL: sandboxURL)
-            let text = "\n[store]\nurl = \"\(databaseURL)\"\nnode = \"\(name)\"\nlease = \"3s\"\n"
+            let text = "\n[store]\nurl = \"\(databaseURL)\"\nnode = \"\(name)\"\nlease = \"10s\"\n"
             let handle = try FileHandle(forWritingTo: deployment.config)
             handle.seekToEndOfFile()
             handle.write(Data(text.utf8))

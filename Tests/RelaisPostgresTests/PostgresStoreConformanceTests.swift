@@ -104,6 +104,38 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test func anOutcomeReachingANodeAfterItsClaimWasTakenOverNeverFailsTheCommit() async throws {
+        try await TestDatabase.withSchema { client in
+            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10))
+            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10))
+            try await a.migrate()
+            _ = try await a.accept(
+                ["T-1", "T-2"].enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
+                source: "test", now: Fixtures.readyMillis)
+            _ = try await Fixtures.stage(a).runOnce(now: Fixtures.readyMillis)
+            let now = Instant(millisecondsSinceEpoch: Fixtures.readyMillis + 1)
+            let claimed = try await a.claim(limits: [:], othersLimit: 2, now: now)
+            #expect(claimed.count == 2)
+            // node-a stalls past its lease; node-b takes its claims over.
+            #expect(try await b.recoverExpiredClaims(now: now + .seconds(11)).count == 2)
+            let later = now + .seconds(12)
+            try await a.commit(
+                [
+                    BookingOutcome(
+                        shipment: claimed[0].id, carrier: claimed[0].carrier!, service: claimed[0].service!,
+                        result: .booked(trackingNumber: "TRK-LATE", carrierPrice: nil, labelPath: nil), startedAt: now, finishedAt: later),
+                    BookingOutcome(
+                        shipment: claimed[1].id, carrier: claimed[1].carrier!, service: claimed[1].service!,
+                        result: .failed, startedAt: now, finishedAt: later, detail: "refused"),
+                ], breakerOpenings: [], now: later)
+            let booked = try await a.shipment(id: claimed[0].id)
+            #expect(booked?.state == .booked && booked?.trackingNumber == "TRK-LATE")
+            #expect(try await a.shipment(id: claimed[1].id)?.state == .uncertain)
+            #expect(try await a.attempts(shipment: claimed[1].id).map(\.outcome) == ["failed"])
+            #expect(try await a.events(shipment: claimed[1].id).contains { $0.kind.name == "shipment.late-outcome" })
+        }
+    }
+
     @Test func theEventLogRefusesUpdatesAndDeletes() async throws {
         try await TestDatabase.withSchema { client in
             let store = PostgresStore(client: client, node: "a")
