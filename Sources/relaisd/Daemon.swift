@@ -25,7 +25,8 @@ import ServiceLifecycle
 ///
 /// Start-up order, and why: configuration (refuse to start on a bad file); the control
 /// socket claimed (refuse if another daemon answers there: two daemons must not share a
-/// database); the database opened and migrated; `booking` rows made `uncertain`
+/// SQLite database; on PostgreSQL, nodes share one with their own sockets); the database
+/// opened and migrated; `booking` rows made `uncertain`
 /// (recovery); then the services, and `READY=1` once the socket is bound.
 ///
 /// Graceful stop (SIGTERM, SIGINT): services stop in reverse order: the status line says
