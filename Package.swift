@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "RelaisIntake", targets: ["RelaisIntake"]),
         .library(name: "RelaisStore", targets: ["RelaisStore"]),
         .library(name: "RelaisRecords", targets: ["RelaisRecords"]),
+        .library(name: "RelaisPostgres", targets: ["RelaisPostgres"]),
         .library(name: "RelaisAggregation", targets: ["RelaisAggregation"]),
         .library(name: "RelaisXML", targets: ["RelaisXML"]),
         .library(name: "RelaisCarriers", targets: ["RelaisCarriers"]),
@@ -42,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        // The PostgreSQL store (SPEC §16): vapor's client, async/await with a bounded pool.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: panel, policy, calendar, ETA, emissions, the decision. No I/O, no clock.
@@ -102,6 +105,17 @@ let package = Package(
             dependencies: [
                 "RelaisCore", "RelaisStore", "RelaisControlAPI", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The records in PostgreSQL (SPEC §16): the same roles, shared by several nodes.
+        .target(
+            name: "RelaisPostgres",
+            dependencies: [
+                "RelaisCore", "RelaisStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Order decoding and validation (SPEC §3): pure, on Core alone.
@@ -174,8 +188,9 @@ let package = Package(
             name: "relaisd",
             dependencies: [
                 "RelaisCore", "RelaisConfig", "RelaisOrders", "RelaisIntake", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisAggregation",
-                "RelaisCarriers", "RelaisBooking", "RelaisSystemd", "RelaisControl", "RelaisControlAPI",
+                "RelaisCarriers", "RelaisBooking", "RelaisSystemd", "RelaisControl", "RelaisControlAPI", "RelaisPostgres",
                 "RelaisOutbox",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -208,6 +223,15 @@ let package = Package(
                 "RelaisReports", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisAggregation", "RelaisOrders", "RelaisConfig", "RelaisCore",
                 "RelaisTesting",
             ]),
+        // The store conformance suite against a real PostgreSQL server (skipped without one).
+        .testTarget(
+            name: "RelaisPostgresTests",
+            dependencies: [
+                "RelaisPostgres", "RelaisStore", "RelaisCore", "RelaisTesting", "RelaisAggregation", "RelaisConfig", "RelaisOrders",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The XML façade: hostile and malformed documents, paths, limits.
         .testTarget(name: "RelaisXMLTests", dependencies: ["RelaisXML"]),
         // Carrier adapters, the booking loop and the booking stage, against relais-sandbox on loopback.
@@ -221,7 +245,10 @@ let package = Package(
         // Live tests: the real executables as child processes.
         .testTarget(
             name: "RelaisLiveTests",
-            dependencies: ["RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI", "RelaisTesting", "RelaisWebhooks"]),
+            dependencies: [
+                "RelaisStore", "RelaisRecords", "RelaisSandbox", "RelaisControlAPI", "RelaisTesting", "RelaisWebhooks", "RelaisPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         // The outbox: signatures, the retry schedule, spool files, webhooks to loopback receivers.
         .testTarget(
             name: "RelaisOutboxTests",

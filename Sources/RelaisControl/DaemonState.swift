@@ -42,6 +42,8 @@ public final class DaemonState: Sendable {
     }
 
     public let store: any DaemonStore
+    /// The store's outbox, when its engine has one (SQLite; not yet PostgreSQL).
+    public var outbox: (any OutboxLog)? { store as? any OutboxLog }
     public let version: String
     public let startedAt: Int64
     public let permission: WritePermission
@@ -118,7 +120,7 @@ public final class DaemonState: Sendable {
         guard let counts = try? await store.queueCounts() else { return "records unreadable" }
         let states: [ShipmentState] = [.queued, .booking, .deferred, .held, .uncertain, .booked, .failed]
         let open = carriers.breakers.filter { if case .open = $0.value { true } else { false } }.keys.sorted()
-        let backlog = (try? await store.outboxBacklog()) ?? []
+        let backlog = (try? await outbox?.outboxBacklog()) ?? []
         let disabled = backlog.filter { $0.active && $0.disabledAt != nil }.count
         let outbox =
             backlog.contains(where: \.active)

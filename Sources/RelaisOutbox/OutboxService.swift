@@ -30,7 +30,7 @@ public struct OutboxService: Service {
         }
     }
 
-    let store: RecordStore
+    let store: any OutboxLog
     let endpoints: [Endpoint]
     let schedule: DeliverySchedule
     let clock: @Sendable () -> Int64
@@ -39,7 +39,7 @@ public struct OutboxService: Service {
     let pollInterval: Duration
 
     public init(
-        store: RecordStore, endpoints: [Endpoint], schedule: DeliverySchedule = DeliverySchedule(),
+        store: any OutboxLog, endpoints: [Endpoint], schedule: DeliverySchedule = DeliverySchedule(),
         clock: @escaping @Sendable () -> Int64, logger: Logger, pollInterval: Duration = .milliseconds(50)
     ) {
         self.store = store

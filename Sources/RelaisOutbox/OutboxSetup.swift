@@ -12,7 +12,7 @@ public struct OutboxSetup: Sendable {
 
     /// - Throws: ``OutboxSetupError`` when a webhook has no secret this process could read,
     ///   or the spool's `out/` cannot be made; errors of the store.
-    public static func make(config: DaemonConfig, trackingURLs: [String: String], store: RecordStore) async throws -> OutboxSetup {
+    public static func make(config: DaemonConfig, trackingURLs: [String: String], store: any OutboxLog) async throws -> OutboxSetup {
         let named = config.outboxEndpoints
         for endpoint in named {
             if let webhook = endpoint.webhook, webhook.secrets.isEmpty {
@@ -48,5 +48,7 @@ public struct OutboxSetup: Sendable {
 /// Why the outbox cannot start.
 public struct OutboxSetupError: Error, CustomStringConvertible {
     public var reason: String
+
+    public init(reason: String) { self.reason = reason }
     public var description: String { reason }
 }

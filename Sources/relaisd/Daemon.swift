@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import PostgresNIO
 import Prometheus
 import RelaisAggregation
 import RelaisBooking
@@ -13,6 +14,7 @@ import RelaisCore
 import RelaisIntake
 import RelaisOrders
 import RelaisOutbox
+import RelaisPostgres
 import RelaisRecords
 import RelaisStore
 import RelaisSystemd
@@ -24,7 +26,8 @@ import ServiceLifecycle
 ///
 /// Start-up order, and why: configuration (refuse to start on a bad file); the control
 /// socket claimed (refuse if another daemon answers there: two daemons must not share a
-/// database); the database opened and migrated; `booking` rows made `uncertain`
+/// SQLite database; on PostgreSQL, nodes share one with their own sockets); the database
+/// opened and migrated; `booking` rows made `uncertain`
 /// (recovery); then the services, and `READY=1` once the socket is bound.
 ///
 /// Graceful stop (SIGTERM, SIGINT): services stop in reverse order: the status line says
@@ -49,7 +52,8 @@ enum Daemon {
         let environment = ProcessInfo.processInfo.environment
         let notifier = SystemdNotifier(environment: environment)
         let loaded: ConfigurationSet
-        let store: RecordStore
+        let store: any DaemonStore
+        var postgres: PostgresClient?
         let http: CarrierHTTP
         let adapters: [String: CarrierAdapter]
         let unavailable: [String: String]
@@ -58,7 +62,19 @@ enum Daemon {
             try ControlServer.claimSocket(path: loaded.config.paths.socket)
             let state = loaded.config.paths.state
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-            store = try RecordStore(path: loaded.config.databaseFile)
+            if let shared = loaded.config.store {
+                let directory =
+                    environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? loaded.config.booking.credentialsDirectory
+                let password = try shared.credentials.map { try PostgresStore.password(credential: $0, directory: directory) }
+                let client = PostgresClient(
+                    configuration: try PostgresStore.clientConfiguration(url: shared.url, password: password),
+                    backgroundLogger: Logger(label: "relais.postgres"))
+                postgres = client
+                store = PostgresStore(
+                    client: client, node: shared.node ?? RecordStore.hostName(), lease: .seconds(shared.leaseSeconds))
+            } else {
+                store = try RecordStore(path: loaded.config.databaseFile)
+            }
             http = CarrierHTTP(connectionsPerHost: CarrierAdapters.connectionsPerHost(loaded.panel))
             // One carrier's unreadable credentials make that carrier unavailable, not the daemon.
             let built = CarrierAdapters.make(panel: loaded.panel, settings: loaded.config.booking, http: http)
@@ -68,6 +84,42 @@ enum Daemon {
             logger.critical("cannot start: \(error)")
             throw ExitCode(2)
         }
+        let sharedStore = store as? PostgresStore
+        try await withStoreClient(postgres) {
+            if let sharedStore {
+                do {
+                    try await sharedStore.migrate()
+                    logger.info("store: PostgreSQL, node \(sharedStore.node), lease \(sharedStore.lease)")
+                } catch {
+                    logger.critical("cannot start: PostgreSQL: \(error)")
+                    try? await http.shutdown()
+                    throw ExitCode(2)
+                }
+            }
+            try await serve(
+                configFile: configFile, extras: extras, logger: logger, environment: environment, notifier: notifier, loaded: loaded,
+                store: store, http: http, adapters: adapters, unavailable: unavailable)
+        }
+    }
+
+    /// The PostgreSQL client runs beside the service group, not in it: the store must
+    /// answer before the services start (migrations, recovery) and until the last one has
+    /// stopped (booking's drain commits its outcomes). It is cancelled once the group is done.
+    static func withStoreClient(_ client: PostgresClient?, _ body: () async throws -> Void) async throws {
+        guard let client else { return try await body() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await body()
+        }
+    }
+
+    /// Recovery, then the services under one group until a graceful stop.
+    static func serve(
+        configFile: String, extras: Extras, logger: Logger, environment: [String: String], notifier: SystemdNotifier,
+        loaded: ConfigurationSet, store: any DaemonStore, http: CarrierHTTP, adapters: [String: CarrierAdapter],
+        unavailable: [String: String]
+    ) async throws {
         let settings = loaded.config
         for (carrier, reason) in unavailable.sorted(by: { $0.key < $1.key }) {
             logger.error(
@@ -80,12 +132,17 @@ enum Daemon {
 
         // The outbox's endpoints are put in force before recovery: the shipments it makes
         // uncertain are announced like any other.
-        let outbox: OutboxSetup
+        var outbox: (setup: OutboxSetup, log: any OutboxLog)?
         do {
-            let trackingURLs = Dictionary(
-                loaded.panel.carriers.compactMap { loaded in loaded.trackingURL.map { (loaded.carrier.id, $0) } },
-                uniquingKeysWith: { first, _ in first })
-            outbox = try await OutboxSetup.make(config: settings, trackingURLs: trackingURLs, store: store)
+            if let log = store as? any OutboxLog {
+                let trackingURLs = Dictionary(
+                    loaded.panel.carriers.compactMap { loaded in loaded.trackingURL.map { (loaded.carrier.id, $0) } },
+                    uniquingKeysWith: { first, _ in first })
+                outbox = (try await OutboxSetup.make(config: settings, trackingURLs: trackingURLs, store: log), log)
+            } else if settings.outbox.spool || !settings.webhooks.isEmpty {
+                throw OutboxSetupError(
+                    reason: "[outbox] and [[webhook]] need the SQLite store in this version; the PostgreSQL store ([store]) keeps no outbox yet")
+            }
         } catch {
             logger.critical("cannot start: outbox: \(error)")
             try? await http.shutdown()
@@ -137,11 +194,8 @@ enum Daemon {
         let intakeService = IntakeService(
             intake: intake, state: state, watchdog: watchdog, logger: logger, beforeIntake: extras.beforeIntake)
         // Listed in start order; a graceful stop goes through them in reverse.
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: control, serviceName: "control"),
-            .init(
-                service: OutboxService(store: store, endpoints: outbox.endpoints, clock: Clock.millis, logger: logger),
-                serviceName: "outbox"),
             .init(
                 service: BookingService(
                     booking: booking, store: store, state: state, watchdog: watchdog, logger: logger, clock: clock),
@@ -150,6 +204,17 @@ enum Daemon {
             .init(service: ReloadService(state: state), serviceName: "reload"),
             .init(service: status, serviceName: "status"),
         ]
+        if let outbox {
+            services.insert(
+                .init(
+                    service: OutboxService(store: outbox.log, endpoints: outbox.setup.endpoints, clock: Clock.millis, logger: logger),
+                    serviceName: "outbox"),
+                at: 1)
+        }
+        if let shared = store as? PostgresStore {
+            // Another node's claims whose lease expired are taken over while this one runs.
+            services.append(.init(service: TakeoverService(store: shared, clock: clock, logger: logger), serviceName: TakeoverService.name))
+        }
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = maximumDrain
@@ -161,11 +226,11 @@ enum Daemon {
             // it left `booking` become `uncertain` at the restart, never booked twice.
             logger.error("stopped on error: \(error)")
             try? await http.shutdown()
-            try? await outbox.client?.shutdown()
+            try? await outbox?.setup.client?.shutdown()
             throw ExitCode(1)
         }
         try? await http.shutdown()
-        try? await outbox.client?.shutdown()
+        try? await outbox?.setup.client?.shutdown()
         let statistics = booking.statistics
         logger.info(
             "stopped: \(statistics.booked) booked, \(statistics.deferred) deferred, \(statistics.uncertain) uncertain, \(statistics.failed) failed since start")

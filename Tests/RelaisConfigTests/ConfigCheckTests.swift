@@ -187,4 +187,38 @@ import Testing
         #expect(config.paths.carriers == "/srv/carriers")
         #expect(config.intake.consolidationWindowSeconds == 5400)
     }
+
+    @Test func storeDefaultsToSQLiteAndReadsPostgreSQLSettings() throws {
+        #expect(try DaemonConfigLoader.load(text: "", file: "/etc/relais/relais.toml").store == nil)
+        let config = try DaemonConfigLoader.load(
+            text: "[store]\nurl = \"postgres://relais@db.example:5432/relais\"\ncredentials = \"postgres\"\n",
+            file: "/etc/relais/relais.toml")
+        #expect(config.store?.url == "postgres://relais@db.example:5432/relais")
+        #expect(config.store?.credentials == "postgres")
+        #expect(config.store?.node == nil)
+        #expect(config.store?.leaseSeconds == 60)
+        let named = try DaemonConfigLoader.load(
+            text: "[store]\nurl = \"postgres://relais@/relais?host=/run/postgresql\"\nnode = \"lyon-1\"\nlease = \"2m\"\n",
+            file: "/etc/relais/relais.toml")
+        #expect(named.store?.node == "lyon-1" && named.store?.leaseSeconds == 120)
+    }
+
+    @Test(arguments: [
+        ("url = \"postgres://relais:secret@db/relais\"", 2, "must not hold a password"),
+        ("url = \"mysql://relais@db/relais\"", 2, "must be a postgres:// URL"),
+        ("url = \"postgres://relais@db\"", 2, "names no database"),
+        ("url = \"postgres://relais@db/relais\"\nlease = \"1s\"", 3, "at least 3s"),
+        ("url = \"postgres://relais@db/relais\"\ncredentials = \"../pw\"", 3, "a file name in the credentials directory"),
+        ("node = \"a\"", 1, "needs 'url'"),
+    ])
+    func storeProblemsNameTheirLine(_ body: String, _ line: Int, _ message: String) {
+        do {
+            _ = try DaemonConfigLoader.load(text: "[store]\n\(body)\n", file: "/etc/relais/relais.toml")
+            Issue.record("'\(body)' must be refused")
+        } catch {
+            let found = error.diagnostics.first { $0.message.contains(message) }
+            #expect(found?.file == "/etc/relais/relais.toml", "\(error.diagnostics)")
+            #expect(found?.line == line, "\(error.diagnostics)")
+        }
+    }
 }

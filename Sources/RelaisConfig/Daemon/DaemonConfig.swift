@@ -61,6 +61,21 @@ public struct DaemonConfig: Sendable {
         public init() {}
     }
 
+    /// `[store]` (SPEC §16): a PostgreSQL database shared by several nodes. Without it, the
+    /// records are SQLite at `paths.state`.
+    public struct Store: Hashable, Sendable {
+        /// `postgres://user@host:port/database` (or `?host=/socket/dir`); never a password.
+        public var url: String
+        /// The credential file (in the credentials directory) holding the password, if any.
+        public var credentials: String?
+        /// The name this node stamps its claims with; the host name when nil.
+        public var node: String?
+        /// How long a claim holds without renewal before another node may take it over.
+        public var leaseSeconds: Int = 60
+
+        public init(url: String) { self.url = url }
+    }
+
     /// The file it was read from, if any.
     public var file: String?
     public var paths = Paths()
@@ -73,6 +88,8 @@ public struct DaemonConfig: Sendable {
     public var outbox = OutboxSettings()
     public var webhooks: [WebhookSettings] = []
     public var sites: [Site] = []
+    /// `[store]`, or nil for SQLite.
+    public var store: Store?
 
     public init() {}
 

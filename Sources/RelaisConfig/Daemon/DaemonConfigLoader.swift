@@ -84,6 +84,10 @@ public enum DaemonConfigLoader {
         for (index, table) in root.tables("webhook", label: "[[webhook]]").enumerated() {
             if let webhook = loadWebhook(table, number: index + 1, credentials: credentials) { config.webhooks.append(webhook) }
         }
+        if let store = root.table("store") {
+            config.store = loadStore(store)
+            store.finish()
+        }
         var siteLines: [String: Int?] = [:]
         for table in root.tables("site", label: "[[site]]") {
             guard let site = loadSite(table) else { continue }
@@ -198,6 +202,42 @@ public enum DaemonConfigLoader {
             table.error("secret", "webhook secret file \(path) holds no whsec_ secret")
         }
         return secrets
+    }
+
+    /// `[store]`: the URL checked for what the daemon needs (a user, a host or socket, a
+    /// database, no password), the lease long enough to renew (a third of it) in time.
+    private static func loadStore(_ table: TableReader) -> DaemonConfig.Store? {
+        guard let url = table.string("url", required: true) else { return nil }
+        var store = DaemonConfig.Store(url: url)
+        if let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" {
+            if components.password != nil {
+                table.error("url", "store url must not hold a password: put it in the file named by credentials")
+            }
+            if (components.user ?? "").isEmpty { table.error("url", "store url '\(url)' names no user (postgres://USER@host/database)") }
+            if components.path.count <= 1 { table.error("url", "store url '\(url)' names no database (postgres://user@host/DATABASE)") }
+        } else {
+            table.error("url", "store url '\(url)' must be a postgres:// URL such as \"postgres://relais@db.example:5432/relais\"")
+        }
+        if let name = table.string("credentials") {
+            if !name.isEmpty, !name.contains("/"), !name.hasPrefix(".") {
+                store.credentials = name
+            } else {
+                table.error("credentials", "credentials '\(name)' must be a file name in the credentials directory, such as \"postgres\"")
+            }
+        }
+        if let node = table.string("node") {
+            if node.isEmpty || node.count > 64 || node.contains(where: { $0.isWhitespace }) {
+                table.error("node", "node '\(node)' must be a name of 1 to 64 characters without spaces")
+            } else {
+                store.node = node
+            }
+        }
+        if let lease = table.string("lease") {
+            if let seconds = Duration.parseSeconds(lease), seconds >= 3 { store.leaseSeconds = seconds } else {
+                table.error("lease", "lease '\(lease)' must be a duration of at least 3s, such as \"60s\"")
+            }
+        }
+        return store
     }
 
     private static func loadSite(_ table: TableReader) -> Site? {

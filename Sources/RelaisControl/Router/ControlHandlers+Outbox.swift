@@ -10,13 +10,22 @@ import RelaisStore
 ///
 /// - Important: Replies name a webhook by its number and URL, never its secrets.
 extension ControlHandlers {
+    /// The store's outbox, or a clear refusal where the store has none.
+    func outboxLog() throws -> any OutboxLog {
+        guard let outbox = state.outbox else {
+            throw ControlError.notFound("this store keeps no outbox: the outbox (SPEC §12) needs the SQLite store in this version")
+        }
+        return outbox
+    }
+
     /// Every endpoint the records know with its backlog, named after relais.toml; endpoints
     /// no longer configured that still have pending or dead events are listed by target.
     func outboxEndpoints() async throws -> [OutboxEndpointReply] {
+        guard state.outbox != nil else { return [] }
         let config = state.running.configuration.config
         let configured = Dictionary(config.outboxEndpoints.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
         let now = state.clock()
-        return try await state.store.outboxBacklog().compactMap { backlog in
+        return try await outboxLog().outboxBacklog().compactMap { backlog in
             let endpoint = configured[backlog.target]
             guard endpoint != nil || backlog.pending > 0 || backlog.dead > 0 else { return nil }
             let spool = (config.paths.spool as NSString).appendingPathComponent("out")
@@ -50,7 +59,7 @@ extension ControlHandlers {
             }
             limit = value
         }
-        let backlog = try await state.store.outboxBacklog()
+        let backlog = try await outboxLog().outboxBacklog()
         let config = state.running.configuration.config
         let names = Dictionary(config.outboxEndpoints.map { ($0.target, $0.name) }, uniquingKeysWith: { first, _ in first })
         var endpointFilter: Int64?
@@ -64,7 +73,7 @@ extension ControlHandlers {
             }
             endpointFilter = id
         }
-        let records = try await state.store.outboxDeliveries(state: stateFilter, endpoint: endpointFilter, limit: limit)
+        let records = try await outboxLog().outboxDeliveries(state: stateFilter, endpoint: endpointFilter, limit: limit)
         return try JSONResponse.make(
             OutboxListReply(
                 deliveries: records.map { record in
@@ -82,7 +91,7 @@ extension ControlHandlers {
     func replay(eventID: String, peer: PeerCredentials, logger: Logger) async throws -> Response {
         let count: Int
         do {
-            count = try await state.store.replayOutboxEvent(id: eventID, actor: .operator(uid: peer.uid), now: state.clock())
+            count = try await outboxLog().replayOutboxEvent(id: eventID, actor: .operator(uid: peer.uid), now: state.clock())
         } catch let error as StoreError where error.isNotFound {
             throw ControlError.notFound(error.message)
         }
@@ -96,10 +105,10 @@ extension ControlHandlers {
         guard let number = Int(text), let webhook = config.webhooks.first(where: { $0.number == number }) else {
             throw ControlError.notFound("no webhook \(text); relais.toml has \(config.webhooks.count)")
         }
-        guard let id = try await state.store.outboxBacklog().first(where: { $0.target == webhook.url })?.id else {
+        guard let id = try await outboxLog().outboxBacklog().first(where: { $0.target == webhook.url })?.id else {
             throw ControlError.notFound("webhook \(number) has no records yet")
         }
-        let changed = try await state.store.enableOutboxEndpoint(id: id, actor: .operator(uid: peer.uid), now: state.clock())
+        let changed = try await outboxLog().enableOutboxEndpoint(id: id, actor: .operator(uid: peer.uid), now: state.clock())
         logger.notice(
             "control: webhook-\(number) \(changed ? "enabled" : "was not disabled")", metadata: ["relais.uid": "\(peer.uid)"])
         return try JSONResponse.make(OutboxActionReply(target: "webhook-\(number)", action: "enable", changed: changed ? 1 : 0))

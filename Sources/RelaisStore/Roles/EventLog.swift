@@ -14,5 +14,6 @@ extension EventLog {
     }
 }
 
-/// Everything the daemon asks of its store, whatever the engine (SQLite today).
-public typealias DaemonStore = OrderLedger & ShipmentQueue & RecordReader & EventLog & StorageSpace & OutboxLog
+/// Everything the daemon asks of every store engine. The outbox (``OutboxLog``) is a role
+/// of its own: SQLite answers it; the PostgreSQL store does not yet.
+public typealias DaemonStore = OrderLedger & ShipmentQueue & RecordReader & EventLog & StorageSpace

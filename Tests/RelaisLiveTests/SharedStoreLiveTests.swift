@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RelaisCore
+import RelaisPostgres
+import RelaisSandbox
+import RelaisStore
+import Testing
+
+/// Two relaisd nodes on one PostgreSQL database and the sandbox (SPEC §16): SIGKILL one in
+/// the middle of booking; the other takes over its claims once their lease expires. Every
+/// order ends booked exactly once or `uncertain` (the sandbox's ledger has no double
+/// booking), none lost. Needs a server: run under scripts/with-postgres.sh.
+@Suite(
+    .serialized,
+    .enabled(if: ProcessInfo.processInfo.environment["RELAIS_TEST_POSTGRES_URL"] != nil, "RELAIS_TEST_POSTGRES_URL is not set: run under scripts/with-postgres.sh"))
+struct SharedStoreLiveTests {
+    @Test func twoNodesAndAKillNineBookEveryOrderOnce() async throws {
+        let sandbox = try Sandbox(carriersDirectory: Deployment.repository.appendingPathComponent("carriers").path)
+        var knobs = SandboxKnobs()
+        knobs.latencyMilliseconds = 40  // many calls in flight when the kill lands
+        for carrier in sandbox.carrierIDs { sandbox.setKnobs(knobs, for: carrier) }
+        let (urls, continuation) = AsyncStream.makeStream(of: String.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sandbox.run(port: 0) { continuation.yield($0) } }
+            var iterator = urls.makeAsyncIterator()
+            let url = try #require(await iterator.next())
+            defer { group.cancelAll() }
+            try await withSharedDatabase { databaseURL, client in
+                try await killOneNode(sandbox: sandbox, sandboxURL: url, databaseURL: databaseURL, client: client)
+            }
+        }
+    }
+
+    func killOneNode(sandbox: Sandbox, sandboxURL: String, databaseURL: String, client: PostgresClient) async throws {
+        let nodes = try ["node-a", "node-b"].map { name in
+            let deployment = try Deployment(sandboxURL: sandboxURL)
+            let text = "\n[store]\nurl = \"\(databaseURL)\"\nnode = \"\(name)\"\nlease = \"10s\"\n"
+            let handle = try FileHandle(forWritingTo: deployment.config)
+            handle.seekToEndOfFile()
+            handle.write(Data(text.utf8))
+            try handle.close()
+            return deployment
+        }
+        defer { for node in nodes { node.remove() } }
+        let total = 600
+        // Each node takes orders from its own spool; both book from the one queue.
+        for (index, node) in nodes.enumerated() {
+            let lines = (0..<total / 2).map { n in
+                let number = index * total / 2 + n
+                return IntakeCrashTests.order("M-\(number)", number).replacingOccurrences(of: "\n", with: "")
+            }
+            try node.deliver("orders.ndjson", lines.joined(separator: "\n"))
+        }
+        let a = try nodes[0].startDaemon()
+        let b = try nodes[1].startDaemon()
+        defer {
+            if a.isRunning { kill(a.processIdentifier, SIGKILL) }
+            if b.isRunning { kill(b.processIdentifier, SIGKILL) }
+        }
+        try await nodes[1].waitUntilReady(after: 0)
+        // Kill node-a while bookings are being made.
+        let deadline = Date().addingTimeInterval(30)
+        while sandbox.ledger.count < 100, Date() < deadline, a.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(a.isRunning, "node-a ended on its own: \(nodes[0].log)")
+        kill(a.processIdentifier, SIGKILL)
+        a.waitUntilExit()
+
+        // node-b alone finishes the queue, taking node-a's claims over once their lease expires.
+        let store = PostgresStore(client: client, node: "observer")
+        var counts: [ShipmentState: Int] = [:]
+        let end = Date().addingTimeInterval(90)
+        while Date() < end {
+            counts = try await store.queueCounts()
+            let shipments: Int = counts.values.reduce(0, +)
+            let queued: Int = counts[ShipmentState.queued] ?? 0
+            let booking: Int = counts[ShipmentState.booking] ?? 0
+            let deferred: Int = counts[ShipmentState.deferred] ?? 0
+            if shipments == total, queued + booking + deferred == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        kill(b.processIdentifier, SIGTERM)
+        b.waitUntilExit()
+        #expect(b.terminationStatus == 0, "\(nodes[1].log)")
+
+        let pending = try await store.pendingOrderCount()
+        #expect(pending == 0, "pending \(pending)")
+        let booked: Int = counts[ShipmentState.booked] ?? 0
+        let uncertain: Int = counts[ShipmentState.uncertain] ?? 0
+        let all: Int = counts.values.reduce(0, +)
+        #expect(booked + uncertain == all, "\(counts)")
+        #expect(all == total, "\(counts)\n\(nodes[0].log)\n\(nodes[1].log)")
+        #expect(sandbox.ledger.doubleBookings.isEmpty, "\(sandbox.ledger.doubleBookings)")
+        let ledger = Dictionary(grouping: sandbox.ledger.all, by: \.reference)
+        for shipment in try await store.shipments(state: .booked, carrier: nil, limit: total) {
+            #expect(ledger[shipment.id]?.count == 1 && ledger[shipment.id]?.first?.carrier == shipment.carrier, "\(shipment.id)")
+        }
+        // node-a had calls under way when it died: node-b made them uncertain once their
+        // lease expired (then reconciled them by lookup where the carrier allows it).
+        let log = nodes[1].log
+        #expect(log.contains("lease expired"), "\(log)")
+    }
+
+    /// A schema of its own on the test server, named in the URL the nodes get.
+    func withSharedDatabase(_ body: (String, PostgresClient) async throws -> Void) async throws {
+        let base = try #require(ProcessInfo.processInfo.environment["RELAIS_TEST_POSTGRES_URL"])
+        let schema = "relais_live_\(UUID().uuidString.prefix(8).lowercased())"
+        var logger = Logger(label: "relais.test.postgres")
+        logger.logLevel = .error
+        var configuration = try PostgresStore.clientConfiguration(url: base, password: nil, maximumConnections: 2)
+        let admin = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        configuration.options.additionalStartupParameters.append(("search_path", schema))
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await admin.run() }
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await admin.query("CREATE SCHEMA \(unescaped: schema)")
+            let url = base + (base.contains("?") ? "&" : "?") + "search_path=\(schema)"
+            do {
+                try await body(url, client)
+            } catch {
+                _ = try? await admin.query("DROP SCHEMA \(unescaped: schema) CASCADE")
+                throw error
+            }
+            _ = try? await admin.query("DROP SCHEMA \(unescaped: schema) CASCADE")
+        }
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RelaisCore
+import RelaisOrders
+import RelaisPostgres
+import RelaisStore
+import RelaisTesting
+import Testing
+
+@testable import RelaisAggregation
+@testable import RelaisConfig
+
+/// The store conformance suite (RelaisTesting) against a real PostgreSQL server: the same
+/// checks the SQLite store passes. Each check gets a schema of its own; its "nodes" are
+/// stores on that one schema. Without a server (`RELAIS_TEST_POSTGRES_URL` unset) the
+/// suite is skipped: `scripts/with-postgres.sh swift test …` starts one.
+@Suite(.enabled(if: TestDatabase.url != nil, "RELAIS_TEST_POSTGRES_URL is not set: run under scripts/with-postgres.sh"))
+struct PostgresStoreConformanceTests {
+    @Test(arguments: StoreConformance.checks)
+    func postgres(_ check: StoreConformance.Check) async throws {
+        try await TestDatabase.withSchema { client in
+            let fixture = StoreConformance(
+                makeStore: { node, lease in
+                    let store = PostgresStore(client: client, node: node, lease: lease, deadline: .seconds(20))
+                    try await store.migrate()
+                    return store
+                },
+                makeOrders: { ids in
+                    ids.enumerated().map { index, id in Fixtures.incoming(Fixtures.json(id: id, name: "Client \(index)", street: "\(index) rue \(id)")) }
+                },
+                decide: { store, now in try await Fixtures.stage(store).runOnce(now: now).created },
+                now: Fixtures.readyMillis)
+            try await check.run(fixture)
+        }
+    }
+}
+
+/// What only a shared database shows: nodes racing for the same rows, the log's triggers.
+@Suite(.enabled(if: TestDatabase.url != nil, "RELAIS_TEST_POSTGRES_URL is not set: run under scripts/with-postgres.sh"))
+struct PostgresStoreTests {
+    @Test func migrationsRunOnceWhenNodesStartTogether() async throws {
+        try await TestDatabase.withSchema { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for node in ["a", "b", "c"] {
+                    group.addTask { try await PostgresStore(client: client, node: node).migrate() }
+                }
+                try await group.waitForAll()
+            }
+            let store = PostgresStore(client: client, node: "a")
+            try await store.migrate()
+            #expect(try await store.appliedMigrations().count == 1)
+        }
+    }
+
+    @Test func twoNodesClaimingAtOnceNeverShareAShipment() async throws {
+        try await TestDatabase.withSchema { client in
+            let a = PostgresStore(client: client, node: "node-a")
+            let b = PostgresStore(client: client, node: "node-b")
+            try await a.migrate()
+            let ids = (1...40).map { "P-\($0)" }
+            _ = try await a.accept(ids.enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
+                source: "test", now: Fixtures.readyMillis)
+            let created = try await Fixtures.stage(a).runOnce(now: Fixtures.readyMillis).created
+            #expect(created.count == 40)
+            let now = Instant(millisecondsSinceEpoch: Fixtures.readyMillis + 1)
+            let claims = try await withThrowingTaskGroup(of: [ClaimedShipment].self) { group in
+                for store in [a, b, a, b] {
+                    group.addTask { try await store.claim(limits: [:], othersLimit: 15, now: now) }
+                }
+                var all: [ClaimedShipment] = []
+                for try await claimed in group { all += claimed }
+                return all
+            }
+            #expect(claims.count == 40)
+            #expect(Set(claims.map(\.id)) == Set(created))
+            #expect(try await a.queueCounts()[.booking] == 40)
+            #expect(try await a.queueCounts()[.queued] == 0)
+        }
+    }
+
+    @Test func aRunningNodeTakesOverExpiredClaimsAndLeavesLiveOnesAlone() async throws {
+        try await TestDatabase.withSchema { client in
+            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10))
+            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10))
+            try await a.migrate()
+            _ = try await a.accept(
+                ["E-1", "E-2"].enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
+                source: "test", now: Fixtures.readyMillis)
+            _ = try await Fixtures.stage(a).runOnce(now: Fixtures.readyMillis)
+            let now = Instant(millisecondsSinceEpoch: Fixtures.readyMillis + 1)
+            let mine = try await a.claim(limits: [:], othersLimit: 1, now: now)
+            let theirs = try await b.claim(limits: [:], othersLimit: 1, now: now)
+            #expect(mine.count == 1 && theirs.count == 1)
+            // b keeps renewing; a stopped (crashed) at `now`.
+            try await b.renewClaims(now: now + .seconds(8))
+            #expect(try await b.recoverExpiredClaims(now: now + .seconds(5)).isEmpty)
+            let taken = try await b.recoverExpiredClaims(now: now + .seconds(12))
+            #expect(taken == mine.map(\.id))
+            #expect(try await b.shipment(id: theirs[0].id)?.state == .booking)
+            #expect(try await b.shipment(id: mine[0].id)?.state == .uncertain)
+            let events = try await b.events(shipment: mine[0].id)
+            #expect(events.last?.detail.contains("lease expired") == true)
+        }
+    }
+
+    @Test func anOutcomeReachingANodeAfterItsClaimWasTakenOverNeverFailsTheCommit() async throws {
+        try await TestDatabase.withSchema { client in
+            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10))
+            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10))
+            try await a.migrate()
+            _ = try await a.accept(
+                ["T-1", "T-2"].enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
+                source: "test", now: Fixtures.readyMillis)
+            _ = try await Fixtures.stage(a).runOnce(now: Fixtures.readyMillis)
+            let now = Instant(millisecondsSinceEpoch: Fixtures.readyMillis + 1)
+            let claimed = try await a.claim(limits: [:], othersLimit: 2, now: now)
+            #expect(claimed.count == 2)
+            // node-a stalls past its lease; node-b takes its claims over.
+            #expect(try await b.recoverExpiredClaims(now: now + .seconds(11)).count == 2)
+            let later = now + .seconds(12)
+            try await a.commit(
+                [
+                    BookingOutcome(
+                        shipment: claimed[0].id, carrier: claimed[0].carrier!, service: claimed[0].service!,
+                        result: .booked(trackingNumber: "TRK-LATE", carrierPrice: nil, labelPath: nil), startedAt: now, finishedAt: later),
+                    BookingOutcome(
+                        shipment: claimed[1].id, carrier: claimed[1].carrier!, service: claimed[1].service!,
+                        result: .failed, startedAt: now, finishedAt: later, detail: "refused"),
+                ], breakerOpenings: [], now: later)
+            let booked = try await a.shipment(id: claimed[0].id)
+            #expect(booked?.state == .booked && booked?.trackingNumber == "TRK-LATE")
+            #expect(try await a.shipment(id: claimed[1].id)?.state == .uncertain)
+            #expect(try await a.attempts(shipment: claimed[1].id).map(\.outcome) == ["failed"])
+            #expect(try await a.events(shipment: claimed[1].id).contains { $0.kind.name == "shipment.late-outcome" })
+        }
+    }
+
+    @Test func theEventLogRefusesUpdatesAndDeletes() async throws {
+        try await TestDatabase.withSchema { client in
+            let store = PostgresStore(client: client, node: "a")
+            try await store.migrate()
+            try await store.audit(kind: .shipmentCreated, actor: .operator(uid: 1000), detail: "x", now: 1)
+            await #expect(throws: (any Error).self) { try await client.query("UPDATE events SET detail = 'y'") }
+            await #expect(throws: (any Error).self) { try await client.query("DELETE FROM events") }
+            let rows = try await client.query("SELECT detail FROM events").collect()
+            #expect(try rows.map { try $0.decode(String.self) } == ["x"])
+        }
+    }
+
+    @Test func aCallThatCannotGetAConnectionInTimeThrowsTimeout() async throws {
+        try await TestDatabase.withSchema(maximumConnections: 1) { client in
+            try await PostgresStore(client: client, node: "a").migrate()
+            let store = PostgresStore(client: client, node: "a", deadline: .milliseconds(300))
+            // The pool's only connection is held: the call waits for one, past its deadline.
+            try await client.withConnection { _ in
+                let started = ContinuousClock.now
+                do {
+                    _ = try await store.pendingOrderCount()
+                    Issue.record("a call with no connection to be had must time out")
+                } catch let error as PostgresStoreError {
+                    #expect(error.isTimeout)
+                }
+                #expect(ContinuousClock.now - started < .seconds(5))
+            }
+            #expect(try await store.pendingOrderCount() == 0)
+        }
+    }
+
+    @Test func urlsNameASocketOrAHostAndNeverAPassword() throws {
+        let socket = try PostgresLocation(url: "postgres://relais@/relais?host=/run/postgresql")
+        #expect(socket.socketPath == "/run/postgresql/.s.PGSQL.5432")
+        #expect(socket.database == "relais")
+        let tcp = try PostgresLocation(url: "postgres://relais@db.example:6543/orders")
+        #expect(tcp.host == "db.example" && tcp.port == 6543 && tcp.socketPath == nil && tcp.user == "relais")
+        #expect(throws: PostgresStoreError.self) { try PostgresLocation(url: "postgres://relais:secret@db/relais") }
+        #expect(throws: PostgresStoreError.self) { try PostgresLocation(url: "mysql://relais@db/relais") }
+    }
+}
+
+/// The server the tests run against, from the environment.
+enum TestDatabase {
+    /// `RELAIS_TEST_POSTGRES_URL`, e.g. `postgres://postgres@/postgres?host=/tmp/relais-pg`.
+    static let url: String? = ProcessInfo.processInfo.environment["RELAIS_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let password: String? = ProcessInfo.processInfo.environment["RELAIS_TEST_POSTGRES_PASSWORD"]
+
+    /// Runs `body` with a running client whose connections use a new schema, dropped after.
+    static func withSchema<T: Sendable>(maximumConnections: Int = 4, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        let url = try #require(url)
+        let schema = "relais_test_\(UUID().uuidString.prefix(8).lowercased())"
+        // The clients are run in tasks started just before the first query: PostgresNIO's
+        // warning that one is not running yet is expected here.
+        var logger = Logger(label: "relais.test.postgres")
+        logger.logLevel = .error
+        let admin = PostgresClient(
+            configuration: try PostgresStore.clientConfiguration(url: url, password: password, maximumConnections: 1), backgroundLogger: logger)
+        var configuration = try PostgresStore.clientConfiguration(url: url, password: password, maximumConnections: maximumConnections)
+        configuration.options.additionalStartupParameters.append(("search_path", schema))
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await admin.run() }
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await admin.query("CREATE SCHEMA \(unescaped: schema)")
+            do {
+                let result = try await body(client)
+                try await admin.query("DROP SCHEMA \(unescaped: schema) CASCADE")
+                return result
+            } catch {
+                _ = try? await admin.query("DROP SCHEMA \(unescaped: schema) CASCADE")
+                throw error
+            }
+        }
+    }
+}
+
+/// Orders and the aggregation stage, as RelaisRecordsTests makes them.
+enum Fixtures {
+    static func json(id: String, name: String, street: String) -> String {
+        """
+        {"id": "\(id)", "site": "lyon-dc", "ready_at": "2026-11-23T10:15:00+01:00", "promised_by": "2026-11-26",
+         "service_level": "standard", "delivery_mode": "home",
+         "recipient": {"name": "\(name)", "street": ["\(street)"], "postcode": "75011", "city": "Paris", "country": "FR",
+                       "lat": 48.853, "lon": 2.372},
+         "parcels": [{"weight_kg": 1.2, "length_cm": 30, "width_cm": 20, "height_cm": 10}],
+         "value": {"amount": "59.90", "currency": "EUR"}}
+        """
+    }
+
+    static func incoming(_ text: String) -> IncomingOrder {
+        let decoded = OrderDecoder().decode(Data(text.utf8)).orders[0]
+        return IncomingOrder(order: decoded.order, canonicalJSON: decoded.canonicalJSON)
+    }
+
+    /// 2026-11-23T10:15:00+01:00 in milliseconds.
+    static let readyMillis: Int64 = 1_795_425_300_000
+
+    static let lyon = Site(
+        id: "lyon-dc", name: "Lyon", postcode: "69007", city: "Lyon", country: "FR", coordinate: Coordinate(lat: 45.7323, lon: 4.8283),
+        timeZone: TimeZone(identifier: "Europe/Paris")!)
+
+    static func stage(_ store: any DaemonStore) throws -> AggregationStage {
+        let panel = try PanelLoader.load(directory: Repository.path("carriers"))
+        let text = try String(contentsOfFile: Repository.path("policies/default.toml"), encoding: .utf8)
+        let policy = try PolicyLoader.load(text: text, file: "default.toml", panel: panel.panel)
+        return AggregationStage(store: store, engine: DecisionEngine(panel: panel.panel, policy: policy), sites: [lyon], windowSeconds: 0)
+    }
+}
