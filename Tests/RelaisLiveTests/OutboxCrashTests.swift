@@ -37,7 +37,7 @@ import Testing
             [[webhook]]
             url = "\(url)/_oms/hooks"
             secret = "oms-webhook"
-            timeout_s = 2
+            timeout_s = 15
             max_in_flight = 16
 
             """
