@@ -68,19 +68,17 @@ extension PostgresStore {
         guard !claimed.isEmpty else { return [] }
         let ids = claimed.map(\.id)
         return try await read("booking jobs") { connection, logger in
-            var bodies: [String: [String]] = [:]
+            var assembly = BookingJobAssembly()
             for try await (shipment, body) in try await connection.query(
                 "SELECT shipment_id, body FROM orders WHERE shipment_id = ANY(\(ids)) ORDER BY id", logger: logger
             ).decode((String, String).self) {
-                bodies[shipment, default: []].append(body)
+                assembly.bodies[shipment, default: []].append(body)
             }
-            var created: [String: Int64] = [:]
             for try await (id, createdAt) in try await connection.query(
                 "SELECT id, created_at FROM shipments WHERE id = ANY(\(ids))", logger: logger
             ).decode((String, Int64).self) {
-                created[id] = createdAt
+                assembly.created[id] = createdAt
             }
-            var candidates: [String: [BookingCandidate]] = [:]
             for try await (id, carrier, service, price, eta, co2e) in try await connection.query(
                 """
                 SELECT s.id, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
@@ -89,35 +87,20 @@ extension PostgresStore {
                 ORDER BY s.id, c.rank IS NULL, c.rank, c.lead_days, c.cost_units
                 """, logger: logger
             ).decode((String, String, String, Int64?, String?, Double?).self) {
-                candidates[id, default: []].append(
+                assembly.candidates[id, default: []].append(
                     BookingCandidate(
                         key: ServiceKey(carrier: carrier, service: service), price: price.map(Money.init(minorUnits:)), eta: eta,
                         co2eGrams: co2e))
             }
-            var excluded: [String: Set<ServiceKey>] = [:]
-            var transient: [String: [ServiceKey: Int]] = [:]
             for try await (id, carrier, service, failureClass, outcome) in try await connection.query(
                 """
                 SELECT shipment_id, carrier, service, failure_class, outcome FROM booking_attempts
                 WHERE shipment_id = ANY(\(ids)) AND failure_class IS NOT NULL
                 """, logger: logger
             ).decode((String, String, String, String, String?).self) {
-                let key = ServiceKey(carrier: carrier, service: service)
-                if failureClass == FailureClass.permanent.rawValue || outcome == AttemptOutcome.failover.rawValue {
-                    excluded[id, default: []].insert(key)
-                } else if failureClass == FailureClass.transient.rawValue {
-                    transient[id, default: [:]][key, default: 0] += 1
-                }
+                assembly.addFailedAttempt(shipment: id, carrier: carrier, service: service, failureClass: failureClass, outcome: outcome)
             }
-            return claimed.compactMap { claim in
-                guard let carrier = claim.carrier, let service = claim.service else { return nil }
-                let key = ServiceKey(carrier: carrier, service: service)
-                return BookingJob(
-                    id: claim.id, site: claim.site, carrier: carrier, service: service, attempts: claim.attempts,
-                    createdAt: Instant(millisecondsSinceEpoch: created[claim.id] ?? Int64.max / 2), orderBodies: bodies[claim.id] ?? [],
-                    candidates: candidates[claim.id] ?? [], excluded: excluded[claim.id] ?? [],
-                    transientFailuresHere: transient[claim.id]?[key] ?? 0)
-            }
+            return assembly.jobs(for: claimed)
         }
     }
 

@@ -28,7 +28,7 @@ extension PostgresStore {
                 // A new shipment is queued; a decision that chose nothing holds it, as the
                 // lifecycle's policy hold says.
                 let state: ShipmentState = chosen == nil ? try ShipmentLifecycle.next(.queued, on: .policyHold).get() : .queued
-                let reason = chosen == nil ? Self.holdReason(decision) : nil
+                let reason = chosen == nil ? decision.holdReason : nil
                 let due: Int64? = state == .queued ? now : nil
                 try await connection.query(
                     """
@@ -59,17 +59,6 @@ extension PostgresStore {
         }
     }
 
-    /// "no eligible service: mode ×3, coverage ×2" — the reasons a decision held for (the
-    /// SQLite store's wording).
-    static func holdReason(_ decision: Decision) -> String {
-        if decision.candidates.contains(where: { $0.reasons == .promise }) {
-            return "the promised date cannot be met and the policy holds such shipments"
-        }
-        var counts: [ReasonCode: Int] = [:]
-        for candidate in decision.candidates { for code in candidate.reasons.codes { counts[code, default: 0] += 1 } }
-        let list = ReasonCode.allCases.compactMap { code in counts[code].map { "\(code.rawValue) ×\($0)" } }
-        return "no eligible service: " + list.joined(separator: ", ")
-    }
 
     /// Extends the lease of every shipment this node holds in `booking`.
     public func renewClaims(now: Instant) async throws {

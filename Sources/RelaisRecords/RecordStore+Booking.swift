@@ -64,15 +64,14 @@ extension RecordStore {
         let ids = claimed.map(\.id)
         return try await pool.read { db in
             let marks = databaseQuestionMarks(count: ids.count)
-            var bodies: [String: [String]] = [:]
+            var assembly = BookingJobAssembly()
             for row in try Row.fetchAll(
                 db, sql: "SELECT shipment_id, body FROM orders WHERE shipment_id IN (\(marks)) ORDER BY id",
                 arguments: StatementArguments(ids))
             {
-                bodies[row["shipment_id"], default: []].append(row["body"])
+                assembly.bodies[row["shipment_id"], default: []].append(row["body"])
             }
-            var candidates: [String: [BookingCandidate]] = [:]
-            let created = try Dictionary(
+            assembly.created = try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(
                     db, sql: "SELECT id, created_at FROM shipments WHERE id IN (\(marks))", arguments: StatementArguments(ids)
                 ).map { ($0["id"] as String, $0["created_at"] as Int64) })
@@ -88,14 +87,12 @@ extension RecordStore {
                     """, arguments: StatementArguments(ids))
             {
                 let id: String = row["shipment_id"]
-                candidates[id, default: []].append(
+                assembly.candidates[id, default: []].append(
                     BookingCandidate(
                         key: ServiceKey(carrier: row["carrier"], service: row["service"]),
                         price: (row["price_minor"] as Int64?).map(Money.init(minorUnits:)), eta: row["eta_p50"],
                         co2eGrams: row["co2e_g"]))
             }
-            var excluded: [String: Set<ServiceKey>] = [:]
-            var transient: [String: [ServiceKey: Int]] = [:]
             for row in try Row.fetchAll(
                 db,
                 sql: """
@@ -103,24 +100,11 @@ extension RecordStore {
                     WHERE shipment_id IN (\(marks)) AND failure_class IS NOT NULL
                     """, arguments: StatementArguments(ids))
             {
-                let id: String = row["shipment_id"]
-                let key = ServiceKey(carrier: row["carrier"], service: row["service"])
-                let outcome: String? = row["outcome"]
-                if row["failure_class"] == FailureClass.permanent.rawValue || outcome == AttemptOutcome.failover.rawValue {
-                    excluded[id, default: []].insert(key)
-                } else if row["failure_class"] == FailureClass.transient.rawValue {
-                    transient[id, default: [:]][key, default: 0] += 1
-                }
+                assembly.addFailedAttempt(
+                    shipment: row["shipment_id"], carrier: row["carrier"], service: row["service"],
+                    failureClass: row["failure_class"], outcome: row["outcome"])
             }
-            return claimed.compactMap { claim in
-                guard let carrier = claim.carrier, let service = claim.service else { return nil }
-                let key = ServiceKey(carrier: carrier, service: service)
-                return BookingJob(
-                    id: claim.id, site: claim.site, carrier: carrier, service: service, attempts: claim.attempts,
-                    createdAt: Instant(millisecondsSinceEpoch: created[claim.id] ?? Int64.max / 2), orderBodies: bodies[claim.id] ?? [],
-                    candidates: candidates[claim.id] ?? [], excluded: excluded[claim.id] ?? [],
-                    transientFailuresHere: transient[claim.id]?[key] ?? 0)
-            }
+            return assembly.jobs(for: claimed)
         }
     }
 

@@ -37,7 +37,7 @@ extension RecordStore {
                 // lifecycle's policy hold says.
                 let state: ShipmentState =
                     chosen == nil ? try ShipmentLifecycle.next(.queued, on: .policyHold).get() : .queued
-                let reason = chosen == nil ? Self.holdReason(decision) : nil
+                let reason = chosen == nil ? decision.holdReason : nil
                 try insertShipment.execute(arguments: [
                     id, seq, state.rawValue, shipment.site, shipment.consolidationKey, now, now, state == .queued ? now : nil,
                     chosen?.key.carrier, chosen?.key.service, chosen?.price?.minorUnits, decision.currency,
@@ -61,16 +61,6 @@ extension RecordStore {
         }
     }
 
-    /// "no eligible service: mode ×3, coverage ×2" — the reasons a decision held for.
-    static func holdReason(_ decision: Decision) -> String {
-        if decision.candidates.contains(where: { $0.reasons == .promise }) {
-            return "the promised date cannot be met and the policy holds such shipments"
-        }
-        var counts: [ReasonCode: Int] = [:]
-        for candidate in decision.candidates { for code in candidate.reasons.codes { counts[code, default: 0] += 1 } }
-        let list = ReasonCode.allCases.compactMap { code in counts[code].map { "\(code.rawValue) ×\($0)" } }
-        return "no eligible service: " + list.joined(separator: ", ")
-    }
 
     /// Shipments per state, from counters the database keeps: no scan, whatever the size.
     public func queueCounts() async throws -> [ShipmentState: Int] {

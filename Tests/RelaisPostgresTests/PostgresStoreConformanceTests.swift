@@ -22,7 +22,7 @@ struct PostgresStoreConformanceTests {
         try await TestDatabase.withSchema { client in
             let fixture = StoreConformance(
                 makeStore: { node, lease in
-                    let store = PostgresStore(client: client, node: node, lease: lease, deadline: .seconds(20))
+                    let store = PostgresStore(client: client, node: node, lease: lease, deadline: .seconds(90))
                     try await store.migrate()
                     return store
                 },
