@@ -163,10 +163,13 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// A deadlock or serialization failure: the server rolled the transaction back whole.
+    /// The server rolled the transaction back whole, and trying again may pass: a deadlock
+    /// (40P01), a serialization failure (40001), a statement or lock that timed out on a
+    /// loaded server (57014 query_canceled, 55P03 lock_not_available). Never a lost
+    /// connection: a COMMIT's outcome is then unknown.
     static func isRetryable(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
-        return state == "40P01" || state == "40001"
+        return ["40P01", "40001", "57014", "55P03"].contains(state)
     }
 }
 

@@ -224,7 +224,7 @@ enum Daemon {
         } catch {
             // A booking stage error (the store refused a commit) ends the daemon: the rows
             // it left `booking` become `uncertain` at the restart, never booked twice.
-            logger.error("stopped on error: \(error)")
+            logger.error("stopped on error: \(Self.describe(error))")
             try? await http.shutdown()
             try? await outbox?.setup.client?.shutdown()
             throw ExitCode(1)
@@ -234,6 +234,16 @@ enum Daemon {
         let statistics = booking.statistics
         logger.info(
             "stopped: \(statistics.booked) booked, \(statistics.deferred) deferred, \(statistics.uncertain) uncertain, \(statistics.failed) failed since start")
+    }
+
+    /// An error as the journal gets it. PostgresNIO's own description is deliberately vague
+    /// (its debug form would quote the query); its code, SQLSTATE and the server's message
+    /// say what happened without any value.
+    static func describe(_ error: any Error) -> String {
+        guard let psql = error as? PSQLError else { return "\(error)" }
+        let state = psql.serverInfo?[.sqlState] ?? "-"
+        let message = psql.serverInfo?[.message] ?? ""
+        return "PostgreSQL \(psql.code) (SQLSTATE \(state))\(message.isEmpty ? "" : ": \(message)")"
     }
 
     /// swift-metrics into the Prometheus registry `/metrics` serves; durations in buckets
