@@ -6,17 +6,10 @@ extension ControlCommands {
     /// `relaisctl options CART.json` through `POST /v1/options` (SPEC §15): the delivery
     /// options a shop would show at checkout, per mode; nothing is stored.
     public func options(file: String) async -> CommandOutput {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
-        } catch {
-            return CommandOutput(stderr: "\(file): cannot read: \(error.localizedDescription)\n", status: .cannotRun)
-        }
         let reply: ControlClient.Reply
-        do {
-            reply = try await client.post("/v1/options", body: data)
-        } catch {
-            return Self.unreachable(error, into: CommandOutput())
+        switch await post(file: file, to: "/v1/options") {
+        case .answered(let answer): reply = answer
+        case .failed(let output): return output
         }
         guard reply.status == 200, let result = try? reply.decode(OptionsReply.self) else {
             return CommandOutput(stderr: "\(file): \(reply.errorReason)\n", status: Self.status(for: reply.status))

@@ -199,17 +199,10 @@ public struct ControlCommands: Sendable {
 
     /// `quote` through the daemon: the policy and panel in force, today's allocations.
     public func quote(file: String) async -> CommandOutput {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: file))
-        } catch {
-            return CommandOutput(stderr: "\(file): cannot read: \(error.localizedDescription)\n", status: .cannotRun)
-        }
         let reply: ControlClient.Reply
-        do {
-            reply = try await client.post("/v1/quote", body: data)
-        } catch {
-            return Self.unreachable(error, into: CommandOutput())
+        switch await post(file: file, to: "/v1/quote") {
+        case .answered(let answer): reply = answer
+        case .failed(let output): return output
         }
         guard reply.status == 200 || reply.status == 422, let result = try? reply.decode(QuoteReply.self) else {
             return CommandOutput(stderr: "quote: \(reply.errorReason)\n", status: Self.status(for: reply.status))
@@ -278,5 +271,28 @@ public struct ControlCommands: Sendable {
         if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
         if seconds < 86_400 { return "\(seconds / 3600)h\(seconds % 3600 / 60)m" }
         return "\(seconds / 86_400)d\(seconds % 86_400 / 3600)h"
+    }
+}
+
+extension ControlCommands {
+    /// A file's bytes posted to `path`, or the output that says why not (unreadable file,
+    /// daemon unreachable).
+    enum Posted {
+        case answered(ControlClient.Reply)
+        case failed(CommandOutput)
+    }
+
+    func post(file: String, to path: String) async -> Posted {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            return .failed(CommandOutput(stderr: "\(file): cannot read: \(error.localizedDescription)\n", status: .cannotRun))
+        }
+        do {
+            return .answered(try await client.post(path, body: data))
+        } catch {
+            return .failed(Self.unreachable(error, into: CommandOutput()))
+        }
     }
 }

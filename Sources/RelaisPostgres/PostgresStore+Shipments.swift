@@ -134,19 +134,8 @@ extension PostgresConnection {
             let current = try await query("SELECT state FROM shipments WHERE id = \(id) FOR UPDATE", logger: logger).collect().first
                 .map({ try $0.decode(String.self) }).flatMap(ShipmentState.init(rawValue:))
         else { throw StoreError.notFound("shipment \(id)") }
-        let next: ShipmentState
-        switch ShipmentLifecycle.next(current, on: event) {
-        case .success(let state): next = state
-        case .failure(let refusal): throw StoreError.refused("shipment \(id) is \(current.rawValue): \(refusal.reason)")
-        }
-        let due: Int64? =
-            switch next {
-            case .queued: now
-            case .deferred: nextAttemptAt ?? now
-            // Uncertain rows keep next_attempt_at as their next lookup at the carrier.
-            case .uncertain: nextAttemptAt
-            default: nil
-            }
+        let transition = try ShipmentTransition(shipment: id, from: current, on: event, now: now, nextAttemptAt: nextAttemptAt)
+        let (next, due) = (transition.next, transition.due)
         let bookedAt: Int64? = next == .booked ? now : nil
         try await query(
             """

@@ -298,19 +298,8 @@ extension Database {
         guard let current = try String.fetchOne(cachedStatement(sql: "SELECT state FROM shipments WHERE id = ?"), arguments: [id])
             .flatMap(ShipmentState.init(rawValue:))
         else { throw StoreError.notFound("shipment \(id)") }
-        let next: ShipmentState
-        switch ShipmentLifecycle.next(current, on: event) {
-        case .success(let state): next = state
-        case .failure(let refusal): throw StoreError.refused("shipment \(id) is \(current.rawValue): \(refusal.reason)")
-        }
-        let due: Int64? =
-            switch next {
-            case .queued: now
-            case .deferred: nextAttemptAt ?? now
-            // Uncertain rows keep next_attempt_at as their next lookup at the carrier.
-            case .uncertain: nextAttemptAt
-            default: nil
-            }
+        let transition = try ShipmentTransition(shipment: id, from: current, on: event, now: now, nextAttemptAt: nextAttemptAt)
+        let (next, due) = (transition.next, transition.due)
         try cachedStatement(
             sql: """
                 UPDATE shipments SET state = ?, updated_at = ?, next_attempt_at = ?,
