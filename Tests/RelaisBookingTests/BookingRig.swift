@@ -80,7 +80,7 @@ struct BookingRig {
         return settings
     }
 
-    func stage(sandbox url: String, http: CarrierHTTP, timeout: Double = 2, settings: DaemonConfig.Booking = BookingRig.settings())
+    func stage(sandbox url: String, http: CarrierHTTP, timeout: Double = 15, settings: DaemonConfig.Booking = BookingRig.settings())
         throws -> BookingStage
     {
         let adapters = Dictionary(
