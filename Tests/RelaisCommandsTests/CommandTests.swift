@@ -68,7 +68,7 @@ import Testing
     }
 
     /// The real binary, built beside the test bundle: a broken copy exits 1 with file:line.
-    @Test func relaisctlCheckExitsOneOnABrokenCopy() throws {
+    @Test func relaisctlCheckExitsOneOnABrokenCopy() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("relaisctl")
         let bundleDirectory = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("relaisctl")
         let executable = [binary, bundleDirectory, Self.repository.appendingPathComponent(".build/debug/relaisctl")]
@@ -83,16 +83,12 @@ import Testing
         let text = try String(contentsOf: policy, encoding: .utf8).replacingOccurrences(of: "per_day = 0.60", with: "per_day = -1")
         try text.write(to: policy, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = relaisctl
-        process.arguments = ["check", "--carriers", scratch.appendingPathComponent("carriers").path, "--policies", scratch.appendingPathComponent("policies").path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try process.run()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
+        let output = try await runChild(relaisctl.path, [
+            "check", "--carriers", scratch.appendingPathComponent("carriers").path, "--policies",
+            scratch.appendingPathComponent("policies").path,
+        ])
+        let stderr = output.stderr
+        #expect(output.status == 1)
         #expect(stderr.contains("policies/default.toml:13: 'per_day' = -1 is a negative price"), "\(stderr)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import RelaisStore
+import RelaisTesting
 import RelaisCommands
 import RelaisControl
 import Testing
@@ -65,25 +66,17 @@ import Testing
         let rig = try ControlRig()
         defer { rig.remove() }
         try await rig.serving { _, _ in
-            func asNobody(_ method: String, _ path: String) throws -> (status: String, body: String) {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: setpriv)
-                process.arguments = [
+            func asNobody(_ method: String, _ path: String) async throws -> (status: String, body: String) {
+                let output = try await runChild(setpriv, [
                     "--reuid=65534", "--regid=65534", "--clear-groups", curl, "-s", "-X", method, "-w", "\n%{http_code}",
                     "--unix-socket", rig.socket, "http://localhost\(path)",
-                ]
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                try process.run()
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                let text = String(decoding: data, as: UTF8.self)
-                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                ])
+                let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false)
                 return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
             }
-            let read = try asNobody("GET", "/v1/status")
+            let read = try await asNobody("GET", "/v1/status")
             #expect(read.status == "200")
-            let write = try asNobody("POST", "/v1/reload")
+            let write = try await asNobody("POST", "/v1/reload")
             #expect(write.status == "403")
             #expect(write.body.contains(#""error":"forbidden""#))
             #expect(write.body.contains("uid 65534 may read but not write"))

@@ -7,6 +7,7 @@ import Testing
 @testable import RelaisControl
 @testable import RelaisRecords
 import RelaisStore
+import RelaisTesting
 
 /// Issue 20: what a hostile or clumsy local user may do to the control socket.
 @Suite struct ControlHardeningTests {
@@ -68,8 +69,8 @@ import RelaisStore
             let partial = try RawConnection(socket: rig.socket)
             try partial.send("GET /v1/status HTTP/1.1\r\nHost: localhost\r\n")
             // read() returns 0 once the server closes; SO_RCVTIMEO bounds the wait at 10 s.
-            #expect(try await AsNobody.offPool { idle.readToEnd() } == .closed)
-            #expect(try await AsNobody.offPool { partial.readToEnd() } == .closed)
+            #expect(await offPool { idle.readToEnd() } == .closed)
+            #expect(await offPool { partial.readToEnd() } == .closed)
             #expect(try await client.get("/v1/status").status == 200)
         }
     }
@@ -141,7 +142,7 @@ import RelaisStore
             // Sent as is (an HTTP client would escape the '%' again).
             let raw = try RawConnection(socket: rig.socket)
             try raw.send("GET /v1/orders/%E9-1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            let reply = try await AsNobody.offPool { raw.readAll() }
+            let reply = await offPool { raw.readAll() }
             #expect(reply.hasPrefix("HTTP/1.1 400"))
             #expect(reply.contains(#""error":"bad-request""#))
         }
@@ -206,15 +207,6 @@ enum AsNobody {
         asRoot ? [] : ["--reuid=65534", "--regid=65534", "--clear-groups"]
     }
 
-    /// Runs a blocking body on a thread of its own, off Swift's cooperative pool: the
-    /// server under test answers from that pool (its store reads), which a test thread
-    /// blocked on a child process would starve on a 2-core machine.
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
     /// A request with curl; `headers` puts the response's headers in the body.
     static func curl(
         _ tools: Tools, socket: String, _ method: String, _ path: String, asRoot: Bool = false, file: String? = nil,
@@ -264,9 +256,10 @@ enum AsNobody {
             self.open = open
         }
 
+        /// Closes the holder's input: it closes its connections and exits. Not waited for
+        /// (a `defer` of an async test must not block a thread of the cooperative pool).
         func release() {
             try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisTesting
 import Testing
 import RelaisCore
 import RelaisRecords
@@ -45,7 +46,7 @@ import RelaisSandbox
                 kill(daemon.processIdentifier, SIGKILL)
                 kills += 1
             }
-            daemon.waitUntilExit()
+            await daemon.exited()
         }
         #expect(kills == 3, "relaisd ended on its own: \(deployment.log)")
 
@@ -63,7 +64,7 @@ import RelaisSandbox
             try await Task.sleep(for: .milliseconds(50))
         }
         kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
+        await daemon.exited()
         #expect(daemon.terminationStatus == 0, "\(deployment.log)")
 
         #expect(counts.values.reduce(0, +) == total, "\(counts)")

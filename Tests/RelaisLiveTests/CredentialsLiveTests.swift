@@ -1,46 +1,40 @@
 import Foundation
+import RelaisTesting
 import RelaisControlAPI
 import Testing
 
 /// Issue 20, items 7 and 8: `relaisd --check-config` refuses what the start would, and one
 /// carrier's unreadable credentials make that carrier unavailable, not the daemon.
 @Suite(.serialized) struct CredentialsLiveTests {
-    func checkConfig(_ deployment: Deployment) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = try Deployment.executable("relaisd").orThrow("relaisd is not built")
-        process.arguments = ["--check-config", "--config", deployment.config.path]
-        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "CREDENTIALS_DIRECTORY" }
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+    func checkConfig(_ deployment: Deployment) async throws -> ChildOutput {
+        let relaisd = try Deployment.executable("relaisd").orThrow("relaisd is not built")
+        return try await runChild(
+            relaisd.path, ["--check-config", "--config", deployment.config.path],
+            environment: ProcessInfo.processInfo.environment.filter { $0.key != "CREDENTIALS_DIRECTORY" })
     }
 
     func credentials(_ deployment: Deployment, _ carrier: String) -> String {
         deployment.root.appendingPathComponent("credentials/\(carrier)").path
     }
 
-    @Test func checkConfigRefusesTheCredentialsTheStartWouldRefuse() throws {
+    @Test func checkConfigRefusesTheCredentialsTheStartWouldRefuse() async throws {
         let deployment = try Deployment()
         defer { deployment.remove() }
-        #expect(try checkConfig(deployment).status == 0)
+        #expect(try await checkConfig(deployment).status == 0)
 
         try Data("delis_id=relais\ns3cret-typed-without-its-key\n".utf8).write(to: URL(fileURLWithPath: credentials(deployment, "dpd")))
-        let noEquals = try checkConfig(deployment)
+        let noEquals = try await checkConfig(deployment)
         #expect(noEquals.status == 1)
         #expect(noEquals.stderr.contains("carrier dpd: \(credentials(deployment, "dpd")):2: expected key=value"))
         #expect(!noEquals.stderr.contains("s3cret"))
 
         try Data([0x61, 0x3D, 0xFF]).write(to: URL(fileURLWithPath: credentials(deployment, "dpd")))
-        #expect(try checkConfig(deployment).stderr.contains("not UTF-8"))
+        #expect(try await checkConfig(deployment).stderr.contains("not UTF-8"))
 
         // A FIFO: refused at once, not waited on.
         try FileManager.default.removeItem(atPath: credentials(deployment, "dpd"))
         #expect(mkfifo(credentials(deployment, "dpd"), 0o600) == 0)
-        let fifo = try checkConfig(deployment)
+        let fifo = try await checkConfig(deployment)
         #expect(fifo.status == 1)
         #expect(fifo.stderr.contains("not a regular file"))
     }
@@ -55,7 +49,7 @@ import Testing
         #expect(daemon.isRunning, "\(deployment.log)")
         #expect(deployment.log.contains("carrier dpd unavailable"))
 
-        let output = try deployment.relaisctl(["status", "--json"])
+        let output = try await deployment.relaisctl(["status", "--json"])
         let status = try JSONDecoder().decode(StatusReply.self, from: Data(output.stdout.utf8))
         let dpd = try #require(status.carriers.first { $0.id == "dpd" })
         #expect(dpd.state == "unavailable")
@@ -68,13 +62,13 @@ import Testing
         var shipments: [ShipmentReply] = []
         while shipments.isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
-            let list = try deployment.relaisctl(["shipments", "--json"])
+            let list = try await deployment.relaisctl(["shipments", "--json"])
             shipments = (try? JSONDecoder().decode(ShipmentListReply.self, from: Data(list.stdout.utf8)).shipments) ?? []
         }
         #expect(shipments.count == 1, "\(deployment.log)")
         #expect(shipments.first?.carrier != nil && shipments.first?.carrier != "dpd")
         kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
+        await daemon.exited()
         #expect(daemon.terminationStatus == 0)
     }
 }

@@ -103,19 +103,9 @@ struct Deployment {
     }
 
     /// Runs relaisctl against this deployment's socket; returns its exit status and output.
-    func relaisctl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = try Self.executable("relaisctl").orThrow("relaisctl is not built (swift build --build-tests)")
-        process.arguments = arguments + ["--socket", socket.path]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    func relaisctl(_ arguments: [String]) async throws -> ChildOutput {
+        let binary = try Self.executable("relaisctl").orThrow("relaisctl is not built (swift build --build-tests)")
+        return try await runChild(binary.path, arguments + ["--socket", socket.path])
     }
 
     var log: String { (try? String(contentsOf: root.appendingPathComponent("relaisd.log"), encoding: .utf8)) ?? "" }

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisTesting
 import RelaisStore
 import Testing
 @testable import RelaisRecords
@@ -46,7 +47,7 @@ import Testing
             let daemon = try deployment.startDaemon()
             try await Task.sleep(for: .milliseconds(Int.random(in: 30...400, using: &rng)))
             kill(daemon.processIdentifier, SIGKILL)
-            daemon.waitUntilExit()
+            await daemon.exited()
             #expect(daemon.terminationReason == .uncaughtSignal, "round \(round): relaisd ended before the kill:\n\(deployment.log)")
 
             // Whatever reached done/ is in the database, every order of it, once.
@@ -77,7 +78,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
+        await daemon.exited()
         #expect(daemon.terminationStatus == 0, "\(deployment.log)")
 
         #expect(deployment.files("done").count == 48)

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisTesting
 import RelaisCore
 import RelaisRecords
 import RelaisSandbox
@@ -62,7 +63,7 @@ import Testing
                 kill(daemon.processIdentifier, SIGKILL)
                 kills += 1
             }
-            daemon.waitUntilExit()
+            await daemon.exited()
         }
         #expect(kills == 3, "relaisd ended on its own: \(deployment.log)")
 
@@ -81,7 +82,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
+        await daemon.exited()
         #expect(daemon.terminationStatus == 0, "\(deployment.log)")
 
         // No change without its event: every booked or uncertain shipment was announced.

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisTesting
 import RelaisControlAPI
 import RelaisSandbox
 import Testing
@@ -27,15 +28,15 @@ import Testing
         let daemon = try deployment.startDaemon(environment: ["NOTIFY_SOCKET": systemd.path])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
 
-        let ready = try #require(systemd.next { $0.contains("READY=1") }, "no READY=1: \(deployment.log)")
+        let ready = try #require(await systemd.next { $0.contains("READY=1") }, "no READY=1: \(deployment.log)")
         #expect(ready.contains("STATUS=queued 0"))
         // READY comes after the bind: the socket answers at once.
-        #expect(try deployment.relaisctl(["status"]).status == 0)
+        #expect(try await deployment.relaisctl(["status"]).status == 0)
 
         // Five orders through the socket, five through the spool.
         let submitted = deployment.root.appendingPathComponent("api.ndjson")
         try Data((0..<5).map { IntakeCrashTests.order("API-\($0)", $0) }.joined(separator: "\n").utf8).write(to: submitted)
-        let submit = try deployment.relaisctl(["submit", submitted.path])
+        let submit = try await deployment.relaisctl(["submit", submitted.path])
         #expect(submit.status == 0, "\(submit.stderr)")
         #expect(submit.stdout.contains("5 accepted"))
         try deployment.deliver("spool.ndjson", (0..<5).map { IntakeCrashTests.order("SPOOL-\($0)", $0 + 5) }.joined(separator: "\n"))
@@ -43,7 +44,7 @@ import Testing
         var status = try await waitForStatus(deployment) { $0.queue["booked"] == 10 }
         #expect(status.queue["booked"] == 10, "\(status.queue)\n\(deployment.log)")
         let booked = try JSONDecoder().decode(
-            ShipmentListReply.self, from: Data(try deployment.relaisctl(["shipments", "--state", "booked", "--json"]).stdout.utf8))
+            ShipmentListReply.self, from: Data(try await deployment.relaisctl(["shipments", "--state", "booked", "--json"]).stdout.utf8))
         let ledger = Dictionary(grouping: sandbox.ledger.all, by: \.reference)
         for shipment in booked.shipments {
             #expect(ledger[shipment.id]?.count == 1 && ledger[shipment.id]?.first?.carrier == shipment.carrier)
@@ -57,49 +58,50 @@ import Testing
         let before = status.policy
         try Data((policyText + "\n[weights\n").utf8).write(to: policyFile)
         kill(daemon.processIdentifier, SIGHUP)
-        #expect(systemd.next { $0.contains("RELOADING=1") }?.contains("MONOTONIC_USEC=") == true)
-        #expect(systemd.next { $0.contains("READY=1") } != nil)
+        #expect(await systemd.next { $0.contains("RELOADING=1") }?.contains("MONOTONIC_USEC=") == true)
+        #expect(await systemd.next { $0.contains("READY=1") } != nil)
         try await Task.sleep(for: .milliseconds(200))
         #expect(deployment.log.contains("refused, the previous configuration stays in force"))
         #expect(deployment.log.contains("default.toml:"))
-        #expect(try currentStatus(deployment).policy == before)
+        #expect(try await currentStatus(deployment).policy == before)
 
         // A good edit: applied at once.
         try Data((policyText + "\n# reviewed for the peak\n").utf8).write(to: policyFile)
         kill(daemon.processIdentifier, SIGHUP)
-        #expect(systemd.next { $0.contains("RELOADING=1") } != nil)
-        #expect(systemd.next { $0.contains("READY=1") } != nil)
+        #expect(await systemd.next { $0.contains("RELOADING=1") } != nil)
+        #expect(await systemd.next { $0.contains("READY=1") } != nil)
         status = try await waitForStatus(deployment) { $0.policy.sha256 != before.sha256 }
         #expect(status.policy.sha256 != before.sha256 && status.policy.name == "default")
 
         // Graceful stop: STOPPING=1, a drain, exit 0, the socket gone.
         kill(daemon.processIdentifier, SIGTERM)
-        #expect(systemd.next { $0.contains("STOPPING=1") } != nil)
-        daemon.waitUntilExit()
+        #expect(await systemd.next { $0.contains("STOPPING=1") } != nil)
+        await daemon.exited()
         #expect(daemon.terminationStatus == 0, "\(deployment.log)")
         #expect(deployment.log.contains("stopped: 10 booked"))
         #expect(!FileManager.default.fileExists(atPath: deployment.socket.path))
         #expect(sandbox.ledger.doubleBookings.isEmpty)
     }
 
-    func currentStatus(_ deployment: Deployment) throws -> StatusReply {
-        let output = try deployment.relaisctl(["status", "--json"])
+    func currentStatus(_ deployment: Deployment) async throws -> StatusReply {
+        let output = try await deployment.relaisctl(["status", "--json"])
         return try JSONDecoder().decode(StatusReply.self, from: Data(output.stdout.utf8))
     }
 
     func waitForStatus(_ deployment: Deployment, until done: (StatusReply) -> Bool) async throws -> StatusReply {
         let deadline = Date().addingTimeInterval(30)
-        var status = try currentStatus(deployment)
+        var status = try await currentStatus(deployment)
         while !done(status), Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))
-            status = try currentStatus(deployment)
+            status = try await currentStatus(deployment)
         }
         return status
     }
 }
 
 /// Plays systemd's side of `$NOTIFY_SOCKET`: a datagram socket that collects messages.
-final class NotifyListener {
+/// Safety of `@unchecked Sendable`: one test reads the socket, one wait at a time.
+final class NotifyListener: @unchecked Sendable {
     let fd: Int32
     let path: String
 
@@ -120,8 +122,13 @@ final class NotifyListener {
     }
 
     /// The next message that satisfies `wanted`, skipping others (STATUS=, WATCHDOG=1), or
-    /// nil after 20 seconds.
-    func next(where wanted: (String) -> Bool) -> String? {
+    /// nil after 20 seconds. Waits off the cooperative pool (the daemon may need this
+    /// process's sandbox to answer before it sends what is awaited).
+    func next(where wanted: @escaping @Sendable (String) -> Bool) async -> String? {
+        await offPool { self.nextBlocking(where: wanted) }
+    }
+
+    private func nextBlocking(where wanted: (String) -> Bool) -> String? {
         let deadline = Date().addingTimeInterval(20)
         var buffer = [UInt8](repeating: 0, count: 4096)
         while Date() < deadline {

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisTesting
 import Logging
 import PostgresNIO
 import RelaisCore
@@ -70,7 +71,7 @@ struct SharedStoreLiveTests {
         while sandbox.ledger.count < 100, Date() < deadline, a.isRunning { try await Task.sleep(for: .milliseconds(5)) }
         #expect(a.isRunning, "node-a ended on its own: \(nodes[0].log)")
         kill(a.processIdentifier, SIGKILL)
-        a.waitUntilExit()
+        await a.exited()
 
         // node-b alone finishes the queue, taking node-a's claims over once their lease expires.
         let store = PostgresStore(client: client, node: "observer")
@@ -86,7 +87,7 @@ struct SharedStoreLiveTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         kill(b.processIdentifier, SIGTERM)
-        b.waitUntilExit()
+        await b.exited()
         #expect(b.terminationStatus == 0, "\(nodes[1].log)")
 
         let pending = try await store.pendingOrderCount()

@@ -26,7 +26,7 @@ import Testing
 
     /// `openssl dgst -sha256 -hmac KEY` over `id.timestamp.body`, an implementation that
     /// shares no code with ours; the secret's key is printable so `-hmac` can take it.
-    @Test func agreesWithOpenSSL() throws {
+    @Test func agreesWithOpenSSL() async throws {
         let keyText = "relais-outbox-test-key-2026"
         let secret = "whsec_" + Data(keyText.utf8).base64EncodedString()
         let id = "evt_01KB0Z8X4M6T0000000000000"
@@ -36,13 +36,13 @@ import Testing
         #expect(key == Array(keyText.utf8))
         let ours = WebhookSignature.sign(id: id, timestamp: timestamp, body: Array(body.utf8), keys: [key])
 
-        let digest = try Self.openssl(["dgst", "-sha256", "-hmac", keyText, "-binary"], input: "\(id).\(timestamp).\(body)")
+        let digest = try await Self.openssl(["dgst", "-sha256", "-hmac", keyText, "-binary"], input: "\(id).\(timestamp).\(body)")
         #expect(ours == "v1," + digest.base64EncodedString())
 
         // The vector again through openssl with a binary key (-macopt hexkey).
         let vectorKey = try #require(WebhookSignature.key(secret: Self.vectorSecret))
         let hex = vectorKey.map { String(format: "%02x", $0) }.joined()
-        let vector = try Self.openssl(
+        let vector = try await Self.openssl(
             ["dgst", "-sha256", "-mac", "HMAC", "-macopt", "hexkey:\(hex)", "-binary"],
             input: "\(Self.vectorID).\(Self.vectorTimestamp).\(Self.vectorBody)")
         #expect("v1," + vector.base64EncodedString() == Self.vectorSignature)
@@ -76,21 +76,10 @@ import Testing
         #expect(WebhookSignature.key(secret: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") == nil)
     }
 
-    static func openssl(_ arguments: [String], input: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return output
+    static func openssl(_ arguments: [String], input: String) async throws -> Data {
+        let output = try await runChild("/usr/bin/openssl", arguments, input: Data(input.utf8))
+        #expect(output.status == 0)
+        return output.output
     }
 }
 

@@ -150,15 +150,17 @@ import Testing
         let seen = Counter()
         // The replay reads on a thread of its own and stops after its first batch, its
         // snapshot open, while the daemon's store records one more shipment.
-        let reading = Task.onDispatchThread {
-            try? history.forEachShipment(createdFrom: 0, until: .max / 2, batchSize: 2) { batch in
-                if seen.add(batch.count) == batch.count {
-                    paused.signal()
-                    resume.wait()
+        let reading = Task {
+            await offPool {
+                try? history.forEachShipment(createdFrom: 0, until: .max / 2, batchSize: 2) { batch in
+                    if seen.add(batch.count) == batch.count {
+                        paused.signal()
+                        resume.wait()
+                    }
                 }
             }
         }
-        await Task.waitOffPool(paused)
+        await offPool { paused.wait() }
         let more = try await fixture.record([("L-9", 2)])
         #expect(more.count == 1)
         resume.signal()
@@ -177,28 +179,4 @@ final class Counter: Sendable {
     /// Adds and returns the new total.
     func add(_ n: Int) -> Int { count.withLock { $0 += n; return $0 } }
     var value: Int { count.withLock { $0 } }
-}
-
-extension Task where Success == Void, Failure == Never {
-    /// Runs blocking `work` on a Dispatch thread, not on the cooperative pool.
-    static func onDispatchThread(_ work: @escaping @Sendable () -> Void) -> Task<Void, Never> {
-        Task {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().async {
-                    work()
-                    continuation.resume()
-                }
-            }
-        }
-    }
-
-    /// Waits for `semaphore` without holding a cooperative thread.
-    static func waitOffPool(_ semaphore: DispatchSemaphore) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                semaphore.wait()
-                continuation.resume()
-            }
-        }
-    }
 }
