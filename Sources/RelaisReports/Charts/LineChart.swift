@@ -1,0 +1,107 @@
+/// Lines over days: one per series, each with an optional limit drawn dashed in its colour
+/// (a carrier's share of the day's bookings against its `max_share`).
+public struct LineChart: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        /// One per x label; nil leaves a gap (nothing that day).
+        public var values: [Double?]
+        /// Drawn as a dashed line across the chart.
+        public var limit: Double?
+
+        public init(_ name: String, _ values: [Double?], limit: Double? = nil) {
+            self.name = name
+            self.values = values
+            self.limit = limit
+        }
+    }
+
+    public var title: String
+    /// The days (or other steps) along the bottom.
+    public var xLabels: [String]
+    public var series: [Series]
+    /// The value axis's title, with the unit.
+    public var unit: String
+    /// How a value axis tick prints.
+    public var tick: @Sendable (Double, Int) -> String
+    /// The top of the value axis at least (1 for shares).
+    public var ceiling: Double?
+    public var width: Double
+
+    public init(
+        title: String, xLabels: [String], series: [Series], unit: String, ceiling: Double? = nil, width: Double = 720,
+        tick: @escaping @Sendable (Double, Int) -> String
+    ) {
+        self.title = title
+        self.xLabels = xLabels
+        self.series = series
+        self.unit = unit
+        self.ceiling = ceiling
+        self.width = width
+        self.tick = tick
+    }
+
+    public var svg: HTML {
+        let legendHeight = series.count > 1 || series.contains { $0.limit != nil } ? 24.0 : 0
+        let top = 10 + legendHeight, plotHeight = 220.0
+        let plotX = 64.0...(width - 16)
+        let plotY = top...(top + plotHeight)
+        var canvas = SVGCanvas(width: width, height: top + plotHeight + 48)
+        let scale = ChartScale(
+            values: series.flatMap { $0.values.compactMap { $0 } + [$0.limit].compactMap { $0 } }, ceiling: ceiling)
+        func y(_ value: Double) -> Double { plotY.upperBound - (scale.position(value, in: 0...plotHeight)) }
+        let count = max(1, xLabels.count)
+        func x(_ index: Int) -> Double {
+            count == 1 ? (plotX.lowerBound + plotX.upperBound) / 2
+                : plotX.lowerBound + Double(index) / Double(count - 1) * (plotX.upperBound - plotX.lowerBound)
+        }
+
+        if legendHeight > 0 {
+            var lx = plotX.lowerBound
+            for (index, entry) in series.enumerated() {
+                canvas.line(x1: lx, y1: 12, x2: lx + 16, y2: 12, stroke: ChartPalette.colour(index), width: 3)
+                canvas.text(entry.name, x: lx + 20, y: 16)
+                lx += 32 + Double(entry.name.count) * 7
+            }
+            if series.contains(where: { $0.limit != nil }) {
+                canvas.line(x1: lx, y1: 12, x2: lx + 16, y2: 12, stroke: ChartPalette.axis, width: 1.5, dashed: true)
+                canvas.text("limit", x: lx + 20, y: 16)
+            }
+        }
+        for value in scale.ticks {
+            canvas.line(x1: plotX.lowerBound, y1: y(value), x2: plotX.upperBound, y2: y(value), stroke: ChartPalette.grid)
+            canvas.text(tick(value, scale.places), x: plotX.lowerBound - 6, y: y(value) + 4, anchor: .end, size: 11, muted: true)
+        }
+        canvas.line(x1: plotX.lowerBound, y1: y(0), x2: plotX.upperBound, y2: y(0), stroke: ChartPalette.axis)
+        canvas.text(unit, x: 14, y: (plotY.lowerBound + plotY.upperBound) / 2, anchor: .middle, size: 12, muted: true, rotate: true)
+        // At most about eight dates along the bottom, always the first and the last.
+        let every = max(1, Int((Double(count) / 8).rounded(.up)))
+        for (index, label) in xLabels.enumerated() where index % every == 0 || (index == count - 1 && index % every > every / 2) {
+            canvas.text(label, x: x(index), y: plotY.upperBound + 18, anchor: .middle, size: 11, muted: true)
+        }
+        for (index, entry) in series.enumerated() {
+            let colour = ChartPalette.colour(index)
+            if let limit = entry.limit {
+                canvas.line(x1: plotX.lowerBound, y1: y(limit), x2: plotX.upperBound, y2: y(limit), stroke: colour, width: 1.5, dashed: true)
+            }
+            // A line through each run of consecutive days with a value.
+            var run: [(x: Double, y: Double)] = []
+            for (day, value) in entry.values.enumerated() {
+                if let value {
+                    run.append((x(day), y(value)))
+                } else {
+                    if run.count > 1 { canvas.polyline(run, stroke: colour) }
+                    run = []
+                }
+            }
+            if run.count > 1 { canvas.polyline(run, stroke: colour) }
+            if count <= 45 {
+                for (day, value) in entry.values.enumerated() {
+                    guard let value else { continue }
+                    let label = day < xLabels.count ? xLabels[day] : ""
+                    canvas.circle(x: x(day), y: y(value), radius: 3, fill: colour, title: "\(entry.name), \(label): \(tick(value, 1))")
+                }
+            }
+        }
+        return canvas.svg(title: title)
+    }
+}
