@@ -49,7 +49,7 @@ public struct CarrierReport: Sendable {
 
     /// What the columns mean, under the table.
     public static let notes = [
-        "failures are failed booking attempts by class; breaker = circuit breaker openings;",
+        "failures are failed booking attempts by class; breaker = circuit breaker openings",
         "days over: site-days that ended with the carrier's bookings over max_share (of \(Allocation.shareThreshold) or more booked "
             + "at the site that day), then over daily_cap; shares below \(Allocation.shareThreshold) a day are not limited",
     ]
@@ -61,9 +61,9 @@ public struct CarrierReport: Sendable {
         ("mean_price", "mean price", "mean price as decided"), ("mean_carrier_price", "carrier price", "mean price as charged"),
         ("attempts", "attempts", "booking attempts"), ("transient", "transient", "transient"), ("permanent", "permanent", "permanent"),
         ("unknown_outcome", "unknown", "unknown outcome"), ("breaker_openings", "breaker", "breaker openings"),
-        ("max_share", "max share", "max_share"), ("days_over_share", "days over", "site-days over max_share"),
+        ("max_share", "max share", "max_share"), ("days_over_share", "days over", "days over max_share"),
         ("daily_cap", "cap", "daily_cap"), ("peak_day_bookings", "peak day", "busiest site-day"),
-        ("days_over_cap", "days over", "site-days over daily_cap"),
+        ("days_over_cap", "days over", "days over daily_cap"),
     ]
 
     /// One booking day, all sites together: how many were booked, and by which carriers.

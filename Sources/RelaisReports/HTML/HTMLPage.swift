@@ -160,7 +160,8 @@ public struct HTMLPage: Sendable {
         table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums}
         th,td{padding:.3rem .6rem;border-bottom:1px solid var(--rule);text-align:left;vertical-align:top}
         th{font-weight:600;background:var(--band)}
-        td.num,th.num{text-align:right;white-space:nowrap}
+        td.num,th.num{text-align:right}
+        td.num{white-space:nowrap}
         tfoot td{font-weight:600;border-top:2px solid var(--ink)}
         figure{margin:.75rem 0}
         figcaption{color:var(--muted);font-size:.9rem}
