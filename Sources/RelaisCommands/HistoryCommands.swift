@@ -161,7 +161,8 @@ public enum HistoryCommands {
     // MARK: report emissions
 
     public static func emissions(
-        month: String, configFile: String?, database: String?, format: ReportFormat, html: HTMLOutput? = nil
+        month: String, through: String? = nil, configFile: String?, database: String?, format: ReportFormat,
+        html: HTMLOutput? = nil
     ) -> CommandOutput {
         let context: Context
         do {
@@ -172,9 +173,19 @@ public enum HistoryCommands {
         guard let period = ReportPeriod(month: month, timeZone: context.timeZone) else {
             return CommandOutput(stderr: "--month \(month): write the month as YYYY-MM\n", status: .invalid)
         }
+        var months = period
+        if let through {
+            guard ReportPeriod(month: through, timeZone: context.timeZone) != nil else {
+                return CommandOutput(stderr: "--through \(through): write the month as YYYY-MM\n", status: .invalid)
+            }
+            guard let range = ReportPeriod(months: month, through: through, timeZone: context.timeZone) else {
+                return CommandOutput(stderr: "--through \(through) is before --month \(month)\n", status: .invalid)
+            }
+            months = range
+        }
         let report: EmissionsReport
         do {
-            report = try EmissionsReport(history: context.history, period: period)
+            report = try EmissionsReport(history: context.history, period: months)
         } catch {
             return CommandOutput(stderr: "\(context.history.path): \(error)\n", status: .cannotRun)
         }
@@ -192,7 +203,12 @@ public enum HistoryCommands {
             ])
             for line in report.lines + [report.total] { table.add(line.cells() + [line.distanceText()]) }
             output.stdout = "emissions of shipments booked \(report.period), well-to-wheel\n\n" + table.render()
-                + "\nmethod: \(report.method)\n"
+            if report.months.count > 1 {
+                var perMonth = TextTable([("month", .left), ("shipments", .right), ("CO2e kg", .right)])
+                for month in report.months { perMonth.add(month.cells()) }
+                output.stdout += "\nper month:\n" + perMonth.render(indent: "  ")
+            }
+            output.stdout += "\nmethod: \(report.method)\n"
                 + "data quality: 1 default values … 4 measured (décret 2017-639); per shipment: relaisctl show ID\n"
         }
         write(report, to: html, output: &output)

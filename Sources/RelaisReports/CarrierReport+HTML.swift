@@ -53,19 +53,21 @@ extension CarrierReport: HTMLReport {
                 BarChart.Series("as decided", lines.map { $0.meanPrice.map { Double($0.minorUnits) / 100 } }),
                 BarChart.Series("as charged", lines.map { $0.meanCarrierPrice.map { Double($0.minorUnits) / 100 } }),
             ], unit: currency, style: style, label: { style.fixed($0, 2) })
+        let quiet = lines.allSatisfy { $0.failures.values.allSatisfy { $0 == 0 } && $0.breakerOpenings == 0 }
+        let failureBlocks: [HTMLPage.Block] = [
+            quiet
+                ? .paragraph("No failed booking attempt and no breaker opening in this period.")
+                : .chart(
+                    failures.svg,
+                    caption: "Transient: retried later; permanent: refused, failed over; unknown outcome: the carrier may have booked it, reconciled before any retry. A breaker opening stops calls to the carrier for a while."),
+            table([0, 5, 6, 7, 8, 9], style: style),
+            .paragraph(Self.notes[0]),
+        ]
         return HTMLPage(
             title: "Carriers \(period)", facts: facts,
             sections: [
                 HTMLPage.Section("Shares against allocations", allocation),
-                HTMLPage.Section(
-                    "Failures and circuit breaker",
-                    [
-                        .chart(
-                            failures.svg,
-                            caption: "Transient: retried later; permanent: refused, failed over; unknown outcome: the carrier may have booked it, reconciled before any retry. A breaker opening stops calls to the carrier for a while."),
-                        table([0, 5, 6, 7, 8, 9], style: style),
-                        .paragraph(Self.notes[0]),
-                    ]),
+                HTMLPage.Section("Failures and circuit breaker", failureBlocks),
                 HTMLPage.Section(
                     "Price as decided and as charged",
                     [

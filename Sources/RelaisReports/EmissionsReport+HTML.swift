@@ -1,6 +1,6 @@
 import RelaisCore
 
-/// `relaisctl report emissions --html FILE`: the month's CO2e per carrier and service and
+/// `relaisctl report emissions --html FILE`: the CO2e per carrier and service, per month and
 /// day by day, tonne-km, data quality, the method, and what the French GHG information asks.
 extension EmissionsReport: HTMLReport {
     /// What the text form says under its table.
@@ -60,12 +60,31 @@ extension EmissionsReport: HTMLReport {
             .paragraph(
                 "Distances are great-circle × 1.05 when the recipient's coordinates are known, else the service's default for the zone."))
 
+        var perMonth: [HTMLPage.Block] = []
+        if months.count > 1 {
+            let chart = BarChart(
+                title: "CO2e per month and carrier service, kg", categories: months.map(\.month),
+                series: lines.map { line in
+                    let key = ServiceKey(carrier: line.carrier, service: line.service)
+                    return BarChart.Series("\(key)", months.map { ($0.co2eGramsByService[key] ?? 0) / 1000 })
+                }, unit: "kg CO2e, well-to-wheel", style: style, label: { style.fixed($0, 3) })
+            perMonth.append(.chart(chart.svg, caption: "CO2e of the shipments booked each month, per carrier and service, in kg."))
+        } else {
+            perMonth.append(
+                .paragraph("One month: add --through YYYY-MM to compare months (relaisctl report emissions --month … --through …)."))
+        }
+        perMonth.append(
+            .table(
+                HTMLPage.Table(
+                    columns: [.init("month"), .init("shipments", numeric: true), .init("CO2e kg", numeric: true)],
+                    rows: months.map { $0.cells(style: style) })))
+
         let dayChart = LineChart(
             title: "CO2e per booking day, kg", xLabels: days.map { Self.shortDate($0.day) },
             series: [LineChart.Series("CO2e", days.map { $0.co2eGrams / 1000 })], unit: "kg CO2e",
             tick: { style.fixed($0, $1) })
         let perDay: [HTMLPage.Block] = [
-            .chart(dayChart.svg, caption: "CO2e of the shipments booked each day of \(period), in kg; the month's total is \(style.fixed(total.co2eGrams / 1000, 3)) kg."),
+            .chart(dayChart.svg, caption: "CO2e of the shipments booked each day of \(period), in kg; in all \(style.fixed(total.co2eGrams / 1000, 3)) kg."),
         ]
         let method: [HTMLPage.Block] =
             [.paragraph("Method: \(method).")] + notes.dropFirst().map { .paragraph($0) } + Self.frenchRequirements.map { .paragraph($0) }
@@ -73,7 +92,8 @@ extension EmissionsReport: HTMLReport {
             title: "Emissions of shipments booked \(period)", facts: facts,
             sections: [
                 HTMLPage.Section("Per carrier and service", perService),
-                HTMLPage.Section("Over the month", perDay),
+                HTMLPage.Section("Per month", perMonth),
+                HTMLPage.Section("Day by day", perDay),
                 HTMLPage.Section("Method, and the French GHG information", method),
             ])
     }

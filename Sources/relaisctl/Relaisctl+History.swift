@@ -81,12 +81,15 @@ extension Relaisctl {
             @Option(name: .long, help: "The month, YYYY-MM (days of the first site's time zone).")
             var month: String
 
+            @Option(name: .long, help: "The last month, YYYY-MM, included: the months from --month to it, with a line per month.")
+            var through: String?
+
             @OptionGroup var options: HistoryOptions
 
             func run() throws {
                 try emit(
                     HistoryCommands.emissions(
-                        month: month, configFile: options.config, database: options.database, format: options.format,
+                        month: month, through: through, configFile: options.config, database: options.database, format: options.format,
                         html: options.htmlOutput))
             }
         }

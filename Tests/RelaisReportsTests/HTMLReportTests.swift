@@ -81,6 +81,8 @@ import Testing
             }
             #expect(!Self.elements(root, named: "svg").isEmpty, "\(report.name) has no chart")
         }
+        // No failure in this history: a sentence says so instead of a chart of zeros.
+        #expect(try Self.render(fixture).last?.html.contains("No failed booking attempt and no breaker opening") == true)
     }
 
     @Test func theSimulationPageNamesBothPoliciesWithTheirHashesAndDrawsTheMoves() async throws {
@@ -245,6 +247,7 @@ import Testing
         #expect(carriers.lines.first { $0.carrier == "beta" }?.meanCarrierPrice == Money(minorUnits: 720))
 
         let carriersPage = try #require(pages.last)
+        #expect(carriersPage.html.contains("Failed booking attempts by class, and breaker openings"))
         let shares = try #require(Self.elements(try Self.parse(carriersPage.html), named: "svg").first)
         // Both carriers booked every day: ten points each, and each one's max_share dashed (alpha's 50 %).
         #expect(Self.elements(shares, named: "circle").count == 20)
@@ -260,5 +263,40 @@ import Testing
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for page in pages { try page.html.write(toFile: "\(directory)/\(page.name).html", atomically: true, encoding: .utf8) }
         }
+    }
+
+    @Test func emissionsOverSeveralMonthsHaveALineAndABarPerMonth() async throws {
+        let fixture = try await ReportTests().bookedHistory()
+        defer { fixture.remove() }
+        // Two light parcels on Monday 2026-10-19, five weeks before the fixture's Monday.
+        let october = HistoryFixture.monday - 35 * 86_400_000
+        try await fixture.record([("O-1", 2), ("O-2", 2)], now: october, readyAt: "2026-10-19T10:00:00+02:00")
+        try await fixture.bookAll(now: october + 60_000)
+
+        let file = fixture.path("emissions.html")
+        let output = HistoryCommands.emissions(
+            month: "2026-10", through: "2026-11", configFile: fixture.configPath, database: nil, format: .text,
+            html: HTMLOutput(file: file))
+        #expect(output.status == .success, "\(output.stderr)")
+        #expect(output.stdout.contains("2026-10-01 – 2026-11-30"))
+        // 300 g each in October; November's 2.3 kg.
+        #expect(output.stdout.contains("2026-10          2    0.600"))
+        #expect(output.stdout.contains("2026-11          5    2.300"))
+        let root = try Self.parse(try String(contentsOfFile: file, encoding: .utf8))
+        let text = Self.texts(root).joined(separator: "\n")
+        for figure in Self.figures(in: output.stdout).sorted() {
+            #expect(text.contains(figure), "\(figure) is in the text report, not in the HTML page")
+        }
+        // The per-month chart: one bar per month for alpha/A1.
+        let monthChart = try #require(
+            Self.elements(root, named: "svg").first { $0.child("title")?.text == "CO2e per month and carrier service, kg" })
+        #expect(Self.elements(monthChart, named: "rect").filter { $0.child("title") != nil }.count == 2)
+
+        let backwards = HistoryCommands.emissions(
+            month: "2026-11", through: "2026-10", configFile: fixture.configPath, database: nil, format: .text)
+        #expect(backwards.status == .invalid && backwards.stderr.contains("before --month"))
+        let badMonth = HistoryCommands.emissions(
+            month: "2026-11", through: "2026-13", configFile: fixture.configPath, database: nil, format: .text)
+        #expect(badMonth.status == .invalid && badMonth.stderr.contains("YYYY-MM"))
     }
 }

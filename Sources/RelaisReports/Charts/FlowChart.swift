@@ -42,7 +42,7 @@ public struct FlowChart: Sendable {
         let sources = nodes(\.from), destinations = nodes(\.to)
         let gap = 10.0, top = 28.0, nodeWidth = 12.0
         let most = Double(max(sources.count, destinations.count))
-        let height = max(200, 30 * most)
+        let height = max(140, 36 * most)
         let usable = height - gap * (most - 1) - 2 * most
         let perShipment = total > 0 ? usable / total : 0
         let labelWidth = width * 0.3
