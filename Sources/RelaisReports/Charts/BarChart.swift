@@ -15,6 +15,7 @@ public struct BarChart: Sendable {
         }
     }
 
+    /// For screen readers, and the chart's name in tests.
     public var title: String
     public var categories: [String]
     public var series: [Series]
@@ -23,6 +24,7 @@ public struct BarChart: Sendable {
     /// How a figure prints at the end of its bar (and in its tooltip).
     public var label: @Sendable (Double) -> String
     public var style: NumberStyle
+    /// The drawing's width in its own units: it scales to the page; text keeps its size to it.
     public var width: Double
 
     public init(
@@ -38,6 +40,7 @@ public struct BarChart: Sendable {
         self.label = label
     }
 
+    /// The chart as an inline `svg` element, ready for ``HTMLPage/Block/chart(_:caption:)``.
     public var svg: HTML {
         let barHeight = 16.0, barGap = 3.0, groupGap = 12.0
         let legendHeight = series.count > 1 ? 24.0 : 0
@@ -50,12 +53,8 @@ public struct BarChart: Sendable {
         let scale = ChartScale(values: series.flatMap { $0.values.compactMap { $0 } })
 
         if series.count > 1 {
-            var x = plot.lowerBound
-            for (index, entry) in series.enumerated() {
-                canvas.rect(x: x, y: 6, width: 12, height: 12, fill: ChartPalette.colour(index))
-                canvas.text(entry.name, x: x + 16, y: 16.5)
-                x += 28 + Double(entry.name.count) * 7
-            }
+            canvas.legend(
+                series.enumerated().map { ($0.element.name, ChartPalette.colour($0.offset), .box) }, x: plot.lowerBound, y: 16.5)
         }
         for tick in scale.ticks {
             let x = scale.position(tick, in: plot)

@@ -1,6 +1,7 @@
 /// Where shipments move: sources on the left, destinations on the right, and a band from
 /// each source to each destination as wide as the shipments that move that way.
 public struct FlowChart: Sendable {
+    /// Shipments moving one way.
     public struct Flow: Hashable, Sendable {
         public var from: String
         public var to: String
@@ -13,6 +14,7 @@ public struct FlowChart: Sendable {
         }
     }
 
+    /// For screen readers, and the chart's name in tests.
     public var title: String
     /// Drawn largest first; past `limit`, the rest are summed in the caption, not drawn.
     public var flows: [Flow]
@@ -31,6 +33,7 @@ public struct FlowChart: Sendable {
     /// The flows drawn, largest first.
     public var drawn: [Flow] { Array(flows.sorted { ($0.count, $1.from, $1.to) > ($1.count, $0.from, $0.to) }.prefix(limit)) }
 
+    /// The chart as an inline `svg` element, ready for ``HTMLPage/Block/chart(_:caption:)``.
     public var svg: HTML {
         let flows = drawn
         let total = Double(flows.reduce(0) { $0 + $1.count })

@@ -15,6 +15,7 @@ public struct LineChart: Sendable {
         }
     }
 
+    /// For screen readers, and the chart's name in tests.
     public var title: String
     /// The days (or other steps) along the bottom.
     public var xLabels: [String]
@@ -40,6 +41,7 @@ public struct LineChart: Sendable {
         self.tick = tick
     }
 
+    /// The chart as an inline `svg` element, ready for ``HTMLPage/Block/chart(_:caption:)``.
     public var svg: HTML {
         let legendHeight = series.count > 1 || series.contains { $0.limit != nil } ? 24.0 : 0
         let top = 10 + legendHeight, plotHeight = 220.0
@@ -56,16 +58,10 @@ public struct LineChart: Sendable {
         }
 
         if legendHeight > 0 {
-            var lx = plotX.lowerBound
-            for (index, entry) in series.enumerated() {
-                canvas.line(x1: lx, y1: 12, x2: lx + 16, y2: 12, stroke: ChartPalette.colour(index), width: 3)
-                canvas.text(entry.name, x: lx + 20, y: 16)
-                lx += 32 + Double(entry.name.count) * 7
-            }
-            if series.contains(where: { $0.limit != nil }) {
-                canvas.line(x1: lx, y1: 12, x2: lx + 16, y2: 12, stroke: ChartPalette.axis, width: 1.5, dashed: true)
-                canvas.text("limit", x: lx + 20, y: 16)
-            }
+            var entries: [(name: String, colour: String, mark: SVGCanvas.LegendMark)] =
+                series.enumerated().map { ($0.element.name, ChartPalette.colour($0.offset), .line) }
+            if series.contains(where: { $0.limit != nil }) { entries.append(("limit", ChartPalette.axis, .dashed)) }
+            canvas.legend(entries, x: plotX.lowerBound, y: 16)
         }
         for value in scale.ticks {
             canvas.line(x1: plotX.lowerBound, y1: y(value), x2: plotX.upperBound, y2: y(value), stroke: ChartPalette.grid)

@@ -68,6 +68,23 @@ struct SVGCanvas {
         shapes.append(HTML.element("text", attributes, text: text))
     }
 
+    /// How a legend entry is marked: a box (bars), a line (lines), a dashed line (limits).
+    enum LegendMark { case box, line, dashed }
+
+    /// A legend in one row from `x`, its text's baseline at `y`.
+    mutating func legend(_ entries: [(name: String, colour: String, mark: LegendMark)], x: Double, y: Double) {
+        var x = x
+        for entry in entries {
+            switch entry.mark {
+            case .box: rect(x: x, y: y - 10.5, width: 12, height: 12, fill: entry.colour)
+            case .line: line(x1: x, y1: y - 4, x2: x + 14, y2: y - 4, stroke: entry.colour, width: 3)
+            case .dashed: line(x1: x, y1: y - 4, x2: x + 14, y2: y - 4, stroke: entry.colour, width: 1.5, dashed: true)
+            }
+            text(entry.name, x: x + 18, y: y)
+            x += 30 + Double(entry.name.count) * 7
+        }
+    }
+
     /// The `svg` element: scales to its container, described for screen readers by `title`.
     func svg(title: String) -> HTML {
         HTML.element(

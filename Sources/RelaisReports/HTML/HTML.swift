@@ -6,6 +6,7 @@ import RelaisXML
 /// The only ways in are ``init(text:)`` (escapes) and the tag builders, which escape every
 /// attribute value; raw markup is reserved to this module.
 public struct HTML: Hashable, Sendable, CustomStringConvertible {
+    /// The markup, ready to write into a page.
     public private(set) var markup: String
 
     /// Markup written by this module (tags, entities it chose), never text from elsewhere.

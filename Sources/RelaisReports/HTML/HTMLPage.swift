@@ -59,6 +59,7 @@ public struct HTMLPage: Sendable {
         case warning(String)
     }
 
+    /// A heading and what comes under it; printed on one page when it fits.
     public struct Section: Sendable {
         public var title: String
         public var blocks: [Block]
@@ -69,7 +70,9 @@ public struct HTMLPage: Sendable {
         }
     }
 
+    /// The page's heading and the browser tab's title.
     public var title: String
+    /// Under the title, before the first section.
     public var facts: [Fact]
     public var sections: [Section]
     /// A line at the foot of the page: what made it.

@@ -18,7 +18,9 @@ public struct NumberStyle: Hashable, Sendable {
 
     public init(locale: Locale) { self.locale = locale }
 
+    /// As the text, JSON and CSV forms print: `1234.50`, `62.5%`.
     public static let neutral = NumberStyle(locale: .neutral)
+    /// `1 234,50`, `62,5 %`.
     public static let french = NumberStyle(locale: .fr)
 
     /// U+202F NARROW NO-BREAK SPACE: the French thousands separator, and the space before `%`.
@@ -40,11 +42,13 @@ public struct NumberStyle: Hashable, Sendable {
     /// `units`, with `+` before a positive amount (deltas).
     public func signedUnits(_ units: Int64, scale: Int) -> String { (units > 0 ? "+" : "") + self.units(units, scale: scale) }
 
+    /// A count: `1234`, `1 234`.
     public func integer(_ value: Int) -> String { localised(String(value)) }
 
     /// `integer`, with `+` before a positive value (deltas).
     public func signedInteger(_ value: Int) -> String { (value > 0 ? "+" : "") + integer(value) }
 
+    /// An amount to the cent, without its currency (columns and axes name it).
     public func money(_ money: Money) -> String { units(money.minorUnits, scale: 2) }
 
     /// A share, 0…1, as a percentage to `places` decimals: `62.5%`, `62,5 %`.
