@@ -10,7 +10,12 @@ extension CarrierReport: HTMLReport {
         ]
         let names = lines.map(\.carrier)
         let active = lines.filter { $0.bookings > 0 }
-        let dayLabels = days.map { EmissionsReport.shortDate($0.day) }
+        // Every calendar day from the first booking day to the last, so a weekend reads as a gap.
+        let byDay = Dictionary(days.map { ($0.day, $0) }, uniquingKeysWith: { first, _ in first })
+        let calendar = days.first.flatMap { first in
+            days.last.map { last in (first.day.dayNumber...last.day.dayNumber).map { CivilDate(dayNumber: $0) } }
+        } ?? []
+        let dayLabels = calendar.map { EmissionsReport.shortDate($0) }
 
         var allocation: [HTMLPage.Block] = []
         if days.isEmpty {
@@ -21,18 +26,22 @@ extension CarrierReport: HTMLReport {
                 series: active.map { line in
                     LineChart.Series(
                         line.carrier,
-                        days.map { day in day.bookings > 0 ? Double(day.perCarrier[line.carrier] ?? 0) / Double(day.bookings) : nil },
+                        calendar.map { date in
+                            byDay[date].map { Double($0.perCarrier[line.carrier] ?? 0) / Double($0.bookings) }
+                        },
                         limit: line.maxShare)
                 }, unit: "share of the day's bookings", ceiling: 1, tick: { style.percent($0, places: max(0, $1 - 2)) })
             allocation.append(
                 .chart(
                     shares.svg,
-                    caption: "Share of each day's bookings, all sites together; dashed: the policy's max_share. The limit applies per site and day once \(Allocation.shareThreshold) are booked there: the table counts the site-days over it."))
+                    caption: "Share of each day's bookings, all sites together (no point on a day without bookings); dashed: the policy's max_share. The limit applies per site and day once \(Allocation.shareThreshold) are booked there: the table counts the site-days over it."))
             if active.contains(where: { $0.dailyCap != nil }) {
                 let volumes = LineChart(
                     title: "Bookings per day, with each carrier's daily_cap", xLabels: dayLabels,
                     series: active.map { line in
-                        LineChart.Series(line.carrier, days.map { Double($0.perCarrier[line.carrier] ?? 0) }, limit: line.dailyCap.map(Double.init))
+                        LineChart.Series(
+                            line.carrier, calendar.map { Double(byDay[$0]?.perCarrier[line.carrier] ?? 0) },
+                            limit: line.dailyCap.map(Double.init))
                     }, unit: "shipments booked", tick: { style.fixed($0, $1) })
                 allocation.append(
                     .chart(volumes.svg, caption: "Shipments booked each day, all sites together; dashed: the policy's daily_cap (per site)."))

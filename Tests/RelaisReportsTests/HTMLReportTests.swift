@@ -249,9 +249,11 @@ import Testing
         let carriersPage = try #require(pages.last)
         #expect(carriersPage.html.contains("Failed booking attempts by class, and breaker openings"))
         let shares = try #require(Self.elements(try Self.parse(carriersPage.html), named: "svg").first)
-        // Both carriers booked every day: ten points each, and each one's max_share dashed (alpha's 50 %).
+        // Both carriers on each of the ten weekdays: ten points each; the weekend between is a
+        // gap, so each line is drawn in two runs.
         #expect(Self.elements(shares, named: "circle").count == 20)
-        #expect(Self.elements(shares, named: "polyline").count == 2)
+        #expect(Self.elements(shares, named: "polyline").count == 4)
+        #expect(Self.texts(shares).contains("11-20"))
 
         let emissions = try EmissionsReport(
             history: history, period: try #require(ReportPeriod(month: "2026-11", timeZone: HistoryFixture.paris)))
@@ -291,6 +293,13 @@ import Testing
         let monthChart = try #require(
             Self.elements(root, named: "svg").first { $0.child("title")?.text == "CO2e per month and carrier service, kg" })
         #expect(Self.elements(monthChart, named: "rect").filter { $0.child("title") != nil }.count == 2)
+
+        // A page that cannot be written: the printed form stands, the exit status says so.
+        let unwritable = HistoryCommands.emissions(
+            month: "2026-11", configFile: fixture.configPath, database: nil, format: .text,
+            html: HTMLOutput(file: fixture.path("no/such/directory/emissions.html")))
+        #expect(unwritable.status == .cannotRun && unwritable.stderr.hasPrefix("--html \(fixture.path("no/such/directory/emissions.html")): cannot write"))
+        #expect(unwritable.stdout.contains("2.300"))
 
         let backwards = HistoryCommands.emissions(
             month: "2026-11", through: "2026-10", configFile: fixture.configPath, database: nil, format: .text)

@@ -69,10 +69,16 @@ public struct LineChart: Sendable {
         }
         canvas.line(x1: plotX.lowerBound, y1: y(0), x2: plotX.upperBound, y2: y(0), stroke: ChartPalette.axis)
         canvas.text(unit, x: 14, y: (plotY.lowerBound + plotY.upperBound) / 2, anchor: .middle, size: 12, muted: true, rotate: true)
-        // At most about eight dates along the bottom, always the first and the last.
-        let every = max(1, Int((Double(count) / 8).rounded(.up)))
-        for (index, label) in xLabels.enumerated() where index % every == 0 || (index == count - 1 && index % every > every / 2) {
-            canvas.text(label, x: x(index), y: plotY.upperBound + 18, anchor: .middle, size: 11, muted: true)
+        // About eight dates along the bottom at a regular step, and the last one unless it
+        // would crowd the one before.
+        let step = max(1, Int((Double(count - 1) / 7).rounded(.up)))
+        var shown = Array(stride(from: 0, to: count, by: step))
+        if let last = shown.last, last != count - 1 {
+            if (count - 1) - last < (step + 1) / 2 { shown.removeLast() }
+            shown.append(count - 1)
+        }
+        for index in shown where index < xLabels.count {
+            canvas.text(xLabels[index], x: x(index), y: plotY.upperBound + 18, anchor: .middle, size: 11, muted: true)
         }
         for (index, entry) in series.enumerated() {
             let colour = ChartPalette.colour(index)
