@@ -208,6 +208,17 @@ let package = Package(
         ),
         // Test doubles shared by the test targets: never linked into an executable.
         .target(name: "RelaisTesting", dependencies: ["RelaisCore", "RelaisStore"]),
+        // What the fuzzers drive (FUZZING.md); the corpus replay test runs them on every build.
+        .target(
+            name: "RelaisFuzzTargets",
+            dependencies: [
+                "RelaisOrders", "RelaisConfig", "RelaisCarriers", "RelaisControl", "RelaisRecords", "RelaisCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(name: "RelaisFuzzTests", dependencies: ["RelaisFuzzTargets", "RelaisTesting"]),
         .testTarget(name: "RelaisCoreTests", dependencies: ["RelaisCore", "RelaisTesting"]),
         .testTarget(name: "RelaisConfigTests", dependencies: ["RelaisConfig", "RelaisTesting"]),
         .testTarget(name: "RelaisOrdersTests", dependencies: ["RelaisOrders", "RelaisCore"]),
@@ -273,3 +284,19 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer (FUZZING.md): `RELAIS_FUZZ=1 swift build --scratch-path .build-fuzz --product relais-fuzz`
+// compiles Relais' own modules with coverage and AddressSanitizer and links libFuzzer's
+// main into relais-fuzz. Never set for the ordinary build.
+if Context.environment["RELAIS_FUZZ"] == "1" {
+    let sanitizers = ["-sanitize=fuzzer,address"]
+    for target in package.targets where target.type == .regular && target.name.hasPrefix("Relais") && target.name != "RelaisTesting" {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitizers)]
+    }
+    package.targets.append(
+        .executableTarget(
+            name: "relais-fuzz", dependencies: ["RelaisFuzzTargets"], path: "Fuzz", exclude: ["corpus"],
+            swiftSettings: [.unsafeFlags(sanitizers + ["-parse-as-library"])],
+            linkerSettings: [.unsafeFlags(sanitizers)]))
+    package.products.append(.executable(name: "relais-fuzz", targets: ["relais-fuzz"]))
+}

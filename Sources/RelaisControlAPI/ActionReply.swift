@@ -27,6 +27,9 @@ public struct ReloadReply: Codable, Hashable, Sendable {
     public var problems: [String]
     /// Changes to relais.toml that only a restart applies (paths, `[booking]`, `[control]`).
     public var needsRestart: [String]
+    /// When refused (422), the API's error fields (SPEC §10).
+    public var error: String?
+    public var reason: String?
 
     public init(applied: Bool, policy: StatusReply.PolicyRef, carriers: [String], problems: [String], needsRestart: [String]) {
         self.applied = applied
@@ -34,10 +37,15 @@ public struct ReloadReply: Codable, Hashable, Sendable {
         self.carriers = carriers
         self.problems = problems
         self.needsRestart = needsRestart
+        if !applied {
+            error = "refused"
+            let more = problems.count > 1 ? " (and \(problems.count - 1) more)" : ""
+            reason = "the previous configuration stays in force: " + (problems.first ?? "refused") + more
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case applied, policy, carriers, problems, needsRestart = "needs_restart"
+        case applied, policy, carriers, problems, needsRestart = "needs_restart", error, reason
     }
 }
 

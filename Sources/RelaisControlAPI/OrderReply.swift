@@ -53,6 +53,9 @@ public struct SubmitReply: Codable, Hashable, Sendable {
     public var conflicts: [String]
     public var rejected: [Rejected]
     public var warnings: [String]
+    /// With a 422, the API's error fields (SPEC §10): `refused` and the reason in words.
+    public var error: String?
+    public var reason: String?
 
     public init(accepted: [String], duplicates: [String], conflicts: [String], rejected: [Rejected], warnings: [String]) {
         self.accepted = accepted
@@ -60,5 +63,18 @@ public struct SubmitReply: Codable, Hashable, Sendable {
         self.conflicts = conflicts
         self.rejected = rejected
         self.warnings = warnings
+    }
+
+    /// Why some orders were not taken, when some were not: the first problem, and how many.
+    public static func refusal(rejected: [Rejected], conflicts: [String]) -> String? {
+        var parts: [String] = []
+        if let first = rejected.first {
+            let more = rejected.count > 1 ? " (and \(rejected.count - 1) more rejected)" : ""
+            parts.append("order \(first.id ?? "at position \(first.position)"): \(first.problems.joined(separator: "; "))\(more)")
+        }
+        if !conflicts.isEmpty {
+            parts.append("\(conflicts.count) conflicting with the recorded version (first: \(conflicts[0]))")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 }

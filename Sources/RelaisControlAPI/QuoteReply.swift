@@ -5,9 +5,16 @@ import RelaisCore
 public struct QuoteReply: Codable, Hashable, Sendable {
     public var decisions: [DecisionRecord]
     public var rejected: [SubmitReply.Rejected]
+    /// With a 422, the API's error fields (SPEC §10).
+    public var error: String?
+    public var reason: String?
 
     public init(decisions: [DecisionRecord], rejected: [SubmitReply.Rejected]) {
         self.decisions = decisions
         self.rejected = rejected
+        if let reason = SubmitReply.refusal(rejected: rejected, conflicts: []) {
+            self.error = "refused"
+            self.reason = reason
+        }
     }
 }

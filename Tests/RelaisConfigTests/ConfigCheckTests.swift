@@ -222,3 +222,36 @@ import Testing
         }
     }
 }
+
+/// Found by fuzzing (FUZZING.md): toml++ stopped the process on an assertion when a table
+/// header started with a character outside ASCII, so `[é]` in a policy took relaisd down on
+/// SIGHUP instead of being refused.
+@Suite struct NonASCIITableHeaderTests {
+    @Test(arguments: ["[é]\nname = \"x\"\n", "[[ é ]]\nname = \"x\"\n", "name = \"x\"\n\n[\u{FFFD}cy]\n"])
+    func aHeaderStartingOutsideASCIIIsRefusedWithItsLine(text: String) throws {
+        #expect(throws: ConfigError.self) { try TOMLDocument(text: text, file: "p.toml") }
+        do {
+            _ = try TOMLDocument(text: text, file: "p.toml")
+        } catch {
+            let line = text.hasPrefix("name") ? 3 : 1
+            #expect(error.description.hasPrefix("p.toml:\(line): TOML syntax: a table name cannot start with U+"), "\(error)")
+        }
+    }
+
+    @Test func nonASCIIInStringsCommentsAndLaterInAHeaderStaysFine() throws {
+        let text = """
+            # Politique « défaut » — été
+            [policy]
+            name = "défaut"
+            note = \"\"\"
+            [é] in a multi-line string
+            \"\"\"
+            ["é-quoted"]
+            x = 1
+            """
+        let document = try TOMLDocument(text: text, file: "p.toml")
+        #expect(document.root["policy"] != nil)
+        // Later in a header, toml++ reports it itself.
+        #expect(throws: ConfigError.self) { try TOMLDocument(text: "[a.é]\n", file: "p.toml") }
+    }
+}

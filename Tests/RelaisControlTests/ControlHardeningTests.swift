@@ -364,3 +364,37 @@ final class RawConnection: @unchecked Sendable {
         return .data
     }
 }
+
+/// Found by fuzzing the control API (FUZZING.md): a 422 (orders refused, a quote with a bad
+/// order, a refused reload) answered without the `{"error", "reason"}` every error has.
+@Suite struct UnprocessableRepliesTests {
+    @Test func every422CarriesTheErrorFields() async throws {
+        let rig = try ControlRig()
+        defer { rig.remove() }
+        try await rig.serving { _, client in
+            let first = try await client.post("/v1/orders", body: Data(ControlRig.order(id: "U-1").utf8))
+            #expect(first.status == 200)
+            #expect(try first.decode(SubmitReply.self).error == nil)
+            // The same id, other content: a conflict; and an order without an id: rejected.
+            let body = ControlRig.order(id: "U-1", weight: 3.4).replacingOccurrences(of: "\n", with: " ") + "\n" + #"{"site": "lyon-dc"}"#
+            let refused = try await client.post("/v1/orders", body: Data(body.utf8))
+            #expect(refused.status == 422)
+            let submit = try refused.decode(SubmitReply.self)
+            #expect(submit.conflicts == ["U-1"])
+            let error = try refused.decode(ErrorReply.self)
+            #expect(error.error == "refused")
+            #expect(error.reason.contains("id: required") && error.reason.contains("1 conflicting with the recorded version (first: U-1)"), "\(error.reason)")
+
+            let quote = try await client.post("/v1/quote", body: Data(#"{"id": "Q-1"}"#.utf8))
+            #expect(quote.status == 422)
+            #expect(try quote.decode(ErrorReply.self).error == "refused")
+
+            try Data("[policy]\nname = 'broken\n".utf8).write(to: rig.policies.appendingPathComponent("default.toml"))
+            let reload = try await client.post("/v1/reload")
+            #expect(reload.status == 422)
+            let reloadError = try reload.decode(ErrorReply.self)
+            #expect(reloadError.reason.hasPrefix("the previous configuration stays in force: "), "\(reloadError.reason)")
+            #expect(reloadError.reason.contains("default.toml:"))
+        }
+    }
+}

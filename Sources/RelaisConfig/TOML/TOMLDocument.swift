@@ -12,6 +12,16 @@ struct TOMLDocument: Sendable {
     /// Parses `text`; a syntax error is reported as `file:line: message (column N)`.
     init(text: String, file: String) throws(ConfigError) {
         self.file = file
+        let lines = TOMLLineIndex(source: text)
+        if let header = lines.nonASCIIHeader {
+            let code = "U+" + String(header.scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            throw ConfigError([
+                ConfigDiagnostic(
+                    file: file, line: header.line,
+                    message: "TOML syntax: a table name cannot start with \(code) (column \(header.column)): "
+                        + "a bare key is letters A-Z and a-z, digits, '-' and '_'; quote any other")
+            ])
+        }
         do {
             let table = try TOMLTable(string: text)
             self.root = Self.convert(table)
@@ -24,7 +34,7 @@ struct TOMLDocument: Sendable {
         } catch {
             throw ConfigError([ConfigDiagnostic(file: file, line: nil, message: "TOML: \(error)")])
         }
-        self.lines = TOMLLineIndex(source: text)
+        self.lines = lines
     }
 
     /// Parses `text`, logging a syntax error instead of throwing it.
@@ -56,4 +66,9 @@ struct TOMLDocument: Sendable {
         case .date, .time, .dateTime: return .dateTime(value.debugDescription)
         }
     }
+}
+
+extension String {
+    /// The string with zeros in front, to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -9,12 +9,17 @@ import Foundation
 /// points at the line of the key that holds it.
 struct TOMLLineIndex: Sendable {
     private var lines: [String: Int] = [:]
+    /// The first table header whose name starts with a character outside ASCII (`[é]`):
+    /// TOML 1.0 refuses it, but toml++ stops the process on an assertion instead of reporting
+    /// it (found by fuzzing, FUZZING.md), so it is refused before toml++ sees the file.
+    private(set) var nonASCIIHeader: (line: Int, column: Int, scalar: Unicode.Scalar)?
 
     init(source: String) {
         var scanner = Scanner()
         for (offset, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             scanner.scan(Substring(line), lineNumber: offset + 1, into: &lines)
         }
+        nonASCIIHeader = scanner.nonASCIIHeader
     }
 
     /// The line of `path`, or of its nearest ancestor that has one.
@@ -39,6 +44,15 @@ struct TOMLLineIndex: Sendable {
         var openArray: (path: String, next: Int)?
         var depth = 0
         var expectingElement = false
+        var nonASCIIHeader: (line: Int, column: Int, scalar: Unicode.Scalar)?
+
+        /// Notes the first header whose name starts outside ASCII (see ``nonASCIIHeader``).
+        mutating func checkHeader(_ header: Substring, in line: Substring, lineNumber: Int) {
+            guard nonASCIIHeader == nil else { return }
+            let name = header.drop { $0 == "[" }.drop { $0 == " " || $0 == "\t" }
+            guard let first = name.unicodeScalars.first, !first.isASCII else { return }
+            nonASCIIHeader = (lineNumber, line.distance(from: line.startIndex, to: name.startIndex) + 1, first)
+        }
 
         mutating func scan(_ raw: Substring, lineNumber: Int, into lines: inout [String: Int]) {
             var line = raw
@@ -53,6 +67,7 @@ struct TOMLLineIndex: Sendable {
                 return
             }
             if text.isEmpty || text.hasPrefix("#") { return }
+            if text.hasPrefix("[") { checkHeader(text, in: line, lineNumber: lineNumber) }
             if text.hasPrefix("[[") {
                 let name = Self.headerName(text.dropFirst(2), closing: "]]")
                 let count = arrayCounts[name, default: 0]

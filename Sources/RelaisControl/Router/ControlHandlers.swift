@@ -130,8 +130,11 @@ struct ControlHandlers: Sendable {
         let summary = "\(reply.accepted.count) accepted, \(reply.duplicates.count) duplicates, \(reply.conflicts.count) conflicts, \(reply.rejected.count) rejected"
         try await state.store.audit(kind: .ordersSubmitted, actor: actor, detail: summary, now: now)
         logger.info("control: orders submitted: \(summary)", metadata: ["relais.uid": "\(peer.uid)"])
-        let clean = reply.rejected.isEmpty && reply.conflicts.isEmpty
-        return try JSONResponse.make(reply, status: clean ? .ok : .unprocessableContent)
+        if let reason = SubmitReply.refusal(rejected: reply.rejected, conflicts: reply.conflicts) {
+            reply.error = "refused"
+            reply.reason = reason
+        }
+        return try JSONResponse.make(reply, status: reply.error == nil ? .ok : .unprocessableContent)
     }
 
     /// `POST /v1/quote`: each order decided as a shipment of its own under the policy in
