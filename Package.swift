@@ -165,7 +165,7 @@ let package = Package(
         ),
         // What-if replays of a policy on recorded history, emissions and carrier reports:
         // read-only, from a snapshot of the database.
-        .target(name: "RelaisReports", dependencies: ["RelaisCore", "RelaisStore", "RelaisRecords", "RelaisOrders"]),
+        .target(name: "RelaisReports", dependencies: ["RelaisCore", "RelaisStore", "RelaisRecords", "RelaisOrders", "RelaisXML"]),
         // What relaisctl's commands do, as functions that return text and an exit status.
         .target(
             name: "RelaisCommands",
@@ -180,7 +180,7 @@ let package = Package(
         .executableTarget(
             name: "relaisctl",
             dependencies: [
-                "RelaisCommands", "RelaisControlAPI",
+                "RelaisCommands", "RelaisControlAPI", "RelaisReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -10,6 +10,17 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     case text, json, csv
 }
 
+/// Where a report's HTML form goes, and how its figures read (`--html FILE`, `--locale`).
+public struct HTMLOutput: Sendable {
+    public var file: String
+    public var style: NumberStyle
+
+    public init(file: String, style: NumberStyle = .neutral) {
+        self.file = file
+        self.style = style
+    }
+}
+
 /// `relaisctl simulate` and `relaisctl report`: read the database without the daemon, from
 /// a read-only snapshot, found through relais.toml (`paths.state`) or given with
 /// `--database` (a copy will do).
@@ -52,6 +63,18 @@ public enum HistoryCommands {
         return date
     }
 
+    /// Writes `report`'s page to `html.file` (atomically: a reader never sees half a page) and
+    /// adds what happened to `output`. The printed form is unchanged.
+    static func write(_ report: some HTMLReport, to html: HTMLOutput?, output: inout CommandOutput) {
+        guard let html else { return }
+        do {
+            try Data(report.htmlPage(style: html.style).render().utf8).write(to: URL(fileURLWithPath: html.file), options: .atomic)
+        } catch {
+            output.stderr += "--html \(html.file): cannot write: \(error.localizedDescription)\n"
+            output.status = .cannotRun
+        }
+    }
+
     static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -63,7 +86,7 @@ public enum HistoryCommands {
     /// Replays the period's recorded shipments under `policyFile` and compares.
     public static func simulate(
         policyFile: String, since: String?, until: String?, carriers: String?, configFile: String?, database: String?,
-        format: ReportFormat
+        format: ReportFormat, html: HTMLOutput? = nil
     ) -> CommandOutput {
         let context: Context
         let first: CivilDate?, last: CivilDate?
@@ -101,18 +124,20 @@ public enum HistoryCommands {
         if report.skipped > report.skippedExamples.count {
             output.stderr += "… \(report.skipped - report.skippedExamples.count) more skipped\n"
         }
+        write(report, to: html, output: &output)
         return output
     }
 
     static func simulationText(_ report: SimulationReport) -> String {
         var text = """
             policy     \(report.policy.name) (\(report.policy.sha256.prefix(12)))
+            recorded   \(report.recordedPolicies.map { "\($0.name) (\($0.sha256.prefix(12))) \($0.shipments)" }.joined(separator: ", "))
             period     \(report.period)
             shipments  \(report.shipments) replayed, \(report.changed) change service\(report.skipped > 0 ? ", \(report.skipped) skipped" : "")
 
             """
         var table = TextTable([("", .left), ("recorded", .right), ("simulated", .right), ("delta", .right)])
-        for row in report.rows { table.add([row.metric, row.recorded, row.simulated, row.delta]) }
+        for row in report.rows() { table.add([row.metric, row.recorded, row.simulated, row.delta]) }
         text += "\n" + table.render()
         text += "prices in \(report.currency); costs at the new policy's prices on both sides; late = sent knowing the promise would be missed\n"
         if report.otherCurrency > 0 {
@@ -128,14 +153,17 @@ public enum HistoryCommands {
 
     static func simulationCSV(_ report: SimulationReport) -> String {
         var text = CSV.line(["metric", "from", "to", "recorded", "simulated", "delta"])
-        for row in report.rows { text += CSV.line([row.metric, "", "", row.recorded, row.simulated, row.delta]) }
+        for row in report.rows() { text += CSV.line([row.metric, "", "", row.recorded, row.simulated, row.delta]) }
         for change in report.changes { text += CSV.line(["moved", change.from, change.to, "", "\(change.shipments)", ""]) }
         return text
     }
 
     // MARK: report emissions
 
-    public static func emissions(month: String, configFile: String?, database: String?, format: ReportFormat) -> CommandOutput {
+    public static func emissions(
+        month: String, through: String? = nil, configFile: String?, database: String?, format: ReportFormat,
+        html: HTMLOutput? = nil
+    ) -> CommandOutput {
         let context: Context
         do {
             context = try open(configFile: configFile, database: database)
@@ -145,47 +173,53 @@ public enum HistoryCommands {
         guard let period = ReportPeriod(month: month, timeZone: context.timeZone) else {
             return CommandOutput(stderr: "--month \(month): write the month as YYYY-MM\n", status: .invalid)
         }
+        var months = period
+        if let through {
+            guard ReportPeriod(month: through, timeZone: context.timeZone) != nil else {
+                return CommandOutput(stderr: "--through \(through): write the month as YYYY-MM\n", status: .invalid)
+            }
+            guard let range = ReportPeriod(months: month, through: through, timeZone: context.timeZone) else {
+                return CommandOutput(stderr: "--through \(through) is before --month \(month)\n", status: .invalid)
+            }
+            months = range
+        }
         let report: EmissionsReport
         do {
-            report = try EmissionsReport(history: context.history, period: period)
+            report = try EmissionsReport(history: context.history, period: months)
         } catch {
             return CommandOutput(stderr: "\(context.history.path): \(error)\n", status: .cannotRun)
         }
+        var output = CommandOutput()
         switch format {
-        case .json: return CommandOutput(stdout: json(report))
+        case .json: output.stdout = json(report)
         case .csv:
             var text = CSV.line(["carrier", "service", "shipments", "parcels", "tonne_km", "co2e_kg", "data_quality", "method"])
-            for line in report.lines + [report.total] {
-                text += CSV.line([
-                    line.carrier, line.service, "\(line.shipments)", "\(line.parcels)", String(format: "%.3f", line.tonneKm),
-                    String(format: "%.3f", line.co2eGrams / 1000), line.dataQualityText, report.method,
-                ])
-            }
-            return CommandOutput(stdout: text)
+            for line in report.lines + [report.total] { text += CSV.line(line.cells() + [report.method]) }
+            output.stdout = text
         case .text:
             var table = TextTable([
                 ("carrier", .left), ("service", .left), ("shipments", .right), ("parcels", .right), ("t·km", .right),
                 ("CO2e kg", .right), ("quality", .right), ("distance", .left),
             ])
-            for line in report.lines + [report.total] {
-                var distance = "great-circle \(line.greatCircle), zone default \(line.zoneDefault)"
-                if line.withoutTonneKm > 0 { distance += ", unrecorded \(line.withoutTonneKm)" }
-                if line.withoutCO2e > 0 { distance += "; no CO2e figure \(line.withoutCO2e)" }
-                table.add([
-                    line.carrier, line.service, "\(line.shipments)", "\(line.parcels)", String(format: "%.3f", line.tonneKm),
-                    String(format: "%.3f", line.co2eGrams / 1000), line.dataQualityText, distance,
-                ])
+            for line in report.lines + [report.total] { table.add(line.cells() + [line.distanceText()]) }
+            output.stdout = "emissions of shipments booked \(report.period), well-to-wheel\n\n" + table.render()
+            if report.months.count > 1 {
+                var perMonth = TextTable([("month", .left), ("shipments", .right), ("CO2e kg", .right)])
+                for month in report.months { perMonth.add(month.cells()) }
+                output.stdout += "\nper month:\n" + perMonth.render(indent: "  ")
             }
-            return CommandOutput(
-                stdout: "emissions of shipments booked \(report.period), well-to-wheel\n\n" + table.render()
-                    + "\nmethod: \(report.method)\n"
-                    + "data quality: 1 default values … 4 measured (décret 2017-639); per shipment: relaisctl show ID\n")
+            output.stdout += "\nmethod: \(report.method)\n"
+                + "data quality: 1 default values … 4 measured (décret 2017-639); per shipment: relaisctl show ID\n"
         }
+        write(report, to: html, output: &output)
+        return output
     }
 
     // MARK: report carriers
 
-    public static func carriers(since: String, configFile: String?, database: String?, format: ReportFormat) -> CommandOutput {
+    public static func carriers(
+        since: String, configFile: String?, database: String?, format: ReportFormat, html: HTMLOutput? = nil
+    ) -> CommandOutput {
         let context: Context
         let first: CivilDate?
         do {
@@ -205,22 +239,10 @@ public enum HistoryCommands {
         } catch {
             return CommandOutput(stderr: "\(error)\n", status: .cannotRun)
         }
-        func share(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
-        let header = [
-            "carrier", "bookings", "share", "mean_price", "mean_carrier_price", "attempts", "transient", "permanent",
-            "unknown_outcome", "breaker_openings", "max_share", "days_over_share", "daily_cap", "peak_day_bookings", "days_over_cap",
-        ]
-        let rows = report.lines.map { line in
-            [
-                line.carrier, "\(line.bookings)", share(line.share), line.meanPrice?.description ?? "-",
-                line.meanCarrierPrice?.description ?? "-", "\(line.attempts)", "\(line.failures[.transient] ?? 0)",
-                "\(line.failures[.permanent] ?? 0)", "\(line.failures[.unknownOutcome] ?? 0)", "\(line.breakerOpenings)",
-                share(line.maxShare), "\(line.daysOverShare)", line.dailyCap.map(String.init) ?? "-",
-                "\(line.peakDay?.bookings ?? 0)", "\(line.daysOverCap)",
-            ]
-        }
+        let rows = report.lines.map { $0.cells() }
+        var output = CommandOutput()
         switch format {
-        case .json: return CommandOutput(stdout: json(report))
+        case .json: output.stdout = json(report)
         case .csv:
             // Shares as fractions for spreadsheets, not percentages.
             func fraction(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
@@ -230,19 +252,14 @@ public enum HistoryCommands {
                 cells[10] = fraction(line.maxShare)
                 return CSV.line(cells)
             }
-            return CommandOutput(stdout: CSV.line(header) + lines.joined())
+            output.stdout = CSV.line(CarrierReport.columns.map(\.csv)) + lines.joined()
         case .text:
-            var table = TextTable([
-                ("carrier", .left), ("booked", .right), ("share", .right), ("mean price", .right), ("carrier price", .right),
-                ("attempts", .right), ("transient", .right), ("permanent", .right), ("unknown", .right), ("breaker", .right),
-                ("max share", .right), ("days over", .right), ("cap", .right), ("peak day", .right), ("days over", .right),
-            ])
+            var table = TextTable(CarrierReport.columns.enumerated().map { ($0.element.title, $0.offset == 0 ? .left : .right) })
             for row in rows { table.add(row) }
-            return CommandOutput(
-                stdout: "carriers \(report.period) — \(report.bookings) booked; policy \(report.policy)\n\n" + table.render()
-                    + "\nfailures are failed booking attempts by class; breaker = circuit breaker openings;\n"
-                    + "days over: site-days that ended with the carrier's bookings over max_share (of \(Allocation.shareThreshold) or more\n"
-                    + "booked at the site that day), then over daily_cap; shares below \(Allocation.shareThreshold) a day are not limited\n")
+            output.stdout = "carriers \(report.period) — \(report.bookings) booked; policy \(report.policy)\n\n" + table.render()
+                + "\n" + CarrierReport.notes.map { $0 + "\n" }.joined()
         }
+        write(report, to: html, output: &output)
+        return output
     }
 }

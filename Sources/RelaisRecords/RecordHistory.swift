@@ -49,7 +49,7 @@ public final class RecordHistory: Sendable {
                 db,
                 sql: """
                     SELECT s.seq, s.id, s.site, s.created_at, s.state, d.chosen_carrier, d.chosen_service, c.price_minor,
-                        d.currency, c.co2e_g, d.late, c.lead_days, o.body
+                        d.currency, c.co2e_g, d.late, c.lead_days, o.body, d.policy_name, d.policy_sha256
                     FROM shipments s
                     JOIN orders o ON o.shipment_id = s.id
                     LEFT JOIN decisions d ON d.id = s.decision_id
@@ -84,7 +84,7 @@ public final class RecordHistory: Sendable {
                 }
                 current = RecordedShipment(
                     seq: seq, id: row[1], site: row[2], createdAt: row[3], state: ShipmentState(rawValue: row[4]) ?? .failed,
-                    currency: row[8], recorded: recorded, orderBodies: [row[12]])
+                    currency: row[8], recorded: recorded, policyName: row[13], policySHA256: row[14], orderBodies: [row[12]])
             }
             if let shipment = current { batch.append(shipment) }
             if !batch.isEmpty { try body(batch) }
@@ -105,6 +105,9 @@ public struct RecordedShipment: Sendable {
     /// What its decision chose (before any failover: a failover is the carrier's doing, not
     /// the policy's); nil when the decision held it.
     public var recorded: RecordedChoice?
+    /// The policy its recorded decision was made under; nil when it has no decision.
+    public var policyName: String?
+    public var policySHA256: String?
     /// Canonical JSON of its orders, in id order.
     public var orderBodies: [String]
 }

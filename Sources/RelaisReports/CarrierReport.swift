@@ -33,13 +33,55 @@ public struct CarrierReport: Sendable {
         }
 
         public func hash(into hasher: inout Hasher) { hasher.combine(carrier) }
+
+        /// Its figures as `relaisctl report carriers` prints them, in ``CarrierReport/columns``
+        /// order; `-` where there is no figure.
+        public func cells(style: NumberStyle = .neutral) -> [String] {
+            [
+                carrier, style.integer(bookings), style.percent(share), meanPrice.map(style.money) ?? "-",
+                meanCarrierPrice.map(style.money) ?? "-", style.integer(attempts), style.integer(failures[.transient] ?? 0),
+                style.integer(failures[.permanent] ?? 0), style.integer(failures[.unknownOutcome] ?? 0),
+                style.integer(breakerOpenings), maxShare.map { style.percent($0) } ?? "-", style.integer(daysOverShare),
+                dailyCap.map(style.integer) ?? "-", style.integer(peakDay?.bookings ?? 0), style.integer(daysOverCap),
+            ]
+        }
+    }
+
+    /// What the columns mean, under the table.
+    public static let notes = [
+        "failures are failed booking attempts by class; breaker = circuit breaker openings",
+        "days over: site-days that ended with the carrier's bookings over max_share (of \(Allocation.shareThreshold) or more booked "
+            + "at the site that day), then over daily_cap; shares below \(Allocation.shareThreshold) a day are not limited",
+    ]
+
+    /// The columns of ``Line/cells(style:)``: the CSV name, the text table's heading, and the
+    /// HTML page's (which has room to say which limit a day went over).
+    public static let columns: [(csv: String, title: String, heading: String)] = [
+        ("carrier", "carrier", "carrier"), ("bookings", "booked", "booked"), ("share", "share", "share"),
+        ("mean_price", "mean price", "mean price as decided"), ("mean_carrier_price", "carrier price", "mean price as charged"),
+        ("attempts", "attempts", "booking attempts"), ("transient", "transient", "transient"), ("permanent", "permanent", "permanent"),
+        ("unknown_outcome", "unknown", "unknown outcome"), ("breaker_openings", "breaker", "breaker openings"),
+        ("max_share", "max share", "max_share"), ("days_over_share", "days over", "days over max_share"),
+        ("daily_cap", "cap", "daily_cap"), ("peak_day_bookings", "peak day", "busiest site-day"),
+        ("days_over_cap", "days over", "days over daily_cap"),
+    ]
+
+    /// One booking day, all sites together: how many were booked, and by which carriers.
+    public struct Day: Hashable, Sendable {
+        public var day: CivilDate
+        public var bookings: Int
+        public var perCarrier: [String: Int]
     }
 
     public var period: String
     public var policy: String
+    /// The policy's currency: the prices' unit.
+    public var currency: String
     public var bookings: Int
     /// By carrier id.
     public var lines: [Line]
+    /// Days with bookings, in order (each site's own calendar day).
+    public var days: [Day]
 
     /// - Parameters:
     ///   - carriers: the panel's carriers, listed even when idle.
@@ -102,15 +144,24 @@ public struct CarrierReport: Sendable {
             }
         }
         for carrier in lines.keys where total > 0 { lines[carrier]!.share = Double(lines[carrier]!.bookings) / Double(total) }
+        var days: [CivilDate: Day] = [:]
+        for (siteDay, counts) in perDay {
+            days[siteDay.day, default: Day(day: siteDay.day, bookings: 0, perCarrier: [:])].bookings += counts.total
+            for (carrier, n) in counts.perCarrier { days[siteDay.day]?.perCarrier[carrier, default: 0] += n }
+        }
+        self.days = days.values.sorted { $0.day < $1.day }
         self.period = period.description
         self.policy = policy.name
+        currency = policy.currency
         self.bookings = total
         self.lines = lines.values.sorted { $0.carrier < $1.carrier }
     }
 }
 
 extension CarrierReport: Encodable {
-    enum CodingKeys: String, CodingKey { case period, policy, bookings, carriers }
+    enum CodingKeys: String, CodingKey { case period, policy, currency, bookings, carriers, days }
+
+    enum DayKeys: String, CodingKey { case day, bookings, carriers }
 
     enum LineKeys: String, CodingKey {
         case carrier, bookings, share, meanPrice = "mean_price", meanCarrierPrice = "mean_carrier_price", attempts, failures
@@ -126,7 +177,15 @@ extension CarrierReport: Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(period, forKey: .period)
         try c.encode(policy, forKey: .policy)
+        try c.encode(currency, forKey: .currency)
         try c.encode(bookings, forKey: .bookings)
+        var dayList = c.nestedUnkeyedContainer(forKey: .days)
+        for day in days {
+            var d = dayList.nestedContainer(keyedBy: DayKeys.self)
+            try d.encode(day.day.description, forKey: .day)
+            try d.encode(day.bookings, forKey: .bookings)
+            try d.encode(day.perCarrier, forKey: .carriers)
+        }
         var list = c.nestedUnkeyedContainer(forKey: .carriers)
         for line in lines {
             var l = list.nestedContainer(keyedBy: LineKeys.self)

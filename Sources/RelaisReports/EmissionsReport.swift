@@ -1,4 +1,5 @@
 import RelaisCore
+import Foundation
 import RelaisRecords
 import RelaisStore
 
@@ -58,10 +59,48 @@ public struct EmissionsReport: Sendable {
             }
         }
 
+        /// Its figures as `relaisctl report emissions` prints them: carrier, service, shipments,
+        /// parcels, tonne-km, CO2e kg, data quality.
+        public func cells(style: NumberStyle = .neutral) -> [String] {
+            [
+                carrier, service, style.integer(shipments), style.integer(parcels), style.fixed(tonneKm, 3),
+                style.fixed(co2eGrams / 1000, 3), dataQualityText,
+            ]
+        }
+
+        /// How its distances were found: `great-circle 3, zone default 2`, and what is missing.
+        public func distanceText(style: NumberStyle = .neutral) -> String {
+            var text = "great-circle \(style.integer(greatCircle)), zone default \(style.integer(zoneDefault))"
+            if withoutTonneKm > 0 { text += ", unrecorded \(style.integer(withoutTonneKm))" }
+            if withoutCO2e > 0 { text += "; no CO2e figure \(style.integer(withoutCO2e))" }
+            return text
+        }
+
         /// `2`, or `1–3` when its shipments rest on different levels.
         public var dataQualityText: String {
             guard let q = dataQuality else { return "" }
             return q.lowerBound == q.upperBound ? "\(q.lowerBound)" : "\(q.lowerBound)–\(q.upperBound)"
+        }
+    }
+
+    /// One booking day of the period: its shipments and their CO2e.
+    public struct Day: Hashable, Sendable {
+        public var day: CivilDate
+        public var shipments = 0
+        public var co2eGrams = 0.0
+    }
+
+    /// One calendar month of the period: its shipments and their CO2e, per carrier and service.
+    public struct Month: Hashable, Sendable {
+        /// `2026-11`.
+        public var month: String
+        public var shipments = 0
+        public var co2eGrams = 0.0
+        public var co2eGramsByService: [ServiceKey: Double] = [:]
+
+        /// Month, shipments, CO2e kg, as the text form prints them.
+        public func cells(style: NumberStyle = .neutral) -> [String] {
+            [month, style.integer(shipments), style.fixed(co2eGrams / 1000, 3)]
         }
     }
 
@@ -70,13 +109,42 @@ public struct EmissionsReport: Sendable {
     /// By carrier, then service.
     public var lines: [Line]
     public var total: Line
+    /// Every day of the period, in order, days without shipments included.
+    public var days: [Day]
+    /// Every month of the period, in order, months without shipments included.
+    public var months: [Month]
 
     /// Adds up every shipment booked in `period` (and still booked) from one snapshot.
     public init(history: RecordHistory, period: ReportPeriod) throws {
         var lines: [ServiceKey: Line] = [:]
+        var days: [CivilDate: Day] = [:]
+        struct MonthService: Hashable { var month: String, service: ServiceKey }
+        var byMonth: [MonthService: Double] = [:]
         try history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
             lines[booked.key, default: Line(carrier: booked.key.carrier, service: booked.key.service)].add(booked)
+            let day = LocalTime(instant: booked.bookedAt / 1000, in: period.timeZone).date
+            days[day, default: Day(day: day)].shipments += 1
+            days[day, default: Day(day: day)].co2eGrams += booked.emissions?.co2eGrams ?? 0
+            byMonth[MonthService(month: Self.month(of: day), service: booked.key), default: 0] += booked.emissions?.co2eGrams ?? 0
         }
+        if let first = period.first, let last = period.last, first <= last {
+            for number in first.dayNumber...last.dayNumber {
+                let day = CivilDate(dayNumber: number)
+                if days[day] == nil { days[day] = Day(day: day) }
+            }
+        }
+        self.days = days.values.sorted { $0.day < $1.day }
+        var months: [Month] = []
+        for day in self.days {
+            let month = Self.month(of: day.day)
+            if months.last?.month != month { months.append(Month(month: month)) }
+            months[months.count - 1].shipments += day.shipments
+            months[months.count - 1].co2eGrams += day.co2eGrams
+        }
+        for (key, grams) in byMonth {
+            if let index = months.firstIndex(where: { $0.month == key.month }) { months[index].co2eGramsByService[key.service] = grams }
+        }
+        self.months = months
         self.period = period.description
         self.lines = lines.sorted { $0.key < $1.key }.map(\.value)
         var total = Line(carrier: "total", service: "")
@@ -85,8 +153,17 @@ public struct EmissionsReport: Sendable {
     }
 }
 
+extension EmissionsReport {
+    /// `2026-11`.
+    static func month(of day: CivilDate) -> String { String(day.description.prefix(7)) }
+}
+
 extension EmissionsReport: Encodable {
-    enum CodingKeys: String, CodingKey { case period, method, lines, total }
+    enum CodingKeys: String, CodingKey { case period, method, lines, total, days, months }
+
+    enum MonthKeys: String, CodingKey { case month, shipments, co2eKg = "co2e_kg", services }
+
+    enum DayKeys: String, CodingKey { case day, shipments, co2eKg = "co2e_kg" }
 
     enum LineKeys: String, CodingKey {
         case carrier, service, shipments, parcels, tonneKm = "tonne_km", co2eKg = "co2e_kg", dataQuality = "data_quality"
@@ -102,6 +179,23 @@ extension EmissionsReport: Encodable {
         var list = c.nestedUnkeyedContainer(forKey: .lines)
         for line in lines { try encode(line, into: list.nestedContainer(keyedBy: LineKeys.self)) }
         try encode(total, into: c.nestedContainer(keyedBy: LineKeys.self, forKey: .total))
+        var dayList = c.nestedUnkeyedContainer(forKey: .days)
+        for day in days {
+            var d = dayList.nestedContainer(keyedBy: DayKeys.self)
+            try d.encode(day.day.description, forKey: .day)
+            try d.encode(day.shipments, forKey: .shipments)
+            try d.encode(day.co2eGrams.rounded() / 1000, forKey: .co2eKg)
+        }
+        var monthList = c.nestedUnkeyedContainer(forKey: .months)
+        for month in months {
+            var m = monthList.nestedContainer(keyedBy: MonthKeys.self)
+            try m.encode(month.month, forKey: .month)
+            try m.encode(month.shipments, forKey: .shipments)
+            try m.encode(month.co2eGrams.rounded() / 1000, forKey: .co2eKg)
+            try m.encode(
+                Dictionary(uniqueKeysWithValues: month.co2eGramsByService.map { ($0.key.description, $0.value.rounded() / 1000) }),
+                forKey: .services)
+        }
     }
 
     func encode(_ line: Line, into container: KeyedEncodingContainer<LineKeys>) throws {

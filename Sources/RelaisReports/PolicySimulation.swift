@@ -98,6 +98,8 @@ public struct PolicySimulation: Sendable {
         var skipped = 0
         var skippedExamples: [SimulationReport.Skipped] = []
         var otherCurrency = 0
+        /// Replayed shipments by the policy their recorded decision was made under.
+        var recordedPolicies: [SimulationReport.PolicyRef: Int] = [:]
         /// Shipments given to each carrier per site and day under the new policy.
         var usage: [SiteDay: (total: Int, perCarrier: [String: Int])] = [:]
 
@@ -134,6 +136,9 @@ public struct PolicySimulation: Sendable {
                 }
             }
             replayed += 1
+            if let name = row.policyName, let sha256 = row.policySHA256 {
+                recordedPolicies[SimulationReport.PolicyRef(name: name, sha256: sha256), default: 0] += 1
+            }
             if let chosen = decision.chosen, let price = chosen.price, let cost = chosen.cost, let lead = chosen.leadDays,
                 let co2e = chosen.co2eGrams
             {

@@ -28,6 +28,14 @@ public struct ReportPeriod: Hashable, Sendable {
             timeZone: timeZone)
     }
 
+    /// Calendar months, `first` to `through` (`YYYY-MM`), both included.
+    public init?(months first: String, through last: String, timeZone: TimeZone) {
+        guard let start = ReportPeriod(month: first, timeZone: timeZone), let end = ReportPeriod(month: last, timeZone: timeZone),
+            let from = start.first, let to = end.last, from <= to
+        else { return nil }
+        self.init(first: from, last: to, timeZone: timeZone)
+    }
+
     /// Start, inclusive, in ms since the Unix epoch (the beginning of time when open).
     public var startMilliseconds: Int64 { first.map { $0.midnight(in: timeZone) * 1000 } ?? Int64.min / 2 }
     /// End, exclusive, in ms since the Unix epoch (the end of time when open).

@@ -4,7 +4,7 @@ import RelaisCore
 /// places), like the decision record; the rest as numbers.
 extension SimulationReport: Encodable {
     enum CodingKeys: String, CodingKey {
-        case policy, currency, period, shipments, changed, recorded, simulated, delta, changes, skipped
+        case policy, recordedPolicies = "recorded_policies", currency, period, shipments, changed, recorded, simulated, delta, changes, skipped
         case skippedExamples = "skipped_examples", otherCurrency = "other_currency"
     }
 
@@ -17,6 +17,7 @@ extension SimulationReport: Encodable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(policy, forKey: .policy)
+        try c.encode(recordedPolicies, forKey: .recordedPolicies)
         try c.encode(currency, forKey: .currency)
         try c.encode(period, forKey: .period)
         try c.encode(shipments, forKey: .shipments)

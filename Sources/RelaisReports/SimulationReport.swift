@@ -8,6 +8,14 @@ public struct SimulationReport: Sendable {
         public var sha256: String
     }
 
+    /// A policy the recorded decisions were made under, and how many of the replayed
+    /// shipments it decided.
+    public struct RecordedPolicy: Hashable, Codable, Sendable {
+        public var name: String
+        public var sha256: String
+        public var shipments: Int
+    }
+
     /// Shipments moving from one service to another (`held` when nothing carries them).
     public struct Change: Hashable, Codable, Sendable {
         public var from: String
@@ -21,7 +29,10 @@ public struct SimulationReport: Sendable {
         public var reason: String
     }
 
+    /// The policy tried.
     public var policy: PolicyRef
+    /// The policies the recorded side was decided under, most shipments first.
+    public var recordedPolicies: [RecordedPolicy]
     public var currency: String
     public var period: String
     /// Shipments replayed (recorded in the period, minus the skipped).
@@ -41,6 +52,8 @@ public struct SimulationReport: Sendable {
 
     init(policy: PolicyRef, currency: String, period: String, tally: PolicySimulation.Tally) {
         self.policy = policy
+        recordedPolicies = tally.recordedPolicies.map { RecordedPolicy(name: $0.key.name, sha256: $0.key.sha256, shipments: $0.value) }
+            .sorted { ($1.shipments, $0.name, $0.sha256) < ($0.shipments, $1.name, $1.sha256) }
         self.currency = currency
         self.period = period
         shipments = tally.replayed
@@ -61,55 +74,35 @@ public struct SimulationReport: Sendable {
         public var delta: String
     }
 
-    /// The compared figures in print order.
-    public var rows: [Row] {
+    /// The compared figures in print order, in `style` (neutral for text and CSV).
+    public func rows(style: NumberStyle = .neutral) -> [Row] {
         func count(_ name: String, _ key: KeyPath<SimulationFigures, Int>) -> Row {
             let a = recorded[keyPath: key], b = simulated[keyPath: key]
-            return Row(metric: name, recorded: "\(a)", simulated: "\(b)", delta: Self.signed(b - a))
+            return Row(metric: name, recorded: style.integer(a), simulated: style.integer(b), delta: style.signedInteger(b - a))
         }
-        func money(_ name: String, _ a: Money?, _ b: Money?) -> Row {
+        func units(_ name: String, _ a: Int64?, _ b: Int64?, scale: Int) -> Row {
             Row(
-                metric: name, recorded: a?.description ?? "", simulated: b?.description ?? "",
-                delta: a.flatMap { a in b.map { Self.signedFixed($0.minorUnits - a.minorUnits, scale: 2) } } ?? "")
-        }
-        func cost(_ name: String, _ a: Cost?, _ b: Cost?) -> Row {
-            Row(
-                metric: name, recorded: a?.description ?? "", simulated: b?.description ?? "",
-                delta: a.flatMap { a in b.map { Self.signedFixed($0.units - a.units, scale: 4) } } ?? "")
+                metric: name, recorded: a.map { style.units($0, scale: scale) } ?? "",
+                simulated: b.map { style.units($0, scale: scale) } ?? "",
+                delta: a.flatMap { a in b.map { style.signedUnits($0 - a, scale: scale) } } ?? "")
         }
         func real(_ name: String, _ a: Double?, _ b: Double?, places: Int) -> Row {
             Row(
-                metric: name, recorded: a.map { Self.fixed($0, places) } ?? "", simulated: b.map { Self.fixed($0, places) } ?? "",
-                delta: a.flatMap { a in b.map { Self.signedReal($0 - a, places) } } ?? "")
+                metric: name, recorded: a.map { style.fixed($0, places) } ?? "", simulated: b.map { style.fixed($0, places) } ?? "",
+                delta: a.flatMap { a in b.map { style.signedFixed($0 - a, places) } } ?? "")
         }
         return [
             count("carried", \.carried),
             count("held", \.held),
             count("late", \.late),
             real("share late", recorded.shareLate, simulated.shareLate, places: 4),
-            money("total price", recorded.price, simulated.price),
-            money("mean price", recorded.meanPrice, simulated.meanPrice),
-            cost("total cost", recorded.cost, simulated.cost),
-            cost("mean cost", recorded.meanCost, simulated.meanCost),
+            units("total price", recorded.price.minorUnits, simulated.price.minorUnits, scale: 2),
+            units("mean price", recorded.meanPrice?.minorUnits, simulated.meanPrice?.minorUnits, scale: 2),
+            units("total cost", recorded.cost.units, simulated.cost.units, scale: 4),
+            units("mean cost", recorded.meanCost?.units, simulated.meanCost?.units, scale: 4),
             real("mean lead days", recorded.meanLeadDays, simulated.meanLeadDays, places: 2),
             real("total CO2e kg", recorded.co2eGrams / 1000, simulated.co2eGrams / 1000, places: 3),
             real("mean CO2e g", recorded.meanCO2eGrams, simulated.meanCO2eGrams, places: 1),
         ]
-    }
-
-    static func signed(_ value: Int) -> String { value > 0 ? "+\(value)" : "\(value)" }
-
-    static func signedFixed(_ units: Int64, scale: Int) -> String {
-        (units > 0 ? "+" : "") + FixedPoint.format(units, scale: scale)
-    }
-
-    static func fixed(_ value: Double, _ places: Int) -> String {
-        let units = Int64((value * Double(FixedPoint.unit(places))).rounded())
-        return FixedPoint.format(units, scale: places)
-    }
-
-    static func signedReal(_ value: Double, _ places: Int) -> String {
-        let text = fixed(value, places)
-        return text.hasPrefix("-") || Double(text) == 0 ? text : "+" + text
     }
 }

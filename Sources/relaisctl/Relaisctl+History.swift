@@ -1,5 +1,6 @@
 import ArgumentParser
 import RelaisCommands
+import RelaisReports
 
 /// `--config`, `--database` and the output format, shared by the commands that read the
 /// database without the daemon.
@@ -16,11 +17,24 @@ struct HistoryOptions: ParsableArguments {
     @Flag(name: .long, help: "Print CSV (RFC 4180).")
     var csv = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write the report as one self-contained HTML page with charts to this file (no script, nothing fetched; prints on A4).",
+            valueName: "file"))
+    var html: String?
+
+    @Option(name: .long, help: "How figures read in the HTML page: neutral (1234.50) or fr (1 234,50). Text, JSON and CSV stay neutral.")
+    var locale: NumberStyle.Locale = .neutral
+
     func validate() throws {
         if json && csv { throw ValidationError("--json and --csv: choose one") }
+        if html == nil && locale != .neutral { throw ValidationError("--locale applies to the --html page: add --html FILE") }
     }
 
     var format: ReportFormat { json ? .json : csv ? .csv : .text }
+
+    var htmlOutput: HTMLOutput? { html.map { HTMLOutput(file: $0, style: NumberStyle(locale: locale)) } }
 }
 
 extension Relaisctl {
@@ -51,7 +65,7 @@ extension Relaisctl {
             try emit(
                 HistoryCommands.simulate(
                     policyFile: policy, since: since, until: until, carriers: carriers, configFile: options.config,
-                    database: options.database, format: options.format))
+                    database: options.database, format: options.format, html: options.htmlOutput))
         }
     }
 
@@ -67,11 +81,16 @@ extension Relaisctl {
             @Option(name: .long, help: "The month, YYYY-MM (days of the first site's time zone).")
             var month: String
 
+            @Option(name: .long, help: "The last month, YYYY-MM, included: the months from --month to it, with a line per month.")
+            var through: String?
+
             @OptionGroup var options: HistoryOptions
 
             func run() throws {
                 try emit(
-                    HistoryCommands.emissions(month: month, configFile: options.config, database: options.database, format: options.format))
+                    HistoryCommands.emissions(
+                        month: month, through: through, configFile: options.config, database: options.database, format: options.format,
+                        html: options.htmlOutput))
             }
         }
 
@@ -87,8 +106,12 @@ extension Relaisctl {
 
             func run() throws {
                 try emit(
-                    HistoryCommands.carriers(since: since, configFile: options.config, database: options.database, format: options.format))
+                    HistoryCommands.carriers(
+                        since: since, configFile: options.config, database: options.database, format: options.format,
+                        html: options.htmlOutput))
             }
         }
     }
 }
+
+extension NumberStyle.Locale: ExpressibleByArgument {}

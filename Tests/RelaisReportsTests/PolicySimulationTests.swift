@@ -52,7 +52,7 @@ import Testing
         #expect(abs(report.simulated.co2eGrams - 1610) < 1e-6)
         #expect(report.simulated.late == 0 && report.recorded.late == 0)
 
-        let rows = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.metric, $0) })
+        let rows = Dictionary(uniqueKeysWithValues: report.rows().map { ($0.metric, $0) })
         #expect(rows["total price"]?.delta == "+6.00")
         #expect(rows["total cost"]?.delta == "-3.0690")
         #expect(rows["mean lead days"]?.delta == "-1.20")
