@@ -128,14 +128,18 @@ def main():
         source = os.path.join(REPO, "carriers", carrier, "sandbox", "credentials")
         if os.path.exists(source):
             shutil.copy(source, os.path.join(credentials, carrier))
+    # Copies of the carriers and policies: the run is not disturbed by edits to the checkout.
+    carriers_dir, policies_dir = os.path.join(run, "carriers"), os.path.join(run, "policies")
+    shutil.copytree(os.path.join(REPO, "carriers"), carriers_dir)
+    shutil.copytree(os.path.join(REPO, "policies"), policies_dir)
     port = free_port()
     config = os.path.join(run, "relais.toml")
     with open(config, "w") as file:
         file.write(f"""[paths]
 state = "{state}"
 spool = "{spool}"
-carriers = "{os.path.join(REPO, 'carriers')}"
-policies = "{os.path.join(REPO, 'policies')}"
+carriers = "{carriers_dir}"
+policies = "{policies_dir}"
 socket = "{os.path.join(run, 'relais.sock')}"
 
 [booking]
@@ -159,7 +163,7 @@ lat = 50.6366
 lon = 3.0635
 """)
     sandbox_log = open(os.path.join(run, "sandbox.log"), "wb")
-    sandbox = subprocess.Popen([os.path.join(args.bin, "relais-sandbox"), "--carriers", os.path.join(REPO, "carriers"),
+    sandbox = subprocess.Popen([os.path.join(args.bin, "relais-sandbox"), "--carriers", carriers_dir,
                                 "--port", str(port)], stdout=sandbox_log, stderr=sandbox_log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -168,10 +172,10 @@ lon = 3.0635
             break
         except OSError:
             time.sleep(0.1)
-    carriers = sorted(os.listdir(os.path.join(REPO, "carriers")))
+    carriers = sorted(os.listdir(carriers_dir))
     with_lookup = []
     for carrier in carriers:
-        with open(os.path.join(REPO, "carriers", carrier, "carrier.toml")) as definition:
+        with open(os.path.join(carriers_dir, carrier, "carrier.toml")) as definition:
             if "[api.lookup]" in definition.read():
                 with_lookup.append(carrier)
     awaiting = "state = 'uncertain' AND carrier IN (%s)" % ",".join(f"'{c}'" for c in with_lookup) if with_lookup else "0"
