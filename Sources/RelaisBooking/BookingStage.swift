@@ -78,6 +78,9 @@ public final class BookingStage: Sendable {
 
     var currentPanel: Panel { panel.withLock { $0 } }
 
+    /// The adapter in force for `carrier`, for the other callers of carriers (cancels).
+    public func adapter(for carrier: String) -> CarrierAdapter? { panel.withLock { $0.adapters[carrier] } }
+
     /// Each carrier's breaker, as `GET /v1/status` shows it.
     public func breakerStates() -> [String: CircuitBreaker.State] { gates.breakerStates() }
 

@@ -84,6 +84,21 @@ public final class CarrierAdapter: Sendable {
         }
     }
 
+    /// Asks the carrier to cancel the booking of `reference`, which it numbered
+    /// `trackingNumber` (SPEC §14). Never throws: success, or a failure classed as a
+    /// booking's is (a refusal is permanent; a timeout after sending is an unknown outcome,
+    /// which the caller records as pending and asks again).
+    public func cancel(reference: String, trackingNumber: String, now: Int64) async -> Result<Void, CarrierFailure> {
+        guard let operation = api.cancel else { return .failure(CarrierFailure(.permanent, "no [api.cancel] operation")) }
+        let reader = ReplyReader(operation: operation, maxBytes: maxReplyBytes)
+        return await withToken(now: now) { token in
+            let context = TemplateContext(reference: reference, credentials: credentials, token: token, trackingNumber: trackingNumber)
+            return await call(operation, context: context).flatMap { reply in
+                reader.read(status: reply.status, body: reply.body).map { _ in () }
+            }
+        }
+    }
+
     /// Runs `send` with the login token (nil without `[api.login]`). When the carrier
     /// refuses the token (it expired early, or the carrier restarted its sessions), the
     /// token is dropped, a new one fetched and `send` runs once more: a refused token means

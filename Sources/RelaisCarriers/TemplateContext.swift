@@ -70,12 +70,14 @@ struct TemplateContext {
         self.root = root
     }
 
-    /// The context of a lookup or login: our reference, the credentials, the token.
-    init(reference: String?, credentials: CarrierCredentials, token: String?) {
+    /// The context of a lookup, a cancel or a login: our reference, the credentials, the token.
+    /// A cancel sees the tracking number too.
+    init(reference: String?, credentials: CarrierCredentials, token: String?, trackingNumber: String? = nil) {
         var root: TemplateTable = [
             "credentials": Self.table(credentials), "token": .text(token ?? ""),
         ]
         if let reference { root["reference"] = .text(reference) }
+        if let trackingNumber { root["tracking_number"] = .text(trackingNumber) }
         self.root = root
     }
 

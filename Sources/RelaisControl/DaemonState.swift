@@ -54,6 +54,9 @@ public final class DaemonState: Sendable {
     private let stageAlerts = Mutex<[String: String]>([:])
     private let carriersView: @Sendable () -> CarrierView
     private let reloader: @Sendable (DaemonState, Actor) async -> ReloadOutcome
+    /// Cancels a shipment (SPEC §14): the store's rules, then its carrier; nil where the
+    /// store has no ``CancelLedger`` (PostgreSQL, for now).
+    public let canceller: (@Sendable (String, Actor) async throws -> CancelEnd)?
 
     /// What a reload did.
     public struct ReloadOutcome: Sendable {
@@ -72,8 +75,10 @@ public final class DaemonState: Sendable {
         store: any DaemonStore, configuration: ConfigurationSet, version: String, permission: WritePermission,
         metrics: ControlMetrics, clock: @escaping @Sendable () -> Int64,
         carriers: @escaping @Sendable () -> CarrierView,
-        reload: @escaping @Sendable (DaemonState, Actor) async -> ReloadOutcome
+        reload: @escaping @Sendable (DaemonState, Actor) async -> ReloadOutcome,
+        cancel: (@Sendable (String, Actor) async throws -> CancelEnd)? = nil
     ) {
+        self.canceller = cancel
         self.store = store
         self.version = version
         self.permission = permission

@@ -11,8 +11,9 @@ extension Sandbox {
             return SandboxResponse(status: 404, contentType: "text/plain", body: Array("no carrier at \(path)".utf8))
         }
         let rest = "/" + (parts.count > 1 ? String(parts[1]) : "")
-        let isBooking = carrier.operation(method: method, path: rest)?.name == "book"
-        let (knobs, behaviour, baseURL) = state(for: carrier.id, drawing: isBooking)
+        // Scripts and rates play bookings and cancels: the calls that change something.
+        let drawing = ["book", "cancel"].contains(carrier.operation(method: method, path: rest)?.name)
+        let (knobs, behaviour, baseURL) = state(for: carrier.id, drawing: drawing)
         if knobs.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(knobs.latencyMilliseconds)) }
 
         if method == "GET", let labelPath = carrier.definition.labelPath, rest.hasPrefix(labelPath) {
@@ -49,6 +50,8 @@ extension Sandbox {
             return lookup(carrier, request: request)
         case "book":
             return await book(carrier, request: request, behaviour: behaviour, knobs: knobs, baseURL: baseURL)
+        case "cancel":
+            return await cancel(carrier, request: request, behaviour: behaviour, knobs: knobs)
         default:
             return fault(carrier, status: 501, transient: false, message: "the sandbox does not play \(operation.name)")
         }
@@ -110,6 +113,39 @@ extension Sandbox {
             "price": "7.90",
         ]
         let text = definition.reply.compiled.render(context)
+        switch behaviour {
+        case .malformed:
+            return SandboxResponse(status: 200, body: Array(text.utf8.prefix(text.utf8.count / 2)))
+        case .timeoutAfterRead:
+            try? await Task.sleep(for: .milliseconds(knobs.hangMilliseconds))
+            return SandboxResponse(status: 200, xml: text)
+        default:
+            return SandboxResponse(status: 200, xml: text)
+        }
+    }
+
+    /// Voids the ledger's booking. `permanent` refuses, as does a tracking number the carrier
+    /// never issued; a booking already void is answered as cancelled again, so that a cancel
+    /// retried after a lost reply settles. `malformed` and `timeout-after-read` void first.
+    private func cancel(
+        _ carrier: SandboxCarrier, request: XMLElement, behaviour: SandboxKnobs.Behaviour, knobs: SandboxKnobs
+    ) async -> SandboxResponse {
+        guard let definition = carrier.definition.cancel else {
+            return fault(carrier, status: 501, transient: false, message: "the sandbox does not play cancel for \(carrier.id)")
+        }
+        if let tokenPath = definition.token, !withState({ $0.tokens.contains(tokenPath.value(in: request) ?? "") }) {
+            return fault(carrier, status: 401, transient: false, message: "authentication failed: unknown or expired token")
+        }
+        let tracking = definition.tracking.value(in: request) ?? ""
+        func refuse(_ message: String) -> SandboxResponse {
+            let text = definition.refusal.compiled.render(["code": definition.refusalCode, "message": message, "tracking": tracking])
+            return SandboxResponse(status: definition.refusalStatus, xml: text)
+        }
+        if behaviour == .permanent { return refuse(definition.refusalMessage) }
+        guard ledger.void(carrier: carrier.id, trackingNumber: tracking) else {
+            return refuse("unknown parcel \(tracking)")
+        }
+        let text = definition.reply.compiled.render(["tracking": tracking])
         switch behaviour {
         case .malformed:
             return SandboxResponse(status: 200, body: Array(text.utf8.prefix(text.utf8.count / 2)))

@@ -162,6 +162,19 @@ enum Daemon {
             store: store, adapters: adapters, sites: settings.sites, settings: settings.booking,
             labelsDirectory: (settings.paths.state as NSString).appendingPathComponent("labels"), gates: CarrierGates(),
             clock: clock)
+        // Cancels (SPEC §14) where the store keeps them: through the booking stage's gates and adapters.
+        let cancelLedger = store as? any CancelLedger
+        let canceller = cancelLedger.map { ledger in
+            ShipmentCanceller(store: ledger, gates: booking.gates, adapter: { booking.adapter(for: $0) }, clock: clock)
+        }
+        var cancel: (@Sendable (String, Actor) async throws -> CancelEnd)?
+        if let canceller {
+            cancel = { id, actor in try await canceller.cancel(id, actor: actor) }
+        }
+        if let cancelLedger {
+            let pending = try await cancelLedger.recoverInterruptedCancels(now: clock.now())
+            if pending > 0 { logger.warning("\(pending) cancels are pending at their carriers: asked again now") }
+        }
         let reloader = Reloader(
             configFile: configFile, started: settings, http: http, booking: booking, availability: availability, notifier: notifier,
             logger: logger)
@@ -173,7 +186,8 @@ enum Daemon {
                 DaemonState.CarrierView(
                     breakers: booking.breakerStates(), openings: booking.breakerOpenings(), unavailable: availability.unavailable)
             },
-            reload: { state, actor in await reloader.reload(into: state, by: actor) })
+            reload: { state, actor in await reloader.reload(into: state, by: actor) },
+            cancel: cancel)
         let watchdog = Watchdog(notifier: notifier, environment: environment, loops: [IntakeService.name, BookingService.name])
 
         let target = settings.booking.sandboxURL.map { "sandbox \($0)" } ?? "carriers' own endpoints"
@@ -210,6 +224,12 @@ enum Daemon {
                     service: OutboxService(store: outbox.log, endpoints: outbox.setup.endpoints, clock: Clock.millis, logger: logger),
                     serviceName: "outbox"),
                 at: 1)
+        }
+        if let canceller {
+            services.append(
+                .init(service: CancelService(canceller: canceller, every: canceller.retryEvery, logger: logger), serviceName: CancelService.name))
+        } else {
+            logger.notice("cancels are not available on this store (PostgreSQL): POST /v1/shipments/{id}/cancel answers 501")
         }
         if let shared = store as? PostgresStore {
             // Another node's claims whose lease expired are taken over while this one runs.

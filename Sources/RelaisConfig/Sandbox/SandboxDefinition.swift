@@ -11,6 +11,7 @@ public struct SandboxDefinition: Sendable {
     public var book: Book
     public var login: Template?
     public var lookup: Lookup?
+    public var cancel: Cancel?
     /// Labels served as links: GET `<labelPath><tracking>`.
     public var labelPath: String?
     public var fault: Template
@@ -34,6 +35,19 @@ public struct SandboxDefinition: Sendable {
         public var reference: XMLPath
         public var found: Template
         public var notFound: Template
+    }
+
+    /// How the carrier's `[api.cancel]` is played: the ledger's booking is marked void.
+    public struct Cancel: Sendable {
+        /// Where the request carries the tracking number to cancel.
+        public var tracking: XMLPath
+        public var token: XMLPath?
+        public var reply: Template
+        /// The carrier's refusal: a `permanent` knob, or a tracking number it never issued.
+        public var refusal: Template
+        public var refusalStatus: Int
+        public var refusalCode: String
+        public var refusalMessage: String
     }
 
     /// Loads `directory/sandbox.toml`; nil when the carrier has none.
@@ -101,6 +115,22 @@ public struct SandboxDefinition: Sendable {
             table.finish()
             if let reference, let found, let notFound { lookup = Lookup(reference: reference, found: found, notFound: notFound) }
         }
+        var cancel: Cancel?
+        if let table = root.table("cancel") {
+            let trackingPath = path(table, "tracking", required: true)
+            let token = path(table, "token")
+            let reply = template(table, "reply")
+            let refusal = template(table, "refusal")
+            let status = table.integer("refusal_status", range: 200...599) ?? 200
+            let code = table.string("refusal_code") ?? "REFUSED"
+            let message = table.string("refusal_message") ?? "cancel refused by the sandbox"
+            table.finish()
+            if let trackingPath, let reply, let refusal {
+                cancel = Cancel(
+                    tracking: trackingPath, token: token, reply: reply, refusal: refusal, refusalStatus: status, refusalCode: code,
+                    refusalMessage: message)
+            }
+        }
         var labelPath: String?
         if let table = root.table("label") {
             labelPath = table.string("path", required: true)
@@ -114,6 +144,6 @@ public struct SandboxDefinition: Sendable {
         root.finish()
         guard !log.hasErrors, let book, let fault else { throw ConfigError(log.diagnostics) }
         return SandboxDefinition(
-            trackingPattern: tracking, book: book, login: login, lookup: lookup, labelPath: labelPath, fault: fault)
+            trackingPattern: tracking, book: book, login: login, lookup: lookup, cancel: cancel, labelPath: labelPath, fault: fault)
     }
 }
