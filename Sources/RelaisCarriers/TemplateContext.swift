@@ -81,6 +81,22 @@ struct TemplateContext {
         self.root = root
     }
 
+    /// The context of a manifest: its id and pickup date, each parcel's tracking number,
+    /// reference (the shipment id) and weight, the credentials and the token.
+    init(manifest id: String, pickupDate: String, parcels: [(trackingNumber: String, reference: String, weightKg: Double)],
+         credentials: CarrierCredentials, token: String?) {
+        let list: [TemplateTable] = parcels.map { parcel in
+            [
+                "tracking_number": .text(parcel.trackingNumber), "reference": .text(parcel.reference),
+                "weight_kg": .text(Self.kilograms(Self.grams(parcel.weightKg))),
+            ]
+        }
+        root = [
+            "manifest_id": .text(id), "pickup_date": .text(pickupDate), "parcels": .list(list),
+            "parcel_count": .text(String(parcels.count)), "credentials": Self.table(credentials), "token": .text(token ?? ""),
+        ]
+    }
+
     private static func table(_ credentials: CarrierCredentials) -> TemplateValue {
         .table(TemplateTable(credentials.values.mapValues(TemplateValue.text)))
     }

@@ -19,10 +19,8 @@ extension RecordStore: CancelLedger {
                 throw StoreError.refused(
                     "shipment \(id): a cancel is already pending since \(Instant(millisecondsSinceEpoch: since)); it is asked again until the carrier answers")
             }
-            let manifestID: String? = row["manifest_id"]
-            let closedManifest = try manifestID.flatMap { manifest in
-                try String.fetchOne(db, sql: "SELECT id FROM manifests WHERE id = ? AND state = 'closed'", arguments: [manifest])
-            }
+            // On a manifest, closed or being closed: the driver has it, or is about to.
+            let closedManifest: String? = row["manifest_id"]
             let verdict = CancelRule.verdict(state: state, manifest: closedManifest, trackingStatus: try Self.trackingStatus(db, shipment: id))
             switch verdict {
             case .refused(let reason):

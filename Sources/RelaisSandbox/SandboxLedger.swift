@@ -20,6 +20,13 @@ public final class SandboxLedger: Sendable {
         /// Positions in `entries`, in booking order.
         var byReference: [String: [Int]] = [:]
         var tracking: [TrackingKey: Int] = [:]
+        /// Manifests taken over, by carrier and sorted parcels: their numbers.
+        var manifests: [ManifestKey: String] = [:]
+    }
+
+    private struct ManifestKey: Hashable {
+        var carrier: String
+        var parcels: [String]
     }
 
     private struct TrackingKey: Hashable {
@@ -76,4 +83,21 @@ public final class SandboxLedger: Sendable {
     }
 
     public var count: Int { book.withLock { $0.entries.count } }
+
+    /// The number of the manifest of `parcels` at `carrier`: the one given before for the
+    /// same parcels, else a new one from `newNumber`.
+    func manifest(carrier: String, parcels: [String], newNumber: () -> String) -> String {
+        book.withLock { book in
+            let key = ManifestKey(carrier: carrier, parcels: parcels.sorted())
+            if let number = book.manifests[key] { return number }
+            let number = newNumber()
+            book.manifests[key] = number
+            return number
+        }
+    }
+
+    /// Manifests taken over per carrier: a close redone after a crash must not add one.
+    public func manifestCount(carrier: String) -> Int {
+        book.withLock { book in book.manifests.keys.filter { $0.carrier == carrier }.count }
+    }
 }

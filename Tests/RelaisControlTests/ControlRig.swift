@@ -91,7 +91,8 @@ final class ControlRig: Sendable {
                     return .init(applied: false, problems: (error as? ConfigError)?.diagnostics.map(\.description) ?? ["\(error)"])
                 }
             },
-            cancel: cancels ? Self.scriptedCancel(store: store, script: cancelScript) : nil)
+            cancel: cancels ? Self.scriptedCancel(store: store, script: cancelScript) : nil,
+            closeManifest: cancels ? Self.closeManifest(store: store) : nil)
         for carrier in configuration.panel.carriers { self.breakers.withLock { $0[carrier.carrier.id] = .closed(consecutiveFailures: 0) } }
     }
 
@@ -105,6 +106,16 @@ final class ControlRig: Sendable {
                 return try await store.finishCancel(
                     job, result: script.next, actor: actor, now: now, retryAt: now + .seconds(60))
             }
+        }
+    }
+
+    /// Closes a manifest for today in the store (the CSV named, not written): the routes' part.
+    static func closeManifest(store: RecordStore) -> @Sendable (String, String) async throws -> ManifestRecord {
+        { carrier, site in
+            let now = Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+            let today = LocalTime(instant: now.secondsSinceEpoch, in: TimeZone(identifier: "Europe/Paris")!).date
+            let record = try await store.beginManifest(carrier: carrier, site: site, pickupDate: today, now: now)
+            return try await store.finishManifest(record.id, csvPath: "/tmp/\(record.id).csv", documentPath: nil, carrierReference: nil, now: now)
         }
     }
 

@@ -32,4 +32,5 @@ public struct CarrierAPISettings: Hashable, Sendable {
     public var login: CarrierOperation? { operations["login"] }
     public var lookup: CarrierOperation? { operations["lookup"] }
     public var cancel: CarrierOperation? { operations["cancel"] }
+    public var manifest: CarrierOperation? { operations["manifest"] }
 }

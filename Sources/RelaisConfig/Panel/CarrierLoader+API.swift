@@ -5,8 +5,9 @@ import RelaisXML
 extension CarrierLoader {
     /// Operations carrier.toml may describe. `book` is required; `login` runs before the
     /// others when present; `lookup` reconciles uncertain bookings; `cancel` cancels a
-    /// booked shipment (SPEC §14); `track` is read and checked now, and used by a later stage.
-    static let operationNames = ["login", "book", "lookup", "cancel", "track"]
+    /// booked shipment and `manifest` hands the day's parcels over (SPEC §14); `track` is read
+    /// and checked now, and used by a later stage.
+    static let operationNames = ["login", "book", "lookup", "cancel", "manifest", "track"]
 
     static func loadAPI(_ table: TableReader?, directory: URL, displayPath: String) -> CarrierAPISettings? {
         guard let table else { return nil }
@@ -117,6 +118,8 @@ extension CarrierLoader {
         reply.transientCodes = Set(table.strings("transient_codes") ?? [])
         reply.tokenRefused = test(table, "token_refused")
         reply.token = replyPath(table, "token")
+        reply.document = replyPath(table, "document")
+        reply.manifestNumber = replyPath(table, "manifest_number")
         let ttl = table.integer("token_ttl_s", range: 1...86_400 * 30)
 
         var signature: CarrierOperation.Signature?
@@ -146,6 +149,8 @@ extension CarrierLoader {
             }
         case "cancel":
             if reply.success == nil { table.error(nil, "[api.cancel] needs 'success': the test that the carrier cancelled") }
+        case "manifest":
+            if reply.success == nil { table.error(nil, "[api.manifest] needs 'success': the test that the carrier took the manifest") }
         default:
             break
         }

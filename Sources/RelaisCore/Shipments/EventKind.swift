@@ -41,6 +41,11 @@ public struct EventKind: Hashable, Sendable, CustomStringConvertible {
     /// The carrier refused to cancel a booked shipment, or the rules of SPEC §14 did.
     public static let cancelRefused = EventKind("shipment.cancel-refused")
 
+    /// A manifest's shipments were chosen; its carrier call and files follow (SPEC §14).
+    public static let manifestClosing = EventKind("manifest.closing")
+    /// A manifest was closed: files written, the carrier answered.
+    public static let manifestClosed = EventKind("manifest.closed")
+
     /// A lifecycle event applied to a shipment: `shipment.<name>`.
     public static func shipment(_ event: ShipmentEvent) -> EventKind {
         let name: String =
