@@ -239,7 +239,8 @@ public final class BookingStage: Sendable {
             call.result = .failure(CarrierFailure(.permanent, "the shipment has no orders", refusedBeforeSending: true))
             return call
         }
-        let shipment = Shipment(id: job.id, orders: orders, site: site)
+        var shipment = Shipment(id: job.id, orders: orders, site: site)
+        shipment.direction = job.direction
         let request = BookingRequest(reference: job.id, service: job.service, shipment: shipment, now: startedAt.secondsSinceEpoch)
         call.result = await adapter.book(request)
         call.finishedAt = clock.now()

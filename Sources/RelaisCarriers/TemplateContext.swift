@@ -42,12 +42,13 @@ struct TemplateContext {
             "ship_date": .text(local.date.description),
             "ship_hour": .text(Self.pad(hour)),
             "ship_datetime": .text("\(local.date)T\(Self.pad(hour)):\(Self.pad(minute)):00\(Self.offset(offset))"),
-            "shipper": .table([
-                "name": .text(site.name), "street1": .text(site.street.first ?? ""),
+            // A return (SPEC §14) travels from the customer back to the site.
+            (shipment.direction == .return ? "recipient" : "shipper"): .table([
+                "name": .text(site.name), "company": .text(""), "street1": .text(site.street.first ?? ""),
                 "street2": .text(site.street.dropFirst().joined(separator: ", ")), "postcode": .text(site.postcode),
                 "city": .text(site.city), "country": .text(site.country), "phone": .text(""), "email": .text(""),
             ]),
-            "recipient": .table([
+            (shipment.direction == .return ? "shipper" : "recipient"): .table([
                 "name": .text(recipient.name), "company": .text(recipient.company ?? ""),
                 "street1": .text(recipient.street.first ?? ""), "street2": .text(recipient.street.dropFirst().joined(separator: ", ")),
                 "postcode": .text(recipient.postcode), "city": .text(recipient.city), "country": .text(recipient.country),

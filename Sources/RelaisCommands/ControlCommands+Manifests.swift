@@ -45,3 +45,32 @@ extension ControlCommands {
         return CommandOutput(stdout: text)
     }
 }
+
+/// `relaisctl return ORDER` (SPEC §14).
+extension ControlCommands {
+    /// Asks for a return of `order`'s parcels: the return shipment `R-…` decided and queued
+    /// for booking (exit 0), or refused with the reason (exit 1).
+    public func returnShipment(order: String, id: String?, reason: String?, toSite: String?, mode: String?) async -> CommandOutput {
+        var fields: [String: String] = ["id": id ?? "RET-\(order)", "order": order]
+        if let reason { fields["reason"] = reason }
+        if let toSite { fields["to_site"] = toSite }
+        if let mode { fields["delivery_mode"] = mode }
+        let body = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
+        let reply: ControlClient.Reply
+        do {
+            reply = try await client.post("/v1/returns", body: body)
+        } catch {
+            return Self.unreachable(error, into: CommandOutput())
+        }
+        guard reply.status == 201 else {
+            return CommandOutput(stderr: "relaisctl: \(reply.errorReason)\n", status: Self.status(for: reply.status))
+        }
+        if json { return CommandOutput(stdout: String(decoding: reply.body, as: UTF8.self)) }
+        guard let shipment = try? reply.decode(ShipmentReply.self) else {
+            return CommandOutput(stderr: "relaisctl: unexpected reply from relaisd\n", status: .cannotRun)
+        }
+        let chosen = shipment.carrier.map { "\($0)/\(shipment.service ?? "")" } ?? "no return service"
+        return CommandOutput(
+            stdout: "\(shipment.id): return of \(order), \(shipment.state), \(chosen); relaisctl explain \(shipment.id) for the decision\n")
+    }
+}

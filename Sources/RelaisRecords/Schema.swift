@@ -29,7 +29,7 @@ enum Schema {
             try db.execute(sql: v6)
         }
         // v7 is the tracking branch's (issue 15).
-        migrator.registerMigration("v8: cancelled shipments, cancel intents, manifests") { db in
+        migrator.registerMigration("v8: cancelled shipments, cancel intents, manifests, returns") { db in
             try allowState(db, ShipmentState.cancelled.rawValue)
             try db.execute(sql: v8)
         }
@@ -308,7 +308,7 @@ enum Schema {
         try db.execute(sql: "INSERT INTO queue_counts (state, n) VALUES (?, 0)", arguments: [state])
     }
 
-    /// Cancels and manifests (SPEC §14). `cancel_requests` holds the cancel of a booked
+    /// Cancels, manifests and returns (SPEC §14). `cancel_requests` holds the cancel of a booked
     /// shipment from before its carrier call until the carrier answers: `calling` while the
     /// first call is under way, `pending` once an outcome was lost (asked again). A
     /// manifest is written `closing` before its carrier call and `closed` after, so a close
@@ -349,5 +349,21 @@ enum Schema {
         ALTER TABLE shipments ADD COLUMN manifest_id TEXT REFERENCES manifests(id);
         CREATE INDEX shipments_manifest ON shipments(manifest_id) WHERE manifest_id IS NOT NULL;
         CREATE INDEX shipments_unmanifested ON shipments(carrier, site) WHERE state = 'booked' AND manifest_id IS NULL;
+
+        -- Returns (SPEC §14): a shipment back from the customer to a site, ids R-…, decided
+        -- over return services. body is the order-shaped JSON booking reads (the customer's
+        -- address, the parcels coming back, the site they go to).
+        ALTER TABLE shipments ADD COLUMN direction TEXT NOT NULL DEFAULT 'outbound' CHECK (direction IN ('outbound', 'return'));
+        CREATE TABLE returns (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            shipment_id TEXT NOT NULL UNIQUE REFERENCES shipments(id),
+            reason TEXT,
+            parcels INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX returns_order ON returns(order_id);
+        INSERT INTO sequences (name, last) VALUES ('return', 0);
         """
 }

@@ -25,3 +25,19 @@ extension Relaisctl {
         }
     }
 }
+
+extension Relaisctl {
+    struct Return: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Book a return of an order's parcels, from its customer back to a site, over return services.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The order id.") var order: String
+        @Option(help: "The return's id (default RET-<order>).") var id: String?
+        @Option(help: "Why it comes back (size, damaged, …).") var reason: String?
+        @Option(help: "The site it goes back to (default the order's).") var toSite: String?
+        @Option(help: "How the customer hands it over: home, relay, locker, store (default the order's).") var mode: String?
+        func run() async throws {
+            try emit(await options.commands.returnShipment(order: order, id: id, reason: reason, toSite: toSite, mode: mode))
+        }
+    }
+}

@@ -22,7 +22,7 @@ struct Relaisctl: AsyncParsableCommand {
         subcommands: [
             Status.self, Carriers.self, Shipments.self, Show.self, Explain.self, Submit.self, Hold.self, Release.self,
             Retry.self, Requeue.self, Fail.self, Cancel.self, Reload.self, Quote.self, Options.self, Check.self, Simulate.self, Report.self,
-            Outbox.self, Webhooks.self, Manifests.self, Manifest.self,
+            Outbox.self, Webhooks.self, Manifests.self, Manifest.self, Return.self,
         ]
     )
 }

@@ -17,7 +17,7 @@ import Testing
                 "v4: claims with a node and a lease, id sequences",
                 "v5: origins and requested services",
                 "v6: the outbox: events for the shop and their deliveries per endpoint",
-                "v8: cancelled shipments, cancel intents, manifests",
+                "v8: cancelled shipments, cancel intents, manifests, returns",
             ])
         // Reopening an existing database applies nothing twice and keeps FULL.
         let again = try RecordStore(path: temporary.path)

@@ -185,7 +185,7 @@ struct ControlHandlers: Sendable {
 
     /// Today's bookings at each of `origins` (allocations count per site, SPEC §15), read
     /// from the store in one read for the sites not yet in `cache`, and kept there.
-    private func decisionContext(
+    func decisionContext(
         _ origins: [Site], now: Int64, openCircuits: Set<String>, cache: inout [String: SiteBookings]
     ) async throws -> DecisionContext {
         var days: [String: (from: Int64, until: Int64)] = [:]

@@ -52,6 +52,10 @@ public enum ControlRouter {
         router.post("/v1/webhooks/:n/enable") { _, context in
             try await handlers.enableWebhook(context.parameters.require("n"), peer: context.peer!, logger: context.logger)
         }
+        router.post("/v1/returns") { request, context in
+            try await handlers.createReturn(
+                body: collect(request, context, limit: handlers.maxBodyBytes), peer: context.peer!, logger: context.logger)
+        }
         router.post("/v1/manifests/close") { request, context in
             try await handlers.closeManifest(
                 body: collect(request, context, limit: handlers.maxBodyBytes), peer: context.peer!, logger: context.logger)
