@@ -78,6 +78,9 @@ public final class BookingStage: Sendable {
 
     var currentPanel: Panel { panel.withLock { $0 } }
 
+    /// The adapter in force for `carrier`, for the other callers of carriers (cancels).
+    public func adapter(for carrier: String) -> CarrierAdapter? { panel.withLock { $0.adapters[carrier] } }
+
     /// Each carrier's breaker, as `GET /v1/status` shows it.
     public func breakerStates() -> [String: CircuitBreaker.State] { gates.breakerStates() }
 
@@ -236,7 +239,8 @@ public final class BookingStage: Sendable {
             call.result = .failure(CarrierFailure(.permanent, "the shipment has no orders", refusedBeforeSending: true))
             return call
         }
-        let shipment = Shipment(id: job.id, orders: orders, site: site)
+        var shipment = Shipment(id: job.id, orders: orders, site: site)
+        shipment.direction = job.direction
         let request = BookingRequest(reference: job.id, service: job.service, shipment: shipment, now: startedAt.secondsSinceEpoch)
         call.result = await adapter.book(request)
         call.finishedAt = clock.now()

@@ -84,6 +84,53 @@ public final class CarrierAdapter: Sendable {
         }
     }
 
+    /// Asks the carrier to cancel the booking of `reference`, which it numbered
+    /// `trackingNumber` (SPEC §14). Never throws: success, or a failure classed as a
+    /// booking's is (a refusal is permanent; a timeout after sending is an unknown outcome,
+    /// which the caller records as pending and asks again).
+    public func cancel(reference: String, trackingNumber: String, now: Int64) async -> Result<Void, CarrierFailure> {
+        guard let operation = api.cancel else { return .failure(CarrierFailure(.permanent, "no [api.cancel] operation")) }
+        let reader = ReplyReader(operation: operation, maxBytes: maxReplyBytes)
+        return await withToken(now: now) { token in
+            let context = TemplateContext(reference: reference, credentials: credentials, token: token, trackingNumber: trackingNumber)
+            return await call(operation, context: context).flatMap { reply in
+                reader.read(status: reply.status, body: reply.body).map { _ in () }
+            }
+        }
+    }
+
+    /// What a carrier's manifest call gave back.
+    public struct ManifestReceipt: Hashable, Sendable {
+        /// The carrier's number for the manifest (Colissimo's bordereau number).
+        public var number: String?
+        /// Its document (a PDF), when the reply carries one.
+        public var document: [UInt8]?
+
+        public init(number: String? = nil, document: [UInt8]? = nil) {
+            self.number = number
+            self.document = document
+        }
+    }
+
+    /// Hands the day's parcels over to the carrier (`[api.manifest]`, SPEC §14). Never throws.
+    public func closeManifest(
+        id: String, pickupDate: String, parcels: [(trackingNumber: String, reference: String, weightKg: Double)], now: Int64
+    ) async -> Result<ManifestReceipt, CarrierFailure> {
+        guard let operation = api.manifest else { return .failure(CarrierFailure(.permanent, "no [api.manifest] operation")) }
+        let reader = ReplyReader(operation: operation, maxBytes: maxReplyBytes)
+        return await withToken(now: now) { token in
+            let context = TemplateContext(manifest: id, pickupDate: pickupDate, parcels: parcels, credentials: credentials, token: token)
+            return await call(operation, context: context).flatMap { reply in
+                reader.read(status: reply.status, body: reply.body).map { root in
+                    let document = operation.reply.document?.value(in: root).flatMap { Data(base64Encoded: $0, options: .ignoreUnknownCharacters) }
+                    return ManifestReceipt(
+                        number: operation.reply.manifestNumber?.value(in: root).flatMap { $0.isEmpty ? nil : $0 },
+                        document: document.map { Array($0) })
+                }
+            }
+        }
+    }
+
     /// Runs `send` with the login token (nil without `[api.login]`). When the carrier
     /// refuses the token (it expired early, or the carrier restarted its sessions), the
     /// token is dropped, a new one fetched and `send` runs once more: a refused token means

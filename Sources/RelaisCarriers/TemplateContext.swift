@@ -42,12 +42,13 @@ struct TemplateContext {
             "ship_date": .text(local.date.description),
             "ship_hour": .text(Self.pad(hour)),
             "ship_datetime": .text("\(local.date)T\(Self.pad(hour)):\(Self.pad(minute)):00\(Self.offset(offset))"),
-            "shipper": .table([
-                "name": .text(site.name), "street1": .text(site.street.first ?? ""),
+            // A return (SPEC §14) travels from the customer back to the site.
+            (shipment.direction == .return ? "recipient" : "shipper"): .table([
+                "name": .text(site.name), "company": .text(""), "street1": .text(site.street.first ?? ""),
                 "street2": .text(site.street.dropFirst().joined(separator: ", ")), "postcode": .text(site.postcode),
                 "city": .text(site.city), "country": .text(site.country), "phone": .text(""), "email": .text(""),
             ]),
-            "recipient": .table([
+            (shipment.direction == .return ? "shipper" : "recipient"): .table([
                 "name": .text(recipient.name), "company": .text(recipient.company ?? ""),
                 "street1": .text(recipient.street.first ?? ""), "street2": .text(recipient.street.dropFirst().joined(separator: ", ")),
                 "postcode": .text(recipient.postcode), "city": .text(recipient.city), "country": .text(recipient.country),
@@ -70,13 +71,31 @@ struct TemplateContext {
         self.root = root
     }
 
-    /// The context of a lookup or login: our reference, the credentials, the token.
-    init(reference: String?, credentials: CarrierCredentials, token: String?) {
+    /// The context of a lookup, a cancel or a login: our reference, the credentials, the token.
+    /// A cancel sees the tracking number too.
+    init(reference: String?, credentials: CarrierCredentials, token: String?, trackingNumber: String? = nil) {
         var root: TemplateTable = [
             "credentials": Self.table(credentials), "token": .text(token ?? ""),
         ]
         if let reference { root["reference"] = .text(reference) }
+        if let trackingNumber { root["tracking_number"] = .text(trackingNumber) }
         self.root = root
+    }
+
+    /// The context of a manifest: its id and pickup date, each parcel's tracking number,
+    /// reference (the shipment id) and weight, the credentials and the token.
+    init(manifest id: String, pickupDate: String, parcels: [(trackingNumber: String, reference: String, weightKg: Double)],
+         credentials: CarrierCredentials, token: String?) {
+        let list: [TemplateTable] = parcels.map { parcel in
+            [
+                "tracking_number": .text(parcel.trackingNumber), "reference": .text(parcel.reference),
+                "weight_kg": .text(Self.kilograms(Self.grams(parcel.weightKg))),
+            ]
+        }
+        root = [
+            "manifest_id": .text(id), "pickup_date": .text(pickupDate), "parcels": .list(list),
+            "parcel_count": .text(String(parcels.count)), "credentials": Self.table(credentials), "token": .text(token ?? ""),
+        ]
     }
 
     private static func table(_ credentials: CarrierCredentials) -> TemplateValue {

@@ -27,4 +27,7 @@ public enum ExitStatus: Int32, Sendable {
     /// Not permitted: the daemon refused a write from this user (403), or the socket's
     /// directory is closed to them.
     case forbidden = 3
+    /// Not done yet: a cancel sent to the carrier whose answer was lost is pending (relaisd
+    /// asks again), or the carrier did not cancel now. Try later, or look at the shipment.
+    case notYet = 4
 }

@@ -176,6 +176,33 @@ public struct ControlCommands: Sendable {
         }
     }
 
+    /// `cancel` one shipment (SPEC §14): done (0), refused (1, saying why), or not yet
+    /// (4: pending at the carrier, or the carrier did not answer; never reported done).
+    public func cancel(id: String) async -> CommandOutput {
+        let reply: ControlClient.Reply
+        do {
+            reply = try await client.post("/v1/shipments/\(Self.escape(id))/cancel")
+        } catch {
+            return Self.unreachable(error, into: CommandOutput())
+        }
+        switch reply.status {
+        case 200, 202:
+            let status: ExitStatus = reply.status == 200 ? .success : .notYet
+            if json { return CommandOutput(stdout: String(decoding: reply.body, as: UTF8.self), status: status) }
+            guard let result = try? reply.decode(ActionReply.self) else {
+                return CommandOutput(stderr: "relaisctl: unexpected reply from relaisd\n", status: .cannotRun)
+            }
+            if let pending = result.pending {
+                return CommandOutput(stdout: "\(result.id): \(result.state), cancel pending: \(pending)\n", status: status)
+            }
+            return CommandOutput(stdout: "\(result.id): \(result.previousState) → \(result.state)\n", status: status)
+        case 503:
+            return CommandOutput(stderr: "relaisctl: \(reply.errorReason)\n", status: .notYet)
+        default:
+            return CommandOutput(stderr: "relaisctl: \(reply.errorReason)\n", status: Self.status(for: reply.status))
+        }
+    }
+
     public func reload() async -> CommandOutput {
         let reply: ControlClient.Reply
         do {

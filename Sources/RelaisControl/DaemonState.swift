@@ -54,6 +54,14 @@ public final class DaemonState: Sendable {
     private let stageAlerts = Mutex<[String: String]>([:])
     private let carriersView: @Sendable () -> CarrierView
     private let reloader: @Sendable (DaemonState, Actor) async -> ReloadOutcome
+    /// Cancels a shipment (SPEC §14): the store's rules, then its carrier; nil where the
+    /// store has no ``CancelLedger`` (PostgreSQL, for now).
+    public let canceller: (@Sendable (String, Actor) async throws -> CancelEnd)?
+    /// Closes a carrier's manifest at a site now (SPEC §14); nil where the store has no
+    /// ``ManifestLedger``.
+    public let manifestCloser: (@Sendable (_ carrier: String, _ site: String) async throws -> ManifestRecord)?
+    /// The store's manifests, when its engine keeps them (SQLite; not yet PostgreSQL).
+    public var manifests: (any ManifestLedger)? { store as? any ManifestLedger }
 
     /// What a reload did.
     public struct ReloadOutcome: Sendable {
@@ -72,8 +80,12 @@ public final class DaemonState: Sendable {
         store: any DaemonStore, configuration: ConfigurationSet, version: String, permission: WritePermission,
         metrics: ControlMetrics, clock: @escaping @Sendable () -> Int64,
         carriers: @escaping @Sendable () -> CarrierView,
-        reload: @escaping @Sendable (DaemonState, Actor) async -> ReloadOutcome
+        reload: @escaping @Sendable (DaemonState, Actor) async -> ReloadOutcome,
+        cancel: (@Sendable (String, Actor) async throws -> CancelEnd)? = nil,
+        closeManifest: (@Sendable (String, String) async throws -> ManifestRecord)? = nil
     ) {
+        self.canceller = cancel
+        self.manifestCloser = closeManifest
         self.store = store
         self.version = version
         self.permission = permission

@@ -1,19 +1,22 @@
-/// `POST /v1/shipments/{id}/{hold|release|retry|requeue|fail}`.
+/// `POST /v1/shipments/{id}/{hold|release|retry|requeue|fail|cancel}`.
 public struct ActionReply: Codable, Hashable, Sendable {
     public var id: String
     public var action: String
     public var previousState: String
     public var state: String
+    /// What is still under way (a cancel pending at the carrier, SPEC §14); absent otherwise.
+    public var pending: String?
 
-    public init(id: String, action: String, previousState: String, state: String) {
+    public init(id: String, action: String, previousState: String, state: String, pending: String? = nil) {
         self.id = id
         self.action = action
         self.previousState = previousState
         self.state = state
+        self.pending = pending
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, action, previousState = "previous_state", state
+        case id, action, previousState = "previous_state", state, pending
     }
 }
 

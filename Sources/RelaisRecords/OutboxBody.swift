@@ -24,7 +24,7 @@ public enum OutboxBody {
 
     /// The event's bytes; `data` is last, so that a label can be added before the final
     /// braces for endpoints that want it (``withLabel(_:format:base64:)``).
-    static func encode(id: String, type: String, at: Int64, data: ShipmentReply) throws -> [UInt8] {
+    static func encode(id: String, type: String, at: Int64, data: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         // Keys in byte order: the same shape every time (Foundation's encoder on Linux
         // otherwise writes a keyed container in hash order, which varies from run to run).

@@ -71,6 +71,13 @@ extension RecordStore {
             {
                 assembly.bodies[row["shipment_id"], default: []].append(row["body"])
             }
+            // A return's order-shaped body (the customer, its parcels, the site they go back to).
+            for row in try Row.fetchAll(
+                db, sql: "SELECT shipment_id, body FROM returns WHERE shipment_id IN (\(marks))", arguments: StatementArguments(ids))
+            {
+                assembly.bodies[row["shipment_id"], default: []].append(row["body"])
+                assembly.returns.insert(row["shipment_id"])
+            }
             assembly.created = try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(
                     db, sql: "SELECT id, created_at FROM shipments WHERE id IN (\(marks))", arguments: StatementArguments(ids)

@@ -269,11 +269,7 @@ extension Database {
     /// `tracking_url` and `promised_by`; it is frozen here and sent byte for byte. Nothing is
     /// written when no endpoint wants the type.
     func writeOutboxEvent(_ type: OutboxEventType, shipment id: String, now: Int64) throws {
-        let endpoints = try Row.fetchAll(cachedStatement(sql: "SELECT id, events FROM outbox_endpoints WHERE active = 1"))
-            .compactMap { row -> Int64? in
-                let events: String = row["events"]
-                return events.isEmpty || events.split(separator: ",").contains(Substring(type.rawValue)) ? row["id"] : nil
-            }
+        let endpoints = try outboxEndpoints(wanting: type)
         guard !endpoints.isEmpty else { return }
         guard let row = try Row.fetchOne(cachedStatement(sql: "\(RecordStore.shipmentSelect) WHERE s.id = ?"), arguments: [id]) else {
             throw StoreError.notFound("shipment \(id)")
@@ -294,13 +290,36 @@ extension Database {
         {
             data.trackingURL = OutboxBody.trackingURL(template: template, trackingNumber: number)
         }
+        try insertOutboxEvent(type, data: data, shipment: id, labelPath: record.labelPath, endpoints: endpoints, now: now)
+    }
+
+    /// Writes an event that is not a shipment's (`manifest.closed`), with its `data`.
+    func writeOutboxEvent(_ type: OutboxEventType, data: some Encodable, now: Int64) throws {
+        let endpoints = try outboxEndpoints(wanting: type)
+        guard !endpoints.isEmpty else { return }
+        try insertOutboxEvent(type, data: data, shipment: nil, labelPath: nil, endpoints: endpoints, now: now)
+    }
+
+    /// The active endpoints that want `type`.
+    private func outboxEndpoints(wanting type: OutboxEventType) throws -> [Int64] {
+        try Row.fetchAll(cachedStatement(sql: "SELECT id, events FROM outbox_endpoints WHERE active = 1"))
+            .compactMap { row -> Int64? in
+                let events: String = row["events"]
+                return events.isEmpty || events.split(separator: ",").contains(Substring(type.rawValue)) ? row["id"] : nil
+            }
+    }
+
+    /// The event, frozen, and one pending delivery per endpoint.
+    private func insertOutboxEvent(
+        _ type: OutboxEventType, data: some Encodable, shipment id: String?, labelPath: String?, endpoints: [Int64], now: Int64
+    ) throws {
         let eventID = OutboxBody.newEventID(now: now)
         let body = try OutboxBody.encode(id: eventID, type: type.rawValue, at: now, data: data)
         guard
             let seq = try Int64.fetchOne(
                 cachedStatement(
                     sql: "INSERT INTO outbox_events (id, type, at, shipment_id, label_path, body) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq"),
-                arguments: [eventID, type.rawValue, now, id, record.labelPath, Data(body)])
+                arguments: [eventID, type.rawValue, now, id, labelPath, Data(body)])
         else { throw StoreError.refused("outbox event \(eventID) not written") }
         let delivery = try cachedStatement(
             sql: """

@@ -311,7 +311,13 @@ extension Database {
             at: now, kind: .shipment(event), shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")
         // The transactional outbox: the shop hears of the change in the same transaction.
-        if next != current, let type = OutboxEventType.announcing(next) {
+        if next != current, var type = OutboxEventType.announcing(next) {
+            // A return's booking is `return.booked` (SPEC §12, §14).
+            if type == .shipmentBooked, try String.fetchOne(
+                cachedStatement(sql: "SELECT direction FROM shipments WHERE id = ?"), arguments: [id]) == Direction.return.rawValue
+            {
+                type = .returnBooked
+            }
             try writeOutboxEvent(type, shipment: id, now: now)
         }
         return next

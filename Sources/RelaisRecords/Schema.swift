@@ -1,5 +1,7 @@
-import RelaisStore
+import Foundation
 import GRDB
+import RelaisCore
+import RelaisStore
 
 /// The database schema, as migrations.
 ///
@@ -25,6 +27,11 @@ enum Schema {
         }
         migrator.registerMigration("v6: the outbox: events for the shop and their deliveries per endpoint") { db in
             try db.execute(sql: v6)
+        }
+        // v7 is the tracking branch's (issue 15).
+        migrator.registerMigration("v8: cancelled shipments, cancel intents, manifests, returns") { db in
+            try allowState(db, ShipmentState.cancelled.rawValue)
+            try db.execute(sql: v8)
         }
         return migrator
     }
@@ -268,5 +275,95 @@ enum Schema {
         CREATE INDEX outbox_deliveries_shipment ON outbox_deliveries(endpoint_id, shipment_id, event_seq) WHERE state = 'pending';
         CREATE INDEX outbox_deliveries_dead ON outbox_deliveries(endpoint_id, event_seq) WHERE state = 'dead';
         CREATE INDEX outbox_deliveries_event ON outbox_deliveries(event_seq);
+        """
+
+    /// Lets `shipments.state` hold `state`: SQLite cannot alter a CHECK constraint, so the
+    /// table is rebuilt (SQLite's "12 steps", https://www.sqlite.org/lang_altertable.html,
+    /// section 7) from its own stored definition, with the state added to the check. Columns,
+    /// indexes and triggers added by any earlier migration (another branch's v7 included) are
+    /// carried over as they are, because they are read from `sqlite_master`, not listed here.
+    /// The migration runs with foreign keys off and checks them before committing (GRDB's
+    /// deferred checks), so the rows of `orders` and `decisions` keep pointing at their shipments.
+    static func allowState(_ db: Database, _ state: String) throws {
+        guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'shipments'")
+        else { throw DatabaseError(message: "migration v8: no shipments table") }
+        let check = "'uncertain','failed')"
+        guard definition.contains(check), let head = definition.range(of: "CREATE TABLE shipments") else {
+            throw DatabaseError(message: "migration v8: the shipments table's state check is not the one v1 wrote")
+        }
+        var rebuilt = definition.replacingOccurrences(of: check, with: "'uncertain','failed','\(state)')")
+        rebuilt.replaceSubrange(head, with: "CREATE TABLE shipments_rebuilt")
+        let companions = try String.fetchAll(
+            db,
+            sql: """
+                SELECT sql FROM sqlite_master
+                WHERE tbl_name = 'shipments' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name
+                """)
+        try db.execute(sql: rebuilt)
+        try db.execute(sql: "INSERT INTO shipments_rebuilt SELECT * FROM shipments")
+        // Dropping the table drops its indexes and triggers; the implicit DELETE fires none.
+        try db.execute(sql: "DROP TABLE shipments")
+        try db.execute(sql: "ALTER TABLE shipments_rebuilt RENAME TO shipments")
+        for companion in companions { try db.execute(sql: companion) }
+        try db.execute(sql: "INSERT INTO queue_counts (state, n) VALUES (?, 0)", arguments: [state])
+    }
+
+    /// Cancels, manifests and returns (SPEC §14). `cancel_requests` holds the cancel of a booked
+    /// shipment from before its carrier call until the carrier answers: `calling` while the
+    /// first call is under way, `pending` once an outcome was lost (asked again). A
+    /// manifest is written `closing` before its carrier call and `closed` after, so a close
+    /// cut short by a crash is finished at start-up, never made twice.
+    static let v8 = """
+        CREATE TABLE cancel_requests (
+            shipment_id TEXT PRIMARY KEY REFERENCES shipments(id),
+            carrier TEXT NOT NULL,
+            tracking_number TEXT NOT NULL,
+            requested_at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            uid INTEGER,
+            state TEXT NOT NULL CHECK (state IN ('calling', 'pending')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_error TEXT
+        ) STRICT;
+        CREATE INDEX cancel_requests_due ON cancel_requests(next_attempt_at);
+
+        CREATE TABLE manifests (
+            id TEXT PRIMARY KEY,
+            carrier TEXT NOT NULL,
+            site TEXT NOT NULL,
+            -- the site-local pickup date, YYYY-MM-DD
+            pickup_date TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('closing', 'closed')),
+            started_at INTEGER NOT NULL,
+            closed_at INTEGER,
+            shipments INTEGER NOT NULL DEFAULT 0,
+            csv_path TEXT,
+            document_path TEXT,
+            carrier_reference TEXT,
+            last_error TEXT,
+            UNIQUE (carrier, site, pickup_date)
+        ) STRICT;
+        CREATE INDEX manifests_date ON manifests(pickup_date);
+
+        ALTER TABLE shipments ADD COLUMN manifest_id TEXT REFERENCES manifests(id);
+        CREATE INDEX shipments_manifest ON shipments(manifest_id) WHERE manifest_id IS NOT NULL;
+        CREATE INDEX shipments_unmanifested ON shipments(carrier, site) WHERE state = 'booked' AND manifest_id IS NULL;
+
+        -- Returns (SPEC §14): a shipment back from the customer to a site, ids R-…, decided
+        -- over return services. body is the order-shaped JSON booking reads (the customer's
+        -- address, the parcels coming back, the site they go to).
+        ALTER TABLE shipments ADD COLUMN direction TEXT NOT NULL DEFAULT 'outbound' CHECK (direction IN ('outbound', 'return'));
+        CREATE TABLE returns (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            shipment_id TEXT NOT NULL UNIQUE REFERENCES shipments(id),
+            reason TEXT,
+            parcels INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX returns_order ON returns(order_id);
+        INSERT INTO sequences (name, last) VALUES ('return', 0);
         """
 }

@@ -11,8 +11,9 @@ extension Sandbox {
             return SandboxResponse(status: 404, contentType: "text/plain", body: Array("no carrier at \(path)".utf8))
         }
         let rest = "/" + (parts.count > 1 ? String(parts[1]) : "")
-        let isBooking = carrier.operation(method: method, path: rest)?.name == "book"
-        let (knobs, behaviour, baseURL) = state(for: carrier.id, drawing: isBooking)
+        // Scripts and rates play bookings and cancels: the calls that change something.
+        let drawing = ["book", "cancel", "manifest"].contains(carrier.operation(method: method, path: rest, body: body)?.name)
+        let (knobs, behaviour, baseURL) = state(for: carrier.id, drawing: drawing)
         if knobs.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(knobs.latencyMilliseconds)) }
 
         if method == "GET", let labelPath = carrier.definition.labelPath, rest.hasPrefix(labelPath) {
@@ -22,7 +23,7 @@ extension Sandbox {
             }
             return SandboxResponse(status: 200, contentType: "application/pdf", body: Self.label(tracking: tracking, carrier: carrier.id))
         }
-        guard let operation = carrier.operation(method: method, path: rest) else {
+        guard let operation = carrier.operation(method: method, path: rest, body: body) else {
             return fault(carrier, status: 404, transient: false, message: "no operation \(method) \(rest)")
         }
         switch behaviour {
@@ -49,6 +50,10 @@ extension Sandbox {
             return lookup(carrier, request: request)
         case "book":
             return await book(carrier, request: request, behaviour: behaviour, knobs: knobs, baseURL: baseURL)
+        case "cancel":
+            return await cancel(carrier, request: request, behaviour: behaviour, knobs: knobs)
+        case "manifest":
+            return await manifest(carrier, request: request, behaviour: behaviour, knobs: knobs)
         default:
             return fault(carrier, status: 501, transient: false, message: "the sandbox does not play \(operation.name)")
         }
@@ -109,7 +114,12 @@ extension Sandbox {
             "label_path": labelPath ?? "", "label_url": labelPath.map { "\(baseURL)/\(carrier.id)\($0)" } ?? "",
             "price": "7.90",
         ]
-        let text = definition.reply.compiled.render(context)
+        return await reply(definition.reply.compiled.render(context), behaviour: behaviour, knobs: knobs)
+    }
+
+    /// A change made, answered as `behaviour` says: cut in half (`malformed`), held back
+    /// (`timeout-after-read`), or whole.
+    private func reply(_ text: String, behaviour: SandboxKnobs.Behaviour, knobs: SandboxKnobs) async -> SandboxResponse {
         switch behaviour {
         case .malformed:
             return SandboxResponse(status: 200, body: Array(text.utf8.prefix(text.utf8.count / 2)))
@@ -119,6 +129,64 @@ extension Sandbox {
         default:
             return SandboxResponse(status: 200, xml: text)
         }
+    }
+
+    /// Voids the ledger's booking. `permanent` refuses, as does a tracking number the carrier
+    /// never issued; a booking already void is answered as cancelled again, so that a cancel
+    /// retried after a lost reply settles. `malformed` and `timeout-after-read` void first.
+    private func cancel(
+        _ carrier: SandboxCarrier, request: XMLElement, behaviour: SandboxKnobs.Behaviour, knobs: SandboxKnobs
+    ) async -> SandboxResponse {
+        guard let definition = carrier.definition.cancel else {
+            return fault(carrier, status: 501, transient: false, message: "the sandbox does not play cancel for \(carrier.id)")
+        }
+        if let tokenPath = definition.token, !withState({ $0.tokens.contains(tokenPath.value(in: request) ?? "") }) {
+            return fault(carrier, status: 401, transient: false, message: "authentication failed: unknown or expired token")
+        }
+        let tracking = definition.tracking.value(in: request) ?? ""
+        func refuse(_ message: String) -> SandboxResponse {
+            let text = definition.refusal.compiled.render(["code": definition.refusalCode, "message": message, "tracking": tracking])
+            return SandboxResponse(status: definition.refusalStatus, xml: text)
+        }
+        if behaviour == .permanent { return refuse(definition.refusalMessage) }
+        guard ledger.void(carrier: carrier.id, trackingNumber: tracking) else {
+            return refuse("unknown parcel \(tracking)")
+        }
+        return await reply(definition.reply.compiled.render(["tracking": tracking]), behaviour: behaviour, knobs: knobs)
+    }
+
+    /// Takes the parcels over: the same set of parcels again is answered with the same
+    /// number and document (a close redone after a crash is never a second manifest); a
+    /// parcel the carrier never issued, or a void one, is refused. `malformed` and
+    /// `timeout-after-read` record the manifest, then cut or hold back the reply.
+    private func manifest(
+        _ carrier: SandboxCarrier, request: XMLElement, behaviour: SandboxKnobs.Behaviour, knobs: SandboxKnobs
+    ) async -> SandboxResponse {
+        guard let definition = carrier.definition.manifest else {
+            return fault(carrier, status: 501, transient: false, message: "the sandbox does not play manifest for \(carrier.id)")
+        }
+        var parcels: [String] = []
+        func collect(_ element: XMLElement) {
+            if element.name == definition.parcel { parcels.append(element.text.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            element.children.forEach(collect)
+        }
+        collect(request)
+        func refuse(_ message: String) -> SandboxResponse {
+            SandboxResponse(status: definition.refusalStatus, xml: definition.refusal.compiled.render(["message": message]))
+        }
+        if behaviour == .permanent { return refuse("manifest refused (sandbox)") }
+        guard !parcels.isEmpty else { return refuse("no parcel in the manifest") }
+        for parcel in parcels {
+            guard let booking = ledger.booking(carrier: carrier.id, trackingNumber: parcel), !booking.void else {
+                return refuse("unknown or cancelled parcel \(parcel)")
+            }
+        }
+        let number = ledger.manifest(carrier: carrier.id, parcels: parcels) { Self.tracking(definition.numberPattern) }
+        let text = definition.reply.compiled.render([
+            "number": number, "parcel_count": String(parcels.count),
+            "document_base64": Data(Self.label(tracking: number, carrier: carrier.id)).base64EncodedString(),
+        ])
+        return await reply(text, behaviour: behaviour, knobs: knobs)
     }
 
     private func login(_ carrier: SandboxCarrier) -> SandboxResponse {

@@ -11,13 +11,22 @@ public final class SandboxLedger: Sendable {
         public var reference: String
         public var service: String?
         public var trackingNumber: String
+        /// Cancelled by the carrier's cancel operation: the booking is void.
+        public var void: Bool = false
     }
 
     private struct Book {
         var entries: [Entry] = []
         /// Positions in `entries`, in booking order.
         var byReference: [String: [Int]] = [:]
-        var tracking: Set<TrackingKey> = []
+        var tracking: [TrackingKey: Int] = [:]
+        /// Manifests taken over, by carrier and sorted parcels: their numbers.
+        var manifests: [ManifestKey: String] = [:]
+    }
+
+    private struct ManifestKey: Hashable {
+        var carrier: String
+        var parcels: [String]
     }
 
     private struct TrackingKey: Hashable {
@@ -32,7 +41,7 @@ public final class SandboxLedger: Sendable {
     func record(_ entry: Entry) {
         book.withLock { book in
             book.byReference[entry.reference, default: []].append(book.entries.count)
-            book.tracking.insert(TrackingKey(carrier: entry.carrier, trackingNumber: entry.trackingNumber))
+            book.tracking[TrackingKey(carrier: entry.carrier, trackingNumber: entry.trackingNumber)] = book.entries.count
             book.entries.append(entry)
         }
     }
@@ -48,7 +57,24 @@ public final class SandboxLedger: Sendable {
 
     /// Whether `carrier` issued `trackingNumber`.
     public func contains(carrier: String, trackingNumber: String) -> Bool {
-        book.withLock { $0.tracking.contains(TrackingKey(carrier: carrier, trackingNumber: trackingNumber)) }
+        book.withLock { $0.tracking[TrackingKey(carrier: carrier, trackingNumber: trackingNumber)] != nil }
+    }
+
+    /// The booking `carrier` issued as `trackingNumber`, if any.
+    public func booking(carrier: String, trackingNumber: String) -> Entry? {
+        book.withLock { book in
+            book.tracking[TrackingKey(carrier: carrier, trackingNumber: trackingNumber)].map { book.entries[$0] }
+        }
+    }
+
+    /// Marks the booking void, as the carrier's cancel does. - Returns: false when `carrier`
+    /// never issued `trackingNumber`.
+    func void(carrier: String, trackingNumber: String) -> Bool {
+        book.withLock { book in
+            guard let index = book.tracking[TrackingKey(carrier: carrier, trackingNumber: trackingNumber)] else { return false }
+            book.entries[index].void = true
+            return true
+        }
     }
 
     /// References booked more than once, across all carriers.
@@ -57,4 +83,21 @@ public final class SandboxLedger: Sendable {
     }
 
     public var count: Int { book.withLock { $0.entries.count } }
+
+    /// The number of the manifest of `parcels` at `carrier`: the one given before for the
+    /// same parcels, else a new one from `newNumber`.
+    func manifest(carrier: String, parcels: [String], newNumber: () -> String) -> String {
+        book.withLock { book in
+            let key = ManifestKey(carrier: carrier, parcels: parcels.sorted())
+            if let number = book.manifests[key] { return number }
+            let number = newNumber()
+            book.manifests[key] = number
+            return number
+        }
+    }
+
+    /// Manifests taken over per carrier: a close redone after a crash must not add one.
+    public func manifestCount(carrier: String) -> Int {
+        book.withLock { book in book.manifests.keys.filter { $0.carrier == carrier }.count }
+    }
 }

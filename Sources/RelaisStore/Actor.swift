@@ -13,5 +13,7 @@ public struct Actor: Hashable, Sendable {
     public static let aggregation = Actor("aggregation")
     public static let booking = Actor("booking")
     public static let recovery = Actor("recovery")
+    /// The end-of-day manifest service (SPEC §14).
+    public static let manifests = Actor("manifests")
     public static func `operator`(uid: UInt32) -> Actor { Actor("operator", uid: uid) }
 }

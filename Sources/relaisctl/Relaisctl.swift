@@ -11,17 +11,18 @@ struct Relaisctl: AsyncParsableCommand {
         discussion: """
             The daemon's socket: --socket PATH, else $RELAIS_SOCKET, else /run/relais/relais.sock. \
             Reads are open to whoever can reach the socket; writes (submit, hold, release, retry, \
-            requeue, fail, reload, outbox replay, webhooks enable) to root, relaisd's user and the operator group.
+            requeue, fail, cancel, reload, outbox replay, webhooks enable) to root, relaisd's user and the operator group.
             Exit statuses: 0 done; 1 invalid input or refused (check found errors, an order was \
             rejected, an unknown id, a state that does not allow the action, a refused reload); \
-            2 cannot run (configuration unreadable, relaisd not running); 3 not permitted; 64 bad usage.
+            2 cannot run (configuration unreadable, relaisd not running); 3 not permitted; \
+            4 not yet (a cancel pending at its carrier); 64 bad usage.
             Shell completions: relaisctl --generate-completion-script bash|zsh|fish.
             """,
         version: RelaisVersion.current,
         subcommands: [
             Status.self, Carriers.self, Shipments.self, Show.self, Explain.self, Submit.self, Hold.self, Release.self,
-            Retry.self, Requeue.self, Fail.self, Reload.self, Quote.self, Options.self, Check.self, Simulate.self, Report.self,
-            Outbox.self, Webhooks.self,
+            Retry.self, Requeue.self, Fail.self, Cancel.self, Reload.self, Quote.self, Options.self, Check.self, Simulate.self, Report.self,
+            Outbox.self, Webhooks.self, Manifests.self, Manifest.self, Return.self,
         ]
     )
 }
@@ -116,6 +117,15 @@ extension Relaisctl {
         @OptionGroup var options: DaemonOptions
         @Argument(help: "The shipment id.") var id: String
         func run() async throws { try emit(await options.commands.act("fail", id: id)) }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a shipment: at its carrier once booked (refused once on a closed manifest or moving), at once before.",
+            discussion: "Exit 0 cancelled; 1 refused, with the reason; 4 not yet: pending at the carrier (relaisd asks again) or the carrier did not answer.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.cancel(id: id)) }
     }
 
     struct Reload: AsyncParsableCommand {

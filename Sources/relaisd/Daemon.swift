@@ -19,6 +19,7 @@ import RelaisRecords
 import RelaisStore
 import RelaisSystemd
 import ServiceLifecycle
+import Synchronization
 
 /// relaisd's parts wired together under one service group (swift-service-lifecycle):
 /// the control API, the outbox's delivery, booking, intake with aggregation, the SIGHUP
@@ -162,6 +163,41 @@ enum Daemon {
             store: store, adapters: adapters, sites: settings.sites, settings: settings.booking,
             labelsDirectory: (settings.paths.state as NSString).appendingPathComponent("labels"), gates: CarrierGates(),
             clock: clock)
+        // Cancels (SPEC §14) where the store keeps them: through the booking stage's gates and adapters.
+        let cancelLedger = store as? any CancelLedger
+        let canceller = cancelLedger.map { ledger in
+            ShipmentCanceller(store: ledger, gates: booking.gates, adapter: { booking.adapter(for: $0) }, clock: clock)
+        }
+        // Manifests (SPEC §14) where the store keeps them: the schedule from the configuration in
+        // force, read from the daemon's state once it exists (a reload replaces it).
+        let inForce = ConfigurationReference()
+        var manifestCloser: ManifestCloser?
+        if let ledger = store as? any ManifestLedger {
+            manifestCloser = try ManifestCloser(
+                store: ledger, gates: booking.gates, adapter: { booking.adapter(for: $0) },
+                place: { carrier, site in
+                    Self.manifestPlace(carrier: carrier, site: site, in: inForce.current ?? loaded)
+                },
+                directory: (settings.paths.state as NSString).appendingPathComponent("manifests"), clock: clock)
+        }
+        var closeManifest: (@Sendable (String, String) async throws -> ManifestRecord)?
+        if let manifestCloser {
+            closeManifest = { carrier, site in
+                do {
+                    return try await manifestCloser.close(carrier: carrier, site: site)
+                } catch let unfinished as ManifestCloser.Unfinished {
+                    throw ControlError.unavailable(unfinished.description)
+                }
+            }
+        }
+        var cancel: (@Sendable (String, Actor) async throws -> CancelEnd)?
+        if let canceller {
+            cancel = { id, actor in try await canceller.cancel(id, actor: actor) }
+        }
+        if let cancelLedger {
+            let pending = try await cancelLedger.recoverInterruptedCancels(now: clock.now())
+            if pending > 0 { logger.warning("\(pending) cancels are pending at their carriers: asked again now") }
+        }
         let reloader = Reloader(
             configFile: configFile, started: settings, http: http, booking: booking, availability: availability, notifier: notifier,
             logger: logger)
@@ -173,7 +209,9 @@ enum Daemon {
                 DaemonState.CarrierView(
                     breakers: booking.breakerStates(), openings: booking.breakerOpenings(), unavailable: availability.unavailable)
             },
-            reload: { state, actor in await reloader.reload(into: state, by: actor) })
+            reload: { state, actor in await reloader.reload(into: state, by: actor) },
+            cancel: cancel, closeManifest: closeManifest)
+        inForce.bind(state)
         let watchdog = Watchdog(notifier: notifier, environment: environment, loops: [IntakeService.name, BookingService.name])
 
         let target = settings.booking.sandboxURL.map { "sandbox \($0)" } ?? "carriers' own endpoints"
@@ -210,6 +248,16 @@ enum Daemon {
                     service: OutboxService(store: outbox.log, endpoints: outbox.setup.endpoints, clock: Clock.millis, logger: logger),
                     serviceName: "outbox"),
                 at: 1)
+        }
+        if let manifestCloser {
+            services.append(
+                .init(service: ManifestService(closer: manifestCloser, every: .seconds(30), logger: logger), serviceName: ManifestService.name))
+        }
+        if let canceller {
+            services.append(
+                .init(service: CancelService(canceller: canceller, every: canceller.retryEvery, logger: logger), serviceName: CancelService.name))
+        } else {
+            logger.notice("cancels and manifests are not available on this store (PostgreSQL): their routes answer 501")
         }
         if let shared = store as? PostgresStore {
             // Another node's claims whose lease expired are taken over while this one runs.
@@ -262,3 +310,26 @@ enum Daemon {
     }
 }
 
+extension Daemon {
+    /// Where `carrier` collects at `site`: its services that may leave from the site, their
+    /// day's close times, and the site's time zone; nil when the pair is not in the panel.
+    static func manifestPlace(carrier: String, site: String, in configuration: ConfigurationSet) -> ManifestCloser.Place? {
+        guard let origin = configuration.config.sites.first(where: { $0.id == site }),
+            let loaded = configuration.panel.carriers.first(where: { $0.carrier.id == carrier })
+        else { return nil }
+        let services = loaded.carrier.services.filter { $0.collects(from: origin) }
+        guard !services.isEmpty else { return nil }
+        return ManifestCloser.Place(schedule: ManifestSchedule(services: services, siteCutoff: origin.cutoff), timeZone: origin.timeZone)
+    }
+}
+
+/// The daemon's state, once made, for the services built before it (manifests read the
+/// configuration in force through it).
+final class ConfigurationReference: Sendable {
+    private let state = Mutex<DaemonState?>(nil)
+
+    func bind(_ state: DaemonState) { self.state.withLock { $0 = state } }
+
+    /// The configuration in force; nil before ``bind(_:)``.
+    var current: ConfigurationSet? { state.withLock { $0?.running.configuration } }
+}

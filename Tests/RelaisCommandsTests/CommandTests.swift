@@ -13,7 +13,7 @@ import Testing
     @Test func checkPassesOnTheShippedFiles() {
         let output = CheckCommand.run(configFile: path("systemd/relais.toml"), carriers: path("carriers"), policies: path("policies"))
         #expect(output.status == .success, "\(output.stderr)")
-        #expect(output.stdout.hasPrefix("ok: 5 carriers (11 services)"))
+        #expect(output.stdout.hasPrefix("ok: 5 carriers (12 services)"))
         #expect(output.stderr.isEmpty)
     }
 
@@ -41,7 +41,7 @@ import Testing
         #expect(record["rules_applied"] as? [String] == ["Paris low-emission zone"])
         #expect((record["chosen"] as? [String: Any])?["service"] as? String == "PREDICT")
         let candidates = try #require(record["candidates"] as? [[String: Any]])
-        #expect(candidates.count == 11)
+        #expect(candidates.count == 12)  // every service, the return one rejected for its direction
         #expect(candidates[0]["rank"] as? Int == 1)
         #expect(candidates[0]["price"] as? String == "8.09")
         #expect(candidates[0]["cost"] as? String == "8.7764")

@@ -16,7 +16,7 @@ import Testing
         let report = check(workspace)
         #expect(report.diagnostics.isEmpty, "\(report.diagnostics)")
         #expect(report.carriers.map(\.carrier.id) == ["chronopost", "colissimo", "dpd", "mondialrelay", "velocite"])
-        #expect(report.carriers.reduce(0) { $0 + $1.carrier.services.count } == 11)
+        #expect(report.carriers.reduce(0) { $0 + $1.carrier.services.count } == 12)  // Colissimo's return service (CORE) included
         #expect(report.policies.map(\.name).sorted() == ["default", "express-first", "low-carbon"])
         #expect(report.config?.sites.map(\.id) == ["lyon-dc", "paris-store", "lille-store"])
         #expect(report.config?.site(id: "lille-store")?.cutoff == TimeOfDay("16:00"))

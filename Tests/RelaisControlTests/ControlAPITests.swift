@@ -19,7 +19,7 @@ import Testing
             let object = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [String: Any])
             for key in ["version", "uptime_s", "policy", "queue", "carriers"] { #expect(object[key] != nil, "missing \(key)") }
             let queue = try #require(object["queue"] as? [String: Int])
-            #expect(Set(queue.keys) == ["queued", "booking", "deferred", "held", "uncertain", "booked", "failed"])
+            #expect(Set(queue.keys) == ["queued", "booking", "deferred", "held", "uncertain", "booked", "failed", "cancelled"])
             let policy = try #require(object["policy"] as? [String: String])
             #expect(policy["name"] == "default" && policy["sha256"]?.count == 64)
             let status = try reply.decode(StatusReply.self)

@@ -22,6 +22,16 @@ final class ControlRig: Sendable {
     let state: DaemonState
     /// The breakers the fake booking side reports.
     let breakers = Breakers()
+    /// What the scripted carrier answers to a cancel.
+    let cancelScript = CancelScript()
+
+    final class CancelScript: Sendable {
+        private let answer = Mutex<CancelCallResult>(.cancelled)
+        var next: CancelCallResult {
+            get { answer.withLock { $0 } }
+            set { answer.withLock { $0 = newValue } }
+        }
+    }
 
     final class Breakers: Sendable {
         private let states = Mutex<[String: CircuitBreaker.State]>([:])
@@ -31,7 +41,8 @@ final class ControlRig: Sendable {
     var policies: URL { root.appendingPathComponent("policies") }
 
     /// - Parameter extraConfig: TOML appended to the rig's relais.toml.
-    init(extraConfig: String = "") throws {
+    /// - Parameter cancels: false plays a store without cancels (PostgreSQL, for now).
+    init(extraConfig: String = "", cancels: Bool = true) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("relais-control-\(UUID().uuidString.prefix(8))")
         // Traversable by every user, so the permission test can connect as nobody.
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
@@ -65,6 +76,7 @@ final class ControlRig: Sendable {
         store = try RecordStore(path: root.appendingPathComponent("state/relais.sqlite").path)
         let breakers = self.breakers
         let configFile = self.configFile
+        let cancelScript = self.cancelScript
         state = DaemonState(
             store: store, configuration: configuration, version: "test",
             permission: WritePermission(operatorGroup: "relais-test-operators"),
@@ -78,8 +90,33 @@ final class ControlRig: Sendable {
                 } catch {
                     return .init(applied: false, problems: (error as? ConfigError)?.diagnostics.map(\.description) ?? ["\(error)"])
                 }
-            })
+            },
+            cancel: cancels ? Self.scriptedCancel(store: store, script: cancelScript) : nil,
+            closeManifest: cancels ? Self.closeManifest(store: store) : nil)
         for carrier in configuration.panel.carriers { self.breakers.withLock { $0[carrier.carrier.id] = .closed(consecutiveFailures: 0) } }
+    }
+
+    /// The store's cancel rules with a carrier whose answer the test scripts.
+    static func scriptedCancel(store: RecordStore, script: CancelScript) -> @Sendable (String, Actor) async throws -> CancelEnd {
+        { id, actor in
+            let now = Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+            switch try await store.beginCancel(id, actor: actor, now: now) {
+            case .cancelled: return .cancelled
+            case .callCarrier(let job):
+                return try await store.finishCancel(
+                    job, result: script.next, actor: actor, now: now, retryAt: now + .seconds(60))
+            }
+        }
+    }
+
+    /// Closes a manifest for today in the store (the CSV named, not written): the routes' part.
+    static func closeManifest(store: RecordStore) -> @Sendable (String, String) async throws -> ManifestRecord {
+        { carrier, site in
+            let now = Instant(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
+            let today = LocalTime(instant: now.secondsSinceEpoch, in: TimeZone(identifier: "Europe/Paris")!).date
+            let record = try await store.beginManifest(carrier: carrier, site: site, pickupDate: today, now: now)
+            return try await store.finishManifest(record.id, csvPath: "/tmp/\(record.id).csv", documentPath: nil, carrierReference: nil, now: now)
+        }
     }
 
     /// Runs `body` while the server listens; stops it afterwards.

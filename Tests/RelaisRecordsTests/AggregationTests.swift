@@ -69,7 +69,7 @@ import Testing
         // The recorded decision is the decision, with the policy version that made it.
         let decision = try #require(try await store.decision(shipment: "S-1"))
         #expect(decision.chosen?.key.description == "dpd/PREDICT")
-        #expect(decision.candidates.count == 11)
+        #expect(decision.candidates.count == 12)
         #expect(decision.candidates[0].cost?.description == "8.7764")
         #expect(decision.rulesApplied == ["Paris low-emission zone"])
         let text = try await store.policyText(sha256: decision.policySHA256)

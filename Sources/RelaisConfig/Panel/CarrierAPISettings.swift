@@ -11,6 +11,10 @@ public struct CarrierAPISettings: Hashable, Sendable {
     public var credentials: String?
     /// By name: `book` (required), `login`, `lookup`, `cancel`, …
     public var operations: [String: CarrierOperation]
+    /// `[api.cancel] local = true`: the carrier has no cancel call and bills only the
+    /// parcels it scans, so a booked shipment is cancelled in Relais alone and kept off the
+    /// manifest (SPEC §14).
+    public var cancelsLocally: Bool = false
 
     public init(
         baseURL: String, timeoutSeconds: Double = 15, maxInFlight: Int = 8, ratePerSecond: Double? = nil,
@@ -27,4 +31,6 @@ public struct CarrierAPISettings: Hashable, Sendable {
     public var book: CarrierOperation? { operations["book"] }
     public var login: CarrierOperation? { operations["login"] }
     public var lookup: CarrierOperation? { operations["lookup"] }
+    public var cancel: CarrierOperation? { operations["cancel"] }
+    public var manifest: CarrierOperation? { operations["manifest"] }
 }

@@ -4,9 +4,10 @@ import RelaisXML
 /// `[api]` and its operations (SPEC §9; the format is in docs/carriers.md).
 extension CarrierLoader {
     /// Operations carrier.toml may describe. `book` is required; `login` runs before the
-    /// others when present; `lookup` reconciles uncertain bookings; `cancel` and `track` are
-    /// read and checked now, and used by later stages (SPEC §12).
-    static let operationNames = ["login", "book", "lookup", "cancel", "track"]
+    /// others when present; `lookup` reconciles uncertain bookings; `cancel` cancels a
+    /// booked shipment and `manifest` hands the day's parcels over (SPEC §14); `track` is read
+    /// and checked now, and used by a later stage.
+    static let operationNames = ["login", "book", "lookup", "cancel", "manifest", "track"]
 
     static func loadAPI(_ table: TableReader?, directory: URL, displayPath: String) -> CarrierAPISettings? {
         guard let table else { return nil }
@@ -23,8 +24,19 @@ extension CarrierLoader {
         }
         var operations: [String: CarrierOperation] = [:]
         let hasLogin = table.has("login")
+        var cancelsLocally = false
         for name in operationNames {
             guard let opTable = table.table(name) else { continue }
+            // A carrier without a cancel call says so: `[api.cancel] local = true`, and nothing else.
+            if name == "cancel", opTable.has("local") {
+                cancelsLocally = opTable.bool("local") ?? false
+                if let other = opTable.allKeys().first(where: { $0 != "local" }) {
+                    opTable.error(other, "[api.cancel] with 'local' takes no other key: there is no call to describe")
+                } else if !cancelsLocally {
+                    opTable.error("local", "local = false: describe the cancel call (path, template, success), or drop [api.cancel]")
+                }
+                continue
+            }
             if opTable.has("token_refused") {
                 if name != "book" && name != "lookup" {
                     opTable.error("token_refused", "token_refused applies to [api.book] and [api.lookup] only")
@@ -39,9 +51,11 @@ extension CarrierLoader {
         if !table.has("book") { table.error(nil, "[api] needs a [api.book] operation") }
         table.finish()
         guard let baseURL else { return nil }
-        return CarrierAPISettings(
+        var settings = CarrierAPISettings(
             baseURL: baseURL, timeoutSeconds: timeout, maxInFlight: inFlight, ratePerSecond: rate,
             credentials: credentials, operations: operations)
+        settings.cancelsLocally = cancelsLocally
+        return settings
     }
 
     private static func loadOperation(_ table: TableReader, name: String, directory: URL, displayPath: String)
@@ -104,6 +118,8 @@ extension CarrierLoader {
         reply.transientCodes = Set(table.strings("transient_codes") ?? [])
         reply.tokenRefused = test(table, "token_refused")
         reply.token = replyPath(table, "token")
+        reply.document = replyPath(table, "document")
+        reply.manifestNumber = replyPath(table, "manifest_number")
         let ttl = table.integer("token_ttl_s", range: 1...86_400 * 30)
 
         var signature: CarrierOperation.Signature?
@@ -131,6 +147,10 @@ extension CarrierLoader {
             if reply.success == nil || reply.notFound == nil || reply.tracking == nil {
                 table.error(nil, "[api.lookup] needs 'success' (found), 'not_found' and 'tracking'")
             }
+        case "cancel":
+            if reply.success == nil { table.error(nil, "[api.cancel] needs 'success': the test that the carrier cancelled") }
+        case "manifest":
+            if reply.success == nil { table.error(nil, "[api.manifest] needs 'success': the test that the carrier took the manifest") }
         default:
             break
         }

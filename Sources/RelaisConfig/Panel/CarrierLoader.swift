@@ -151,6 +151,12 @@ enum CarrierLoader {
             table.error("code", "service code must be non-empty and without '/'")
         }
         let name = table.string("name", required: true)
+        var direction = Direction.outbound
+        if let text = table.string("direction") {
+            if let parsed = Direction(rawValue: text) { direction = parsed } else {
+                table.error("direction", "direction '\(text)' is not outbound or return")
+            }
+        }
         let modeText = table.string("mode", required: true)
         let mode = modeText.flatMap(DeliveryMode.init(rawValue:))
         if let modeText, mode == nil {
@@ -206,10 +212,12 @@ enum CarrierLoader {
             let code, let name, let mode, let maxWeight, let maxLength, let maxGirth, let divisor, let cutoff,
             let pickupDays, let deliveryDays, let calendar, let rates, let transit, let defaultKm
         else { return nil }
-        return CarrierService(
+        var service = CarrierService(
             code: code, name: name, mode: mode, origins: origins, maxWeightKg: maxWeight, maxLengthCm: maxLength, maxGirthCm: maxGirth,
             volumetricDivisor: divisor, cutoff: cutoff, pickupDays: pickupDays, deliveryDays: deliveryDays,
             calendar: calendar, rates: rates, fuelSurchargePct: fuel, transit: transit, defaultKm: defaultKm)
+        service.direction = direction
+        return service
     }
 
     private static func weekdays(_ table: TableReader, _ key: String) -> WeekdaySet? {

@@ -120,6 +120,10 @@ public struct CarrierOperation: Hashable, Sendable {
         public var transientCodes: Set<String> = []
         /// `login`: the token.
         public var token: XMLPath?
+        /// `manifest`: the carrier's document (a bordereau), inline base64, kept as a PDF.
+        public var document: XMLPath?
+        /// `manifest`: the carrier's number for the manifest.
+        public var manifestNumber: XMLPath?
         /// The reply says the login token was refused (DPD's `authenticationFault`, sent as
         /// a SOAP fault with HTTP 500 rather than a 401): log in again and resend once.
         public var tokenRefused: ReplyTest?

@@ -111,6 +111,9 @@ extension PolicyLoader {
             if let modes = when.strings("delivery_mode", allowSingle: true) {
                 condition.deliveryModes = Set(modes.compactMap { enumValue(when, "delivery_mode", $0, DeliveryMode.self) })
             }
+            if let directions = when.strings("direction", allowSingle: true) {
+                condition.directions = Set(directions.compactMap { enumValue(when, "direction", $0, Direction.self) })
+            }
             if let patterns = when.strings("destination", allowSingle: true) {
                 condition.destinations = patterns.compactMap { text in
                     guard let pattern = ZonePattern(text) else {

@@ -11,6 +11,8 @@ public struct SandboxDefinition: Sendable {
     public var book: Book
     public var login: Template?
     public var lookup: Lookup?
+    public var cancel: Cancel?
+    public var manifest: Manifest?
     /// Labels served as links: GET `<labelPath><tracking>`.
     public var labelPath: String?
     public var fault: Template
@@ -34,6 +36,35 @@ public struct SandboxDefinition: Sendable {
         public var reference: XMLPath
         public var found: Template
         public var notFound: Template
+    }
+
+    /// How the carrier's `[api.cancel]` is played: the ledger's booking is marked void.
+    public struct Cancel: Sendable {
+        /// Where the request carries the tracking number to cancel.
+        public var tracking: XMLPath
+        public var token: XMLPath?
+        public var reply: Template
+        /// The carrier's refusal: a `permanent` knob, or a tracking number it never issued.
+        public var refusal: Template
+        public var refusalStatus: Int
+        public var refusalCode: String
+        public var refusalMessage: String
+    }
+
+    /// How the carrier's `[api.manifest]` is played: the parcels it names are taken over
+    /// once; the same parcels again get the same manifest number, never a second manifest.
+    public struct Manifest: Sendable {
+        /// The local name of the request's element under the SOAP Body (or its root) that
+        /// marks this operation, when it shares its path with another (Colissimo's SLS).
+        public var request: String?
+        /// The local name of the elements that each carry a tracking number.
+        public var parcel: String
+        public var reply: Template
+        /// For a parcel the carrier never issued.
+        public var refusal: Template
+        public var refusalStatus: Int
+        /// The carrier's manifest numbers; `#` is a random digit.
+        public var numberPattern: String
     }
 
     /// Loads `directory/sandbox.toml`; nil when the carrier has none.
@@ -101,6 +132,36 @@ public struct SandboxDefinition: Sendable {
             table.finish()
             if let reference, let found, let notFound { lookup = Lookup(reference: reference, found: found, notFound: notFound) }
         }
+        var cancel: Cancel?
+        if let table = root.table("cancel") {
+            let trackingPath = path(table, "tracking", required: true)
+            let token = path(table, "token")
+            let reply = template(table, "reply")
+            let refusal = template(table, "refusal")
+            let status = table.integer("refusal_status", range: 200...599) ?? 200
+            let code = table.string("refusal_code") ?? "REFUSED"
+            let message = table.string("refusal_message") ?? "cancel refused by the sandbox"
+            table.finish()
+            if let trackingPath, let reply, let refusal {
+                cancel = Cancel(
+                    tracking: trackingPath, token: token, reply: reply, refusal: refusal, refusalStatus: status, refusalCode: code,
+                    refusalMessage: message)
+            }
+        }
+        var manifest: Manifest?
+        if let table = root.table("manifest") {
+            let request = table.string("request")
+            let parcel = table.string("parcel", required: true)
+            let reply = template(table, "reply")
+            let refusal = template(table, "refusal")
+            let status = table.integer("refusal_status", range: 200...599) ?? 200
+            let number = table.string("number") ?? "########"
+            table.finish()
+            if let parcel, let reply, let refusal {
+                manifest = Manifest(
+                    request: request, parcel: parcel, reply: reply, refusal: refusal, refusalStatus: status, numberPattern: number)
+            }
+        }
         var labelPath: String?
         if let table = root.table("label") {
             labelPath = table.string("path", required: true)
@@ -114,6 +175,6 @@ public struct SandboxDefinition: Sendable {
         root.finish()
         guard !log.hasErrors, let book, let fault else { throw ConfigError(log.diagnostics) }
         return SandboxDefinition(
-            trackingPattern: tracking, book: book, login: login, lookup: lookup, labelPath: labelPath, fault: fault)
+            trackingPattern: tracking, book: book, login: login, lookup: lookup, cancel: cancel, manifest: manifest, labelPath: labelPath, fault: fault)
     }
 }

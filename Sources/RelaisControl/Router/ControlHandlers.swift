@@ -188,7 +188,7 @@ struct ControlHandlers: Sendable {
 
     /// Today's bookings at each of `origins` (allocations count per site, SPEC §15), read
     /// from the store in one read for the sites not yet in `cache`, and kept there.
-    private func decisionContext(
+    func decisionContext(
         _ origins: [Site], now: Int64, openCircuits: Set<String>, cache: inout [String: SiteBookings]
     ) async throws -> DecisionContext {
         var days: [String: (from: Int64, until: Int64)] = [:]
@@ -206,8 +206,9 @@ struct ControlHandlers: Sendable {
         return DecisionContext(bookedTodayBySite: bySite, openCircuits: openCircuits)
     }
 
-    /// `POST /v1/shipments/{id}/{hold|release|retry|requeue|fail}`.
+    /// `POST /v1/shipments/{id}/{hold|release|retry|requeue|fail|cancel}`.
     func act(_ action: String, on id: String, peer: PeerCredentials, logger: Logger) async throws -> Response {
+        if action == "cancel" { return try await cancel(id, peer: peer, logger: logger) }
         let event: ShipmentEvent
         switch action {
         case "hold": event = .hold
@@ -215,7 +216,7 @@ struct ControlHandlers: Sendable {
         case "retry": event = .retry
         case "requeue": event = .requeue
         case "fail": event = .fail
-        default: throw ControlError.notFound("no action '\(action)'; one of hold, release, retry, requeue, fail")
+        default: throw ControlError.notFound("no action '\(action)'; one of hold, release, retry, requeue, fail, cancel")
         }
         guard let before = try await state.store.shipment(id: id) else { throw ControlError.notFound("no shipment \(id)") }
         let after: ShipmentState
@@ -230,6 +231,40 @@ struct ControlHandlers: Sendable {
             "control: \(action) \(id): \(before.state.rawValue) → \(after.rawValue)",
             metadata: ["relais.uid": "\(peer.uid)", "relais.shipment": "\(id)"])
         return try JSONResponse.make(ActionReply(id: id, action: action, previousState: before.state.rawValue, state: after.rawValue))
+    }
+
+    /// `POST /v1/shipments/{id}/cancel` (SPEC §14): 200 cancelled; 202 sent to the carrier
+    /// whose answer was lost (pending, asked again: not done); 409 refused, saying why; 503
+    /// the carrier did not cancel now (nothing recorded); 501 on a store without cancels.
+    func cancel(_ id: String, peer: PeerCredentials, logger: Logger) async throws -> Response {
+        guard let canceller = state.canceller else {
+            throw ControlError.notOnThisStore("cancels need the SQLite store in this version; the PostgreSQL store keeps none yet")
+        }
+        guard let before = try await state.store.shipment(id: id) else { throw ControlError.notFound("no shipment \(id)") }
+        let end: CancelEnd
+        do {
+            end = try await canceller(id, .operator(uid: peer.uid))
+        } catch let error as StoreError where error.isRefused {
+            throw ControlError.conflict(error.message)
+        } catch let error as StoreError where error.isNotFound {
+            throw ControlError.notFound(error.message)
+        }
+        let metadata: Logger.Metadata = ["relais.uid": "\(peer.uid)", "relais.shipment": "\(id)"]
+        switch end {
+        case .cancelled:
+            logger.notice("control: cancel \(id): \(before.state.rawValue) → cancelled", metadata: metadata)
+            return try JSONResponse.make(
+                ActionReply(id: id, action: "cancel", previousState: before.state.rawValue, state: ShipmentState.cancelled.rawValue))
+        case .pending(let reason):
+            logger.warning("control: cancel \(id): pending: \(reason)", metadata: metadata)
+            return try JSONResponse.make(
+                ActionReply(id: id, action: "cancel", previousState: before.state.rawValue, state: before.state.rawValue, pending: reason),
+                status: .accepted)
+        case .refused(let reason):
+            throw ControlError.conflict(reason)
+        case .unavailable(let reason):
+            throw ControlError.unavailable(reason)
+        }
     }
 
     /// `POST /v1/reload`: 200 when applied, 422 with the problems when refused (the

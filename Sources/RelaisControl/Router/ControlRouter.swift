@@ -29,6 +29,7 @@ public enum ControlRouter {
         }
         router.get("/v1/outbox") { request, _ in try await handlers.outbox(query: request.uri.queryParameters) }
         router.get("/v1/webhooks") { _, _ in try await handlers.webhooks() }
+        router.get("/v1/manifests") { request, _ in try await handlers.manifests(query: request.uri.queryParameters) }
         router.get("/metrics") { _, _ in try await handlers.metrics() }
 
         router.post("/v1/orders") { request, context in
@@ -50,6 +51,14 @@ public enum ControlRouter {
         }
         router.post("/v1/webhooks/:n/enable") { _, context in
             try await handlers.enableWebhook(context.parameters.require("n"), peer: context.peer!, logger: context.logger)
+        }
+        router.post("/v1/returns") { request, context in
+            try await handlers.createReturn(
+                body: collect(request, context, limit: handlers.maxBodyBytes), peer: context.peer!, logger: context.logger)
+        }
+        router.post("/v1/manifests/close") { request, context in
+            try await handlers.closeManifest(
+                body: collect(request, context, limit: handlers.maxBodyBytes), peer: context.peer!, logger: context.logger)
         }
         router.post("/v1/reload") { _, context in try await handlers.reload(peer: context.peer!, logger: context.logger) }
         routes.install(router.routes.map { (path: $0.path.description, method: $0.method) })

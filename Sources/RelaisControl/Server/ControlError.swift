@@ -20,6 +20,10 @@ public struct ControlError: HTTPResponseError, Sendable {
     /// The lifecycle does not allow it now (`hold` on a booked shipment).
     public static func conflict(_ reason: String) -> ControlError { ControlError(.conflict, "refused", reason) }
     public static func tooLarge(_ reason: String) -> ControlError { ControlError(.contentTooLarge, "too-large", reason) }
+    /// Not done, and nothing recorded: try again later (a carrier that did not answer).
+    public static func unavailable(_ reason: String) -> ControlError { ControlError(.serviceUnavailable, "unavailable", reason) }
+    /// The store in use does not do this yet (a PostgreSQL store and cancels, SPEC §16).
+    public static func notOnThisStore(_ reason: String) -> ControlError { ControlError(.notImplemented, "not-on-this-store", reason) }
     public static func `internal`(_ reason: String) -> ControlError { ControlError(.internalServerError, "internal", reason) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -155,6 +155,7 @@ public struct DecisionEngine: Sendable {
             reasons.insert(.excluded)
         }
         if service.mode != shipment.deliveryMode { reasons.insert(.mode) }
+        if service.direction != shipment.direction { reasons.insert(.direction) }
 
         let zone = carrier.zones.zone(for: destination)
         let transit = zone.flatMap { service.transit[$0.index] }

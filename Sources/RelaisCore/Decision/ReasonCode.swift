@@ -23,6 +23,9 @@ public enum ReasonCode: String, CaseIterable, Codable, Sendable {
     case health
     /// The ETA at the policy's confidence is later than `promised_by`.
     case promise
+    /// A return service for an outbound shipment, or the reverse (SPEC §14). Last, so the
+    /// bits of the codes before it stay where records put them.
+    case direction
 }
 
 /// A set of reasons, kept as bits so the hot path allocates nothing.
@@ -49,6 +52,7 @@ public struct ReasonSet: OptionSet, Hashable, Sendable {
     public static let capacity = ReasonSet(rawValue: 1 << 8)
     public static let health = ReasonSet(rawValue: 1 << 9)
     public static let promise = ReasonSet(rawValue: 1 << 10)
+    public static let direction = ReasonSet(rawValue: 1 << 11)
 
     /// The codes, in declaration order.
     public var codes: [ReasonCode] {

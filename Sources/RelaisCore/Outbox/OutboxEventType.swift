@@ -20,6 +20,7 @@ public enum OutboxEventType: String, CaseIterable, Codable, Hashable, Sendable {
         case .held: .shipmentHeld
         case .failed: .shipmentFailed
         case .uncertain: .shipmentUncertain
+        case .cancelled: .shipmentCancelled
         case .queued, .booking, .deferred: nil
         }
     }

@@ -34,8 +34,9 @@ extension CarrierService {
         return ETA(p50: p50, p90: p90, p99: p99)
     }
 
+    /// Whether the carrier collects on `day`: a pickup weekday, not a holiday.
     @inlinable
-    func isPickupDay(_ day: CivilDate) -> Bool {
+    public func isPickupDay(_ day: CivilDate) -> Bool {
         pickupDays.contains(day.weekday) && !calendar.isHoliday(day)
     }
 }

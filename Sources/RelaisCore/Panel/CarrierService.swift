@@ -24,6 +24,8 @@ public struct CarrierService: Hashable, Sendable {
     public var transit: [TransitTimes?]
     /// Road distance per zone used when coordinates are missing, indexed by ``ZoneID``.
     public var defaultKm: [Double?]
+    /// `return` services carry parcels back from customers (SPEC §14); set after `init`.
+    public var direction: Direction = .outbound
 
     public init(
         code: String, name: String, mode: DeliveryMode, origins: [ZonePattern] = [], maxWeightKg: Double, maxLengthCm: Double,

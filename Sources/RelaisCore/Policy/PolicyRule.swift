@@ -43,6 +43,8 @@ public struct RuleCondition: Hashable, Sendable {
     /// On the shipment's total value, in the policy currency; a shipment with no value, or
     /// a value in another currency, does not match.
     public var value: ClosedBounds<Money>?
+    /// `outbound` or `return` (SPEC §14); set after `init`.
+    public var directions: Set<Direction>?
 
     public init(
         serviceLevels: Set<ServiceLevel>? = nil, deliveryModes: Set<DeliveryMode>? = nil,
@@ -61,6 +63,7 @@ public struct RuleCondition: Hashable, Sendable {
     public func matches(_ shipment: Shipment, currency: String) -> Bool {
         if let serviceLevels, !serviceLevels.contains(shipment.serviceLevel) { return false }
         if let deliveryModes, !deliveryModes.contains(shipment.deliveryMode) { return false }
+        if let directions, !directions.contains(shipment.direction) { return false }
         if let destinations {
             let destination = shipment.recipient.destination
             guard destinations.contains(where: { $0.matches(destination) }) else { return false }

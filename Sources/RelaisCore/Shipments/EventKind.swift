@@ -35,6 +35,17 @@ public struct EventKind: Hashable, Sendable, CustomStringConvertible {
     /// An operator replayed an event to its endpoints.
     public static let outboxReplay = EventKind("outbox.replay")
 
+    /// A cancel was sent to the carrier of a booked shipment and its outcome is not known
+    /// yet: it is asked again until the carrier answers (SPEC §14).
+    public static let cancelPending = EventKind("shipment.cancel-pending")
+    /// The carrier refused to cancel a booked shipment, or the rules of SPEC §14 did.
+    public static let cancelRefused = EventKind("shipment.cancel-refused")
+
+    /// A manifest's shipments were chosen; its carrier call and files follow (SPEC §14).
+    public static let manifestClosing = EventKind("manifest.closing")
+    /// A manifest was closed: files written, the carrier answered.
+    public static let manifestClosed = EventKind("manifest.closed")
+
     /// A lifecycle event applied to a shipment: `shipment.<name>`.
     public static func shipment(_ event: ShipmentEvent) -> EventKind {
         let name: String =
@@ -52,6 +63,8 @@ public struct EventKind: Hashable, Sendable, CustomStringConvertible {
             case .requeue: "requeue"
             case .fail: "fail"
             case .policyHold: "held"
+            case .cancel: "cancel"
+            case .cancelledAtCarrier: "cancelled-at-carrier"
             }
         return EventKind("shipment." + name)
     }

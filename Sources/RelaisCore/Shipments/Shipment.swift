@@ -28,6 +28,8 @@ public struct Shipment: Sendable {
     public var readyAt: Int64?
     /// The option the customer chose at checkout, when its orders agree on one.
     public var requestedService: ServiceKey?
+    /// Out to the customer, or a return from them (SPEC §14); set after `init`.
+    public var direction: Direction = .outbound
 
     public init(
         id: String, orderIDs: [String], site: Site, origins: [Site]? = nil, recipient: Recipient, serviceLevel: ServiceLevel,

@@ -16,6 +16,9 @@ public enum ShipmentState: String, CaseIterable, Codable, Hashable, Sendable {
     case uncertain
     /// Permanent failure, or lifetime expired. Final unless an operator requeues it.
     case failed
+    /// Cancelled (SPEC §14): before booking without a carrier call, or once booked by the
+    /// carrier's own cancel. Terminal: nothing brings it back.
+    case cancelled
 }
 
 /// What can happen to a shipment.
@@ -41,6 +44,12 @@ public enum ShipmentEvent: Hashable, Sendable {
     case hold, release, retry, requeue, fail
     /// The decision found nothing eligible, or the policy holds unmeetable promises.
     case policyHold
+    /// An operator cancels a shipment not yet at a carrier (`queued`, `deferred`, `held`):
+    /// no carrier call is needed (SPEC §14).
+    case cancel
+    /// The carrier confirmed the cancel of a booked shipment (or has no cancel call and
+    /// bills only the parcels it scans).
+    case cancelledAtCarrier
 }
 
 /// The shipment lifecycle as a value: states take events and say what comes next.
@@ -83,6 +92,14 @@ public enum ShipmentLifecycle {
 
         case (.booking, .hold), (.booking, .release), (.booking, .retry), (.booking, .requeue), (.booking, .fail):
             return refuse("a carrier call is under way; wait for its outcome")
+        case (.queued, .cancel), (.deferred, .cancel), (.held, .cancel): return .success(.cancelled)
+        case (.booked, .cancelledAtCarrier): return .success(.cancelled)
+        case (.booked, .cancel): return refuse("booked: the carrier must cancel it first")
+        case (.booking, .cancel): return refuse("a carrier call is under way; wait for its outcome")
+        case (.uncertain, .cancel):
+            return refuse("an uncertain shipment may have been booked: reconcile it with release or fail first")
+        case (.cancelled, _):
+            return refuse("already cancelled")
         case (.booked, _):
             return refuse("already booked")
         case (.queued, _), (.booking, _), (.deferred, _), (.held, _), (.uncertain, _), (.failed, _):

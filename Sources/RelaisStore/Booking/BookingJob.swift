@@ -19,6 +19,8 @@ public struct BookingJob: Sendable {
     public var excluded: Set<ServiceKey>
     /// Transient failures on the current service so far.
     public var transientFailuresHere: Int
+    /// A return (SPEC §14) is booked from the customer to the site; set after `init`.
+    public var direction: Direction = .outbound
 
     public init(
         id: String, site: String, carrier: String, service: String, attempts: Int, createdAt: Instant, orderBodies: [String],

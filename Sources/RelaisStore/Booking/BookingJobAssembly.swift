@@ -8,6 +8,8 @@ public struct BookingJobAssembly: Sendable {
     public var bodies: [String: [String]] = [:]
     /// Creation times per shipment (milliseconds).
     public var created: [String: Int64] = [:]
+    /// Returns among them (SPEC §14); the others are outbound.
+    public var returns: Set<String> = []
     /// Eligible candidates per shipment, best first.
     public var candidates: [String: [BookingCandidate]] = [:]
     private var excluded: [String: Set<ServiceKey>] = [:]
@@ -31,11 +33,13 @@ public struct BookingJobAssembly: Sendable {
         claimed.compactMap { claim in
             guard let carrier = claim.carrier, let service = claim.service else { return nil }
             let key = ServiceKey(carrier: carrier, service: service)
-            return BookingJob(
+            var job = BookingJob(
                 id: claim.id, site: claim.site, carrier: carrier, service: service, attempts: claim.attempts,
                 createdAt: Instant(millisecondsSinceEpoch: created[claim.id] ?? Int64.max / 2), orderBodies: bodies[claim.id] ?? [],
                 candidates: candidates[claim.id] ?? [], excluded: excluded[claim.id] ?? [],
                 transientFailuresHere: transient[claim.id]?[key] ?? 0)
+            if returns.contains(claim.id) { job.direction = .return }
+            return job
         }
     }
 }
