@@ -15,7 +15,24 @@ enum PostgresSchema {
     }
 
     static let migrations: [Migration] = [
-        Migration(name: "v1: orders, shipments, decisions, attempts, events, claims, counts", statements: v1)
+        Migration(name: "v1: orders, shipments, decisions, attempts, events, claims, counts", statements: v1),
+        Migration(name: "v2: write tokens", statements: v2),
+    ]
+
+    /// Each write transaction records its token first and its result last: a retry after a
+    /// COMMIT whose answer was lost finds the token (waiting on its key while the first
+    /// attempt is still resolving) and returns the stored result instead of writing twice.
+    /// Tokens older than an hour are pruned (``PostgresStore/pruneWriteTokens()``).
+    static let v2: [String] = [
+        """
+        CREATE TABLE write_tokens (
+            token TEXT PRIMARY KEY,
+            node TEXT NOT NULL,
+            written_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            result TEXT
+        )
+        """,
+        "CREATE INDEX write_tokens_written_at ON write_tokens (written_at)",
     ]
 
     static let v1: [String] = [
