@@ -17,6 +17,19 @@ enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(name: "v1: orders, shipments, decisions, attempts, events, claims, counts", statements: v1),
         Migration(name: "v2: write tokens", statements: v2),
+        Migration(name: "v3: origins and requested services", statements: v3),
+    ]
+
+    /// Origin choice (SPEC §15), as SQLite's v5: the site each candidate would leave from and
+    /// the one chosen; the customer's requested service and what became of it. Older
+    /// decisions keep NULL: their only origin is the shipment's site.
+    static let v3: [String] = [
+        "ALTER TABLE decision_candidates ADD COLUMN origin TEXT",
+        "ALTER TABLE decisions ADD COLUMN chosen_origin TEXT",
+        "ALTER TABLE decisions ADD COLUMN requested_service TEXT",
+        "ALTER TABLE decisions ADD COLUMN requested_honoured BOOLEAN",
+        "ALTER TABLE decisions ADD COLUMN requested_reasons TEXT",
+        "ALTER TABLE decisions ADD COLUMN requested_origin TEXT",
     ]
 
     /// Each write transaction records its token first and its result last: a retry after a

@@ -157,20 +157,24 @@ extension PostgresConnection {
             let id = try await query(
                 """
                 INSERT INTO decisions (shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
-                    chosen_carrier, chosen_service, late, held, currency, distance_basis)
+                    chosen_carrier, chosen_service, late, held, currency, distance_basis, chosen_origin,
+                    requested_service, requested_honoured, requested_reasons, requested_origin)
                 VALUES (\(shipment), \(now), \(decision.policySHA256), \(decision.policyName), \(rules),
                     \(decision.chosen?.key.carrier), \(decision.chosen?.key.service), \(decision.late), \(decision.held),
-                    \(decision.currency), \(decision.distanceBasis?.rawValue))
+                    \(decision.currency), \(decision.distanceBasis?.rawValue), \(decision.chosen?.origin),
+                    \(decision.requested?.key.description), \(decision.requested?.honoured), \(decision.requested?.recordedReasons),
+                    \(decision.requested?.origin))
                 RETURNING id
                 """, logger: logger
             ).collect().first?.decode(Int64.self)
         else { throw StoreError.notFound("decision id for \(shipment)") }
         guard !decision.candidates.isEmpty else { return id }
-        var bindings = PostgresBindings(capacity: decision.candidates.count * 16)
+        let columns = 17
+        var bindings = PostgresBindings(capacity: decision.candidates.count * columns)
         var rows: [String] = []
         for (position, candidate) in decision.candidates.enumerated() {
-            let base = rows.count * 16
-            rows.append("(" + (1...16).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            let base = rows.count * columns
+            rows.append("(" + (1...columns).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
             bindings.append(id)
             bindings.append(Int64(position))
             bindings.append(candidate.key.carrier)
@@ -187,12 +191,13 @@ extension PostgresConnection {
             bindings.append(Int64(candidate.dataQuality))
             bindings.append(candidate.cost?.units)
             bindings.append(candidate.distanceKm)
+            bindings.append(candidate.origin)
         }
         try await query(
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO decision_candidates (decision_id, position, carrier, service, service_name, reasons, rank,
-                        price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km)
+                        price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km, origin)
                     VALUES \(rows.joined(separator: ", "))
                     """, binds: bindings), logger: logger)
         return id

@@ -50,7 +50,7 @@ struct PostgresStoreTests {
             }
             let store = PostgresStore(client: client, node: "a")
             try await store.migrate()
-            #expect(try await store.appliedMigrations().count == 2)
+            #expect(try await store.appliedMigrations().count == 3)
         }
     }
 
