@@ -70,6 +70,22 @@ extension PostgresStore {
         }
     }
 
+    /// Per node holding shipments in `booking`: how many, and its latest lease.
+    public func claimsByNode() async throws -> [NodeClaims] {
+        try await read("claims by node") { connection, logger in
+            var claims: [NodeClaims] = []
+            for try await (node, count, leaseUntil) in try await connection.query(
+                """
+                SELECT claimed_by, COUNT(*), MAX(COALESCE(lease_until, 0)) FROM shipments
+                WHERE state = 'booking' AND claimed_by IS NOT NULL GROUP BY claimed_by ORDER BY claimed_by
+                """, logger: logger
+            ).decode((String, Int, Int64).self) {
+                claims.append(NodeClaims(node: node, shipments: count, leaseUntil: leaseUntil))
+            }
+            return claims
+        }
+    }
+
     /// At start-up, every shipment this node left in `booking`, and any whose lease
     /// expired, becomes `uncertain` through the lifecycle's `recoveredAfterCrash` event.
     /// Another node's live claims are left alone; rows another node is changing right now

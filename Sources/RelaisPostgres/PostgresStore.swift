@@ -401,7 +401,7 @@ extension PostgresConnection {
 }
 
 /// The store's roles: PostgreSQL answers them all but the outbox (not yet ported).
-extension PostgresStore: OrderLedger, ShipmentQueue, RecordReader, EventLog, StorageSpace {
+extension PostgresStore: OrderLedger, ShipmentQueue, SharedQueue, RecordReader, EventLog, StorageSpace {
     /// The server manages its own disk: a full one answers `53100`, and the stages retry;
     /// nothing here can measure the server's free space.
     public func hasRoomToResume() -> Bool { true }

@@ -105,6 +105,28 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test func claimsByNodeCountEachNodesBookingShipmentsAndItsLatestLease() async throws {
+        try await TestDatabase.withSchema { client in
+            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10))
+            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10))
+            try await a.migrate()
+            #expect(try await a.claimsByNode().isEmpty)
+            _ = try await a.accept(
+                ["N-1", "N-2", "N-3"].enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
+                source: "test", now: Fixtures.readyMillis)
+            _ = try await Fixtures.stage(a).runOnce(now: Fixtures.readyMillis)
+            let now = Instant(millisecondsSinceEpoch: Fixtures.readyMillis + 1)
+            #expect(try await a.claim(limits: [:], othersLimit: 2, now: now).count == 2)
+            #expect(try await b.claim(limits: [:], othersLimit: 2, now: now + .seconds(1)).count == 1)
+            try await a.renewClaims(now: now + .seconds(4))
+            #expect(
+                try await b.claimsByNode() == [
+                    NodeClaims(node: "node-a", shipments: 2, leaseUntil: (now + .seconds(14)).millisecondsSinceEpoch),
+                    NodeClaims(node: "node-b", shipments: 1, leaseUntil: (now + .seconds(11)).millisecondsSinceEpoch),
+                ])
+        }
+    }
+
     @Test func anOutcomeReachingANodeAfterItsClaimWasTakenOverNeverFailsTheCommit() async throws {
         try await TestDatabase.withSchema { client in
             let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10))
