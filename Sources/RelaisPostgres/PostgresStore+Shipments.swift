@@ -86,10 +86,13 @@ extension PostgresStore {
         }
     }
 
-    /// At start-up, every shipment this node left in `booking`, and any whose lease
-    /// expired, becomes `uncertain` through the lifecycle's `recoveredAfterCrash` event.
-    /// Another node's live claims are left alone; rows another node is changing right now
-    /// are skipped (`SKIP LOCKED`), not waited for.
+    /// At start-up (and when booking starts again after a store error), every shipment this
+    /// node left in `booking`, and any whose lease expired, becomes `uncertain` through the
+    /// lifecycle's `recoveredAfterCrash` event. Another node's live claims are left alone.
+    /// This node's own rows are all taken, waiting for a lock if need be (within
+    /// `lock_timeout`, then retried): one skipped would stay `booking`, its lease renewed by
+    /// this node's booking loop, forever. Expired rows of others that another node is
+    /// changing right now are skipped (`SKIP LOCKED`), not waited for.
     public func recoverInterruptedBookings(now: Instant) async throws -> [String] {
         try await recover(now: now, ownClaims: true)
     }
@@ -106,10 +109,20 @@ extension PostgresStore {
         let millis = now.millisecondsSinceEpoch
         return try await transaction("recover interrupted bookings") { connection, logger in
             var ids: [String] = []
+            if let node {
+                for try await id in try await connection.query(
+                    "SELECT id FROM shipments WHERE state = 'booking' AND claimed_by = \(node) ORDER BY seq FOR UPDATE", logger: logger
+                ).decode(String.self) {
+                    ids.append(id)
+                }
+            }
+            // This node's own rows were taken above; while running (no node given), the
+            // expired rows of every node ('' is no node's name).
+            let own = node ?? ""
             for try await id in try await connection.query(
                 """
                 SELECT id FROM shipments WHERE state = 'booking'
-                    AND (claimed_by IS NULL OR claimed_by = \(node) OR COALESCE(lease_until, 0) <= \(millis))
+                    AND (claimed_by IS NULL OR COALESCE(lease_until, 0) <= \(millis)) AND claimed_by IS DISTINCT FROM \(own)
                 ORDER BY seq FOR UPDATE SKIP LOCKED
                 """, logger: logger
             ).decode(String.self) {

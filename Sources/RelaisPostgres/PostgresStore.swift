@@ -83,12 +83,13 @@ public final class PostgresStore: Sendable {
         return configuration
     }
 
-    /// Applies the migrations not yet applied, in one transaction under an advisory lock:
-    /// nodes starting together migrate once.
+    /// Applies the migrations not yet applied, in one transaction under an advisory lock
+    /// of the schema: nodes starting together migrate once.
     public func migrate() async throws {
         try await plainTransaction("migrate") { connection, logger in
-            // An arbitrary constant: "relais" in ASCII.
-            try await connection.query("SELECT pg_advisory_xact_lock(125780361398643)", logger: logger)
+            // One lock per schema: nodes sharing a schema migrate one after the other, and
+            // deployments (or tests) in other schemas of the database do not wait for them.
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext('relais:' || current_schema()))", logger: logger)
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                 logger: logger)
@@ -183,7 +184,12 @@ public final class PostgresStore: Sendable {
                         try await connection.query("COMMIT", logger: logger)
                         return result
                     } catch {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        // Rolled back even when the caller was cancelled (a task of its own,
+                        // not cancelled with this one); a connection that cannot roll back is
+                        // closed: it must never go back to the pool inside a transaction,
+                        // holding locks, for the next borrower's COMMIT to commit.
+                        let rolledBack = await Task { (try? await connection.query("ROLLBACK", logger: logger)) != nil }.value
+                        if !rolledBack { try? await connection.close() }
                         throw error
                     }
                 }
@@ -400,7 +406,8 @@ extension PostgresConnection {
     }
 }
 
-/// The store's roles: PostgreSQL answers them all but the outbox (not yet ported).
+/// The store's roles: PostgreSQL answers them all but the outbox (not yet ported), and
+/// says which node holds which claims (``SharedQueue``).
 extension PostgresStore: OrderLedger, ShipmentQueue, SharedQueue, RecordReader, EventLog, StorageSpace {
     /// The server manages its own disk: a full one answers `53100`, and the stages retry;
     /// nothing here can measure the server's free space.
