@@ -14,22 +14,35 @@ public struct ControlCommands: Sendable {
     }
 
     public func status() async -> CommandOutput {
-        await read("/v1/status") { (status: StatusReply) in
-            var text = "relaisd \(status.version), pid \(status.pid), up \(Self.duration(status.uptimeSeconds))\n"
-            text += "policy: \(status.policy.name) (sha256 \(status.policy.sha256.prefix(12))…), loaded \(status.configurationLoadedAt)\n"
-            let states = ["queued", "booking", "deferred", "held", "uncertain", "booked", "failed"]
-            text += "queue: " + states.map { "\($0) \(status.queue[$0] ?? 0)" }.joined(separator: ", ") + "\n"
-            text += "orders waiting for aggregation: \(status.pendingOrders)\n"
-            for alert in status.alerts ?? [] { text += "ALERT \(alert)\n" }
-            text += "\n"
-            var table = TextTable([("carrier", .left), ("breaker", .left)])
-            for carrier in status.carriers { table.add([carrier.id, carrier.state + (carrier.reason.map { ": \($0)" } ?? "")]) }
-            text += table.render()
-            if let outbox = status.outbox, !outbox.isEmpty {
-                text += "\noutbox:\n" + Self.endpointTable(outbox)
-            }
-            return text
+        await read("/v1/status") { (status: StatusReply) in Self.render(status) }
+    }
+
+    /// `relaisctl status` as text: the daemon and its node, the queue, alerts, breakers, the
+    /// outbox, and on a shared store the other nodes' claims and leases.
+    static func render(_ status: StatusReply) -> String {
+        var text =
+            "relaisd \(status.version), pid \(status.pid), up \(Self.duration(status.uptimeSeconds))\(status.node.map { ", node \($0)" } ?? "")\n"
+        text += "policy: \(status.policy.name) (sha256 \(status.policy.sha256.prefix(12))…), loaded \(status.configurationLoadedAt)\n"
+        let states = ["queued", "booking", "deferred", "held", "uncertain", "booked", "failed"]
+        text += "queue: " + states.map { "\($0) \(status.queue[$0] ?? 0)" }.joined(separator: ", ") + "\n"
+        text += "orders waiting for aggregation: \(status.pendingOrders)\n"
+        for alert in status.alerts ?? [] { text += "ALERT \(alert)\n" }
+        text += "\n"
+        var table = TextTable([("carrier", .left), ("breaker", .left)])
+        for carrier in status.carriers { table.add([carrier.id, carrier.state + (carrier.reason.map { ": \($0)" } ?? "")]) }
+        text += table.render()
+        if let outbox = status.outbox, !outbox.isEmpty {
+            text += "\noutbox:\n" + Self.endpointTable(outbox)
         }
+        if let others = status.otherNodes {
+            text += "\nother nodes:" + (others.isEmpty ? " none holding shipments\n" : "\n")
+            var nodes = TextTable([("node", .left), ("booking", .right), ("lease until", .left)])
+            for node in others {
+                nodes.add([node.node, String(node.shipments), node.leaseUntil + (node.expired ? " (expired: taken over soon)" : "")])
+            }
+            if !others.isEmpty { text += nodes.render() }
+        }
+        return text
     }
 
     public func carriers() async -> CommandOutput {

@@ -27,7 +27,32 @@ public struct StatusReply: Codable, Hashable, Sendable {
         }
     }
 
+    /// The `booking` shipments another node holds on a shared store (SPEC §16).
+    public struct NodeLease: Codable, Hashable, Sendable {
+        public var node: String
+        public var shipments: Int
+        /// When its latest lease runs out (ISO 8601, UTC); past it, any node takes them over.
+        public var leaseUntil: String
+        /// The lease has run out: the node stopped renewing (crashed, cut off).
+        public var expired: Bool
+
+        public init(node: String, shipments: Int, leaseUntil: String, expired: Bool) {
+            self.node = node
+            self.shipments = shipments
+            self.leaseUntil = leaseUntil
+            self.expired = expired
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case node, shipments, leaseUntil = "lease_until", expired
+        }
+    }
+
     public var version: String
+    /// The name this daemon stamps its claims with (SPEC §16 `node`).
+    public var node: String?
+    /// The other nodes holding shipments on a shared store (PostgreSQL); absent on SQLite.
+    public var otherNodes: [NodeLease]?
     public var uptimeSeconds: Int
     public var pid: Int32
     public var policy: PolicyRef
@@ -61,6 +86,6 @@ public struct StatusReply: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version, uptimeSeconds = "uptime_s", pid, policy, queue, carriers, pendingOrders = "pending_orders"
-        case configurationLoadedAt = "configuration_loaded_at", alerts, outbox
+        case configurationLoadedAt = "configuration_loaded_at", alerts, outbox, node, otherNodes = "other_nodes"
     }
 }

@@ -15,7 +15,37 @@ enum PostgresSchema {
     }
 
     static let migrations: [Migration] = [
-        Migration(name: "v1: orders, shipments, decisions, attempts, events, claims, counts", statements: v1)
+        Migration(name: "v1: orders, shipments, decisions, attempts, events, claims, counts", statements: v1),
+        Migration(name: "v2: write tokens", statements: v2),
+        Migration(name: "v3: origins and requested services", statements: v3),
+    ]
+
+    /// Origin choice (SPEC §15), as SQLite's v5: the site each candidate would leave from and
+    /// the one chosen; the customer's requested service and what became of it. Older
+    /// decisions keep NULL: their only origin is the shipment's site.
+    static let v3: [String] = [
+        "ALTER TABLE decision_candidates ADD COLUMN origin TEXT",
+        "ALTER TABLE decisions ADD COLUMN chosen_origin TEXT",
+        "ALTER TABLE decisions ADD COLUMN requested_service TEXT",
+        "ALTER TABLE decisions ADD COLUMN requested_honoured BOOLEAN",
+        "ALTER TABLE decisions ADD COLUMN requested_reasons TEXT",
+        "ALTER TABLE decisions ADD COLUMN requested_origin TEXT",
+    ]
+
+    /// Each write transaction records its token first and its result last: a retry after a
+    /// COMMIT whose answer was lost finds the token (waiting on its key while the first
+    /// attempt is still resolving) and returns the stored result instead of writing twice.
+    /// Tokens older than an hour are pruned (``PostgresStore/pruneWriteTokens()``).
+    static let v2: [String] = [
+        """
+        CREATE TABLE write_tokens (
+            token TEXT PRIMARY KEY,
+            node TEXT NOT NULL,
+            written_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            result TEXT
+        )
+        """,
+        "CREATE INDEX write_tokens_written_at ON write_tokens (written_at)",
     ]
 
     static let v1: [String] = [

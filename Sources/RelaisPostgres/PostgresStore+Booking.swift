@@ -84,6 +84,8 @@ extension PostgresStore {
                 SELECT s.id, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
                 FROM shipments s JOIN decision_candidates c ON c.decision_id = s.decision_id
                 WHERE s.id = ANY(\(ids)) AND (c.rank IS NOT NULL OR c.reasons = 'promise')
+                    -- failover stays at the origin chosen: the parcels are prepared there
+                    AND (c.origin IS NULL OR c.origin = s.site)
                 ORDER BY s.id, c.rank IS NULL, c.rank, c.lead_days, c.cost_units
                 """, logger: logger
             ).decode((String, String, String, Int64?, String?, Double?).self) {

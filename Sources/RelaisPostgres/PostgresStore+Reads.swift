@@ -84,23 +84,29 @@ extension PostgresStore {
                 let row = try await connection.query(
                     """
                     SELECT id, policy_name, policy_sha256, currency, rules_applied, chosen_carrier, chosen_service, late, held,
-                        distance_basis
+                        distance_basis, chosen_origin, requested_service, requested_honoured, requested_reasons, requested_origin
                     FROM decisions WHERE shipment_id = \(id) ORDER BY id DESC LIMIT 1
                     """, logger: logger
                 ).collect().first
             else { return nil }
             let (decisionID, policyName, policySHA, currency, rulesText, chosenCarrier, chosenService, late, held, basis) = try row.decode(
                 (Int64, String, String, String, String, String?, String?, Bool, Bool, String?).self)
+            let columns = row.makeRandomAccess()
+            let chosenOrigin = try columns[10].decode(String?.self)
+            let requested = RequestedServiceOutcome(
+                recordedService: try columns[11].decode(String?.self), honoured: try columns[12].decode(Bool?.self),
+                reasons: try columns[13].decode(String?.self), origin: try columns[14].decode(String?.self))
             var candidates: [CandidateEvaluation] = []
             for try await row in try await connection.query(
                 """
                 SELECT carrier, service, service_name, reasons, rank, price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g,
-                    data_quality, cost_units, km
+                    data_quality, cost_units, km, origin
                 FROM decision_candidates WHERE decision_id = \(decisionID) ORDER BY position
                 """, logger: logger)
             {
                 let (carrier, service, name, reasonsText, rank, price, leadDays, p50, p90, p99, co2e, quality, cost, km) = try row.decode(
                     (String, String, String, String, Int?, Int64?, Int?, String?, String?, String?, Double?, Int, Int64?, Double?).self)
+                let origin = try row.makeRandomAccess()[14].decode(String?.self)
                 let reasons = reasonsText.split(separator: ",").compactMap { ReasonCode(rawValue: String($0)) }
                 var eta: ETA?
                 if let p50 = p50.flatMap(CivilDate.init), let p90 = p90.flatMap(CivilDate.init), let p99 = p99.flatMap(CivilDate.init) {
@@ -108,16 +114,19 @@ extension PostgresStore {
                 }
                 candidates.append(
                     CandidateEvaluation(
-                        key: ServiceKey(carrier: carrier, service: service), serviceName: name, reasons: ReasonSet(reasons), rank: rank,
+                        key: ServiceKey(carrier: carrier, service: service), origin: origin, serviceName: name, reasons: ReasonSet(reasons), rank: rank,
                         price: price.map(Money.init(minorUnits:)), leadDays: leadDays, eta: eta, co2eGrams: co2e, dataQuality: quality,
                         cost: cost.map(Cost.init(units:)), distanceKm: km))
             }
-            let chosenIndex = candidates.firstIndex { $0.key.carrier == chosenCarrier && $0.key.service == chosenService }
+            let chosenIndex = candidates.firstIndex {
+                $0.key.carrier == chosenCarrier && $0.key.service == chosenService && (chosenOrigin == nil || $0.origin == chosenOrigin)
+            }
             return Decision(
                 shipmentID: id, policyName: policyName, policySHA256: policySHA, currency: currency,
                 rulesApplied: rulesText.split(separator: "\n").map(String.init), candidates: candidates,
                 chosenIndex: chosenCarrier == nil ? nil : chosenIndex, late: late, held: held,
-                distanceBasis: basis.flatMap(DistanceBasis.init(rawValue:)))
+                distanceBasis: basis.flatMap(DistanceBasis.init(rawValue:)),
+                requested: requested)
         }
     }
 

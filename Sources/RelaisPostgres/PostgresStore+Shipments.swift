@@ -70,10 +70,29 @@ extension PostgresStore {
         }
     }
 
-    /// At start-up, every shipment this node left in `booking`, and any whose lease
-    /// expired, becomes `uncertain` through the lifecycle's `recoveredAfterCrash` event.
-    /// Another node's live claims are left alone; rows another node is changing right now
-    /// are skipped (`SKIP LOCKED`), not waited for.
+    /// Per node holding shipments in `booking`: how many, and its latest lease.
+    public func claimsByNode() async throws -> [NodeClaims] {
+        try await read("claims by node") { connection, logger in
+            var claims: [NodeClaims] = []
+            for try await (node, count, leaseUntil) in try await connection.query(
+                """
+                SELECT claimed_by, COUNT(*), MAX(COALESCE(lease_until, 0)) FROM shipments
+                WHERE state = 'booking' AND claimed_by IS NOT NULL GROUP BY claimed_by ORDER BY claimed_by
+                """, logger: logger
+            ).decode((String, Int, Int64).self) {
+                claims.append(NodeClaims(node: node, shipments: count, leaseUntil: leaseUntil))
+            }
+            return claims
+        }
+    }
+
+    /// At start-up (and when booking starts again after a store error), every shipment this
+    /// node left in `booking`, and any whose lease expired, becomes `uncertain` through the
+    /// lifecycle's `recoveredAfterCrash` event. Another node's live claims are left alone.
+    /// This node's own rows are all taken, waiting for a lock if need be (within
+    /// `lock_timeout`, then retried): one skipped would stay `booking`, its lease renewed by
+    /// this node's booking loop, forever. Expired rows of others that another node is
+    /// changing right now are skipped (`SKIP LOCKED`), not waited for.
     public func recoverInterruptedBookings(now: Instant) async throws -> [String] {
         try await recover(now: now, ownClaims: true)
     }
@@ -90,10 +109,20 @@ extension PostgresStore {
         let millis = now.millisecondsSinceEpoch
         return try await transaction("recover interrupted bookings") { connection, logger in
             var ids: [String] = []
+            if let node {
+                for try await id in try await connection.query(
+                    "SELECT id FROM shipments WHERE state = 'booking' AND claimed_by = \(node) ORDER BY seq FOR UPDATE", logger: logger
+                ).decode(String.self) {
+                    ids.append(id)
+                }
+            }
+            // This node's own rows were taken above; while running (no node given), the
+            // expired rows of every node ('' is no node's name).
+            let own = node ?? ""
             for try await id in try await connection.query(
                 """
                 SELECT id FROM shipments WHERE state = 'booking'
-                    AND (claimed_by IS NULL OR claimed_by = \(node) OR COALESCE(lease_until, 0) <= \(millis))
+                    AND (claimed_by IS NULL OR COALESCE(lease_until, 0) <= \(millis)) AND claimed_by IS DISTINCT FROM \(own)
                 ORDER BY seq FOR UPDATE SKIP LOCKED
                 """, logger: logger
             ).decode(String.self) {
@@ -157,20 +186,24 @@ extension PostgresConnection {
             let id = try await query(
                 """
                 INSERT INTO decisions (shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
-                    chosen_carrier, chosen_service, late, held, currency, distance_basis)
+                    chosen_carrier, chosen_service, late, held, currency, distance_basis, chosen_origin,
+                    requested_service, requested_honoured, requested_reasons, requested_origin)
                 VALUES (\(shipment), \(now), \(decision.policySHA256), \(decision.policyName), \(rules),
                     \(decision.chosen?.key.carrier), \(decision.chosen?.key.service), \(decision.late), \(decision.held),
-                    \(decision.currency), \(decision.distanceBasis?.rawValue))
+                    \(decision.currency), \(decision.distanceBasis?.rawValue), \(decision.chosen?.origin),
+                    \(decision.requested?.key.description), \(decision.requested?.honoured), \(decision.requested?.recordedReasons),
+                    \(decision.requested?.origin))
                 RETURNING id
                 """, logger: logger
             ).collect().first?.decode(Int64.self)
         else { throw StoreError.notFound("decision id for \(shipment)") }
         guard !decision.candidates.isEmpty else { return id }
-        var bindings = PostgresBindings(capacity: decision.candidates.count * 16)
+        let columns = 17
+        var bindings = PostgresBindings(capacity: decision.candidates.count * columns)
         var rows: [String] = []
         for (position, candidate) in decision.candidates.enumerated() {
-            let base = rows.count * 16
-            rows.append("(" + (1...16).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            let base = rows.count * columns
+            rows.append("(" + (1...columns).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
             bindings.append(id)
             bindings.append(Int64(position))
             bindings.append(candidate.key.carrier)
@@ -187,12 +220,13 @@ extension PostgresConnection {
             bindings.append(Int64(candidate.dataQuality))
             bindings.append(candidate.cost?.units)
             bindings.append(candidate.distanceKm)
+            bindings.append(candidate.origin)
         }
         try await query(
             PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO decision_candidates (decision_id, position, carrier, service, service_name, reasons, rank,
-                        price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km)
+                        price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km, origin)
                     VALUES \(rows.joined(separator: ", "))
                     """, binds: bindings), logger: logger)
         return id

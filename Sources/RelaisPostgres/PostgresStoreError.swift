@@ -4,6 +4,8 @@ public struct PostgresStoreError: Error, Hashable, Sendable, CustomStringConvert
         case timeout
         case badURL
         case credentials
+        case lostResult
+        case connectionLost
     }
 
     let code: Code
@@ -12,8 +14,16 @@ public struct PostgresStoreError: Error, Hashable, Sendable, CustomStringConvert
     public var description: String { message }
 
     /// A call did not finish within its deadline (waiting for a connection included).
-    public static func timeout(_ operation: String, after deadline: Duration) -> PostgresStoreError {
-        PostgresStoreError(code: .timeout, message: "PostgreSQL: \(operation) did not finish within \(deadline)")
+    public static func timeout(_ operation: String, after deadline: Duration, lastError: String? = nil) -> PostgresStoreError {
+        PostgresStoreError(
+            code: .timeout,
+            message: "PostgreSQL: \(operation) did not finish within \(deadline)\(lastError.map { " (last error: \($0))" } ?? "")")
+    }
+
+    /// A write's token is recorded as committed, but its result is not: the store's own
+    /// invariant broken (the result is stored in the token's transaction).
+    static func lostResult(_ operation: String) -> PostgresStoreError {
+        PostgresStoreError(code: .lostResult, message: "PostgreSQL: \(operation) committed, but its recorded result is missing")
     }
 
     /// A `url` that does not say where the database is.
@@ -26,5 +36,11 @@ public struct PostgresStoreError: Error, Hashable, Sendable, CustomStringConvert
         PostgresStoreError(code: .credentials, message: "\(path): cannot read the database password")
     }
 
+    /// The connection a call was using closed under it (see `PostgresStore.untilClosed`).
+    public static func connectionLost(_ operation: String) -> PostgresStoreError {
+        PostgresStoreError(code: .connectionLost, message: "PostgreSQL: the connection closed during \(operation)")
+    }
+
     public var isTimeout: Bool { code == .timeout }
+    public var isConnectionLost: Bool { code == .connectionLost }
 }

@@ -17,10 +17,7 @@ extension Database {
                 shipment, now, decision.policySHA256, decision.policyName, decision.rulesApplied.joined(separator: "\n"),
                 decision.chosen?.key.carrier, decision.chosen?.key.service, decision.late, decision.held, decision.currency,
                 decision.distanceBasis?.rawValue, decision.chosen?.origin, decision.requested?.key.description,
-                decision.requested?.honoured,
-                // A service not in the panel is recorded with no reasons and NULL here.
-                decision.requested.flatMap { $0.inPanel ? $0.reasons.codes.map(\.rawValue).joined(separator: ",") : nil },
-                decision.requested?.origin,
+                decision.requested?.honoured, decision.requested?.recordedReasons, decision.requested?.origin,
             ])
         let id = lastInsertedRowID
         let insert = try cachedStatement(
@@ -77,14 +74,9 @@ extension RecordStore {
             let chosenIndex = candidates.firstIndex {
                 $0.key.carrier == chosenCarrier && $0.key.service == chosenService && (chosenOrigin == nil || $0.origin == chosenOrigin)
             }
-            var requested: RequestedServiceOutcome?
-            if let text: String = row["requested_service"], let key = ServiceKey(parsing: text) {
-                let reasons: String? = row["requested_reasons"]
-                requested = RequestedServiceOutcome(
-                    key: key, honoured: row["requested_honoured"] ?? false,
-                    reasons: ReasonSet((reasons ?? "").split(separator: ",").compactMap { ReasonCode(rawValue: String($0)) }),
-                    origin: row["requested_origin"], inPanel: reasons != nil || (row["requested_honoured"] ?? false))
-            }
+            let requested = RequestedServiceOutcome(
+                recordedService: row["requested_service"], honoured: row["requested_honoured"], reasons: row["requested_reasons"],
+                origin: row["requested_origin"])
             let rules = (row["rules_applied"] as String).split(separator: "\n").map(String.init)
             return Decision(
                 shipmentID: id, policyName: row["policy_name"], policySHA256: row["policy_sha256"], currency: row["currency"],

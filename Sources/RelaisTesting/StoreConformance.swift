@@ -49,7 +49,62 @@ public struct StoreConformance: Sendable {
         return try await decide(store, now)
     }
 
+    /// A decision over several origins (SPEC §15): dpd/PREDICT from both sites, the store's
+    /// chosen; colissimo/DOM from the warehouse only; the customer asked for chronopost/13,
+    /// which misses its promise.
+    static var decisionOverOrigins: Decision {
+        func candidate(_ key: String, origin: String, rank: Int?, reasons: ReasonSet = [], cents: Int64) -> CandidateEvaluation {
+            CandidateEvaluation(
+                key: ServiceKey(parsing: key) ?? ServiceKey(carrier: key, service: ""), origin: origin, serviceName: key,
+                reasons: reasons, rank: rank, price: Money(minorUnits: cents), leadDays: 1, eta: nil, co2eGrams: 100, dataQuality: 2,
+                cost: Cost(units: cents * 100))
+        }
+        return Decision(
+            shipmentID: "", policyName: "default", policySHA256: "abc", currency: "EUR", rulesApplied: ["r"],
+            candidates: [
+                candidate("dpd/PREDICT", origin: "lille-store", rank: 1, cents: 700),
+                candidate("dpd/PREDICT", origin: "lyon-dc", rank: 2, cents: 700),
+                candidate("colissimo/DOM", origin: "lyon-dc", rank: 3, cents: 800),
+                candidate("chronopost/13", origin: "lille-store", rank: nil, reasons: .promise, cents: 900),
+            ],
+            chosenIndex: 0, late: false, held: false, distanceBasis: .greatCircle,
+            requested: RequestedServiceOutcome(
+                key: ServiceKey(carrier: "chronopost", service: "13"), honoured: false, reasons: .promise, origin: "lille-store"))
+    }
+
+    static let anyPolicy = Policy(
+        name: "default", currency: "EUR", sha256: "abc", prices: PolicyPrices(perDay: PriceRate(0.6), perKgCO2e: PriceRate(0.1)),
+        promise: PromisePolicy(), constraints: PolicyConstraints())
+
     public static let checks: [Check] = [
+        Check(description: "a decision over several origins reads back whole; failover stays at the chosen origin") { fixture in
+            let store = try await fixture.makeStore("node-a", .seconds(60))
+            _ = try await store.accept(fixture.makeOrders(["G-1", "G-2", "G-3"]), source: "conformance", actor: .intake, now: fixture.now)
+            var notInPanel = decisionOverOrigins
+            notInPanel.requested = RequestedServiceOutcome(
+                key: ServiceKey(carrier: "ups", service: "express"), honoured: false, inPanel: false)
+            var beforeOrigins = decisionOverOrigins
+            beforeOrigins.requested = nil
+            beforeOrigins.candidates.remove(at: 1)
+            for index in beforeOrigins.candidates.indices { beforeOrigins.candidates[index].origin = nil }
+            let decisions = [decisionOverOrigins, notInPanel, beforeOrigins]
+            let ids = try await store.createShipments(
+                zip(["G-1", "G-2", "G-3"], decisions).map { order, decision in
+                    NewShipment(orderIDs: [order], site: "lille-store", consolidationKey: order, decision: decision, parcels: 1, weightKg: 1)
+                }, policy: anyPolicy, actor: .intake, now: fixture.now)
+            for (id, decision) in zip(ids, decisions) {
+                var expected = decision
+                expected.shipmentID = id
+                let read = try await store.decision(shipment: id)
+                try require(read == expected, "decision of \(id): \(String(describing: read))\nexpected \(expected)")
+            }
+            let claimed = try await store.claim(limits: [:], othersLimit: 10, now: Instant(millisecondsSinceEpoch: fixture.now + 1))
+            let jobs = Dictionary(uniqueKeysWithValues: try await store.bookingJobs(for: claimed).map { ($0.id, $0) })
+            let atOrigin = jobs[ids[0]]?.candidates.map(\.key.description)
+            try require(atOrigin == ["dpd/PREDICT", "chronopost/13"], "failover from lille-store: \(String(describing: atOrigin))")
+            let unknownOrigins = jobs[ids[2]]?.candidates.count
+            try require(unknownOrigins == 3, "a decision from before origins fails over to all \(String(describing: unknownOrigins))")
+        },
         Check(description: "an order accepted twice is a duplicate; other content is a conflict and the first stays") { fixture in
             let store = try await fixture.makeStore("node-a", .seconds(60))
             let order = fixture.makeOrders(["C-1"])

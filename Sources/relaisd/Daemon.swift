@@ -67,12 +67,13 @@ enum Daemon {
                 let directory =
                     environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? loaded.config.booking.credentialsDirectory
                 let password = try shared.credentials.map { try PostgresStore.password(credential: $0, directory: directory) }
+                let node = shared.node ?? RecordStore.hostName()
                 let client = PostgresClient(
-                    configuration: try PostgresStore.clientConfiguration(url: shared.url, password: password),
+                    configuration: try PostgresStore.clientConfiguration(
+                        url: shared.url, password: password, applicationName: "relaisd \(node)"),
                     backgroundLogger: Logger(label: "relais.postgres"))
                 postgres = client
-                store = PostgresStore(
-                    client: client, node: shared.node ?? RecordStore.hostName(), lease: .seconds(shared.leaseSeconds))
+                store = PostgresStore(client: client, node: node, lease: .seconds(shared.leaseSeconds))
             } else {
                 store = try RecordStore(path: loaded.config.databaseFile)
             }
@@ -284,15 +285,9 @@ enum Daemon {
             "stopped: \(statistics.booked) booked, \(statistics.deferred) deferred, \(statistics.uncertain) uncertain, \(statistics.failed) failed since start")
     }
 
-    /// An error as the journal gets it. PostgresNIO's own description is deliberately vague
-    /// (its debug form would quote the query); its code, SQLSTATE and the server's message
-    /// say what happened without any value.
-    static func describe(_ error: any Error) -> String {
-        guard let psql = error as? PSQLError else { return "\(error)" }
-        let state = psql.serverInfo?[.sqlState] ?? "-"
-        let message = psql.serverInfo?[.message] ?? ""
-        return "PostgreSQL \(psql.code) (SQLSTATE \(state))\(message.isEmpty ? "" : ": \(message)")"
-    }
+    /// An error as the journal gets it (a PostgreSQL error by code, SQLSTATE and message,
+    /// never with the query's values).
+    static func describe(_ error: any Error) -> String { PostgresStore.describe(error) }
 
     /// swift-metrics into the Prometheus registry `/metrics` serves; durations in buckets
     /// that fit carrier calls (tens of milliseconds to the 30 s deadline) and decisions.

@@ -1,5 +1,5 @@
 import Foundation
-import RelaisCommands
+@testable import RelaisCommands
 import RelaisControl
 import RelaisControlAPI
 import RelaisCore
@@ -25,7 +25,30 @@ import Testing
             let status = try reply.decode(StatusReply.self)
             #expect(status.carriers.first { $0.id == "dpd" }?.state == "open")
             #expect(status.carriers.first { $0.id == "colissimo" }?.state == "closed")
+            // SQLite: the node, and no other nodes.
+            #expect(status.node == rig.store.node)
+            #expect(status.otherNodes == nil && object["other_nodes"] == nil)
         }
+    }
+
+    @Test func relaisctlStatusNamesTheNodeAndTheOtherNodesLeases() {
+        var status = StatusReply(
+            version: "1", uptimeSeconds: 5, pid: 7, policy: .init(name: "default", sha256: "abc"), queue: [:], carriers: [],
+            pendingOrders: 0, configurationLoadedAt: "2026-11-23T09:00:00Z")
+        status.node = "node-a"
+        #expect(ControlCommands.render(status).hasPrefix("relaisd 1, pid 7, up 5s, node node-a\n"))
+        #expect(!ControlCommands.render(status).contains("other nodes"))
+        status.otherNodes = []
+        #expect(ControlCommands.render(status).contains("other nodes: none holding shipments"))
+        status.otherNodes = [
+            .init(node: "node-b", shipments: 12, leaseUntil: "2026-11-23T09:01:00.000Z", expired: false),
+            .init(node: "node-c", shipments: 3, leaseUntil: "2026-11-23T08:59:00.000Z", expired: true),
+        ]
+        let text = ControlCommands.render(status)
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("node-") }
+        #expect(rows.count == 2)
+        #expect(rows[0].contains("12") && rows[0].contains("2026-11-23T09:01:00.000Z") && !rows[0].contains("expired"))
+        #expect(rows[1].contains("3") && rows[1].contains("(expired: taken over soon)"))
     }
 
     @Test func submittedOrdersAreRecordedAndRejectionsExplained() async throws {

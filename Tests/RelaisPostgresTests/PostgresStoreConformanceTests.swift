@@ -1,9 +1,10 @@
 import Foundation
 import Logging
+import Synchronization
 import PostgresNIO
 import RelaisCore
 import RelaisOrders
-import RelaisPostgres
+@testable import RelaisPostgres
 import RelaisStore
 import RelaisTesting
 import Testing
@@ -22,7 +23,7 @@ struct PostgresStoreConformanceTests {
         try await TestDatabase.withSchema { client in
             let fixture = StoreConformance(
                 makeStore: { node, lease in
-                    let store = PostgresStore(client: client, node: node, lease: lease, deadline: .seconds(90))
+                    let store = PostgresStore(client: client, node: node, lease: lease, deadline: TestDatabase.deadline)
                     try await store.migrate()
                     return store
                 },
@@ -43,20 +44,20 @@ struct PostgresStoreTests {
         try await TestDatabase.withSchema { client in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for node in ["a", "b", "c"] {
-                    group.addTask { try await PostgresStore(client: client, node: node).migrate() }
+                    group.addTask { try await PostgresStore(client: client, node: node, deadline: TestDatabase.deadline).migrate() }
                 }
                 try await group.waitForAll()
             }
-            let store = PostgresStore(client: client, node: "a")
+            let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
             try await store.migrate()
-            #expect(try await store.appliedMigrations().count == 1)
+            #expect(try await store.appliedMigrations().count == 3)
         }
     }
 
     @Test func twoNodesClaimingAtOnceNeverShareAShipment() async throws {
         try await TestDatabase.withSchema { client in
-            let a = PostgresStore(client: client, node: "node-a")
-            let b = PostgresStore(client: client, node: "node-b")
+            let a = PostgresStore(client: client, node: "node-a", deadline: TestDatabase.deadline)
+            let b = PostgresStore(client: client, node: "node-b", deadline: TestDatabase.deadline)
             try await a.migrate()
             let ids = (1...40).map { "P-\($0)" }
             _ = try await a.accept(ids.enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
@@ -81,8 +82,8 @@ struct PostgresStoreTests {
 
     @Test func aRunningNodeTakesOverExpiredClaimsAndLeavesLiveOnesAlone() async throws {
         try await TestDatabase.withSchema { client in
-            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10))
-            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10))
+            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10), deadline: TestDatabase.deadline)
+            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10), deadline: TestDatabase.deadline)
             try await a.migrate()
             _ = try await a.accept(
                 ["E-1", "E-2"].enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
@@ -104,10 +105,32 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test func claimsByNodeCountEachNodesBookingShipmentsAndItsLatestLease() async throws {
+        try await TestDatabase.withSchema { client in
+            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10), deadline: TestDatabase.deadline)
+            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10), deadline: TestDatabase.deadline)
+            try await a.migrate()
+            #expect(try await a.claimsByNode().isEmpty)
+            _ = try await a.accept(
+                ["N-1", "N-2", "N-3"].enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
+                source: "test", now: Fixtures.readyMillis)
+            _ = try await Fixtures.stage(a).runOnce(now: Fixtures.readyMillis)
+            let now = Instant(millisecondsSinceEpoch: Fixtures.readyMillis + 1)
+            #expect(try await a.claim(limits: [:], othersLimit: 2, now: now).count == 2)
+            #expect(try await b.claim(limits: [:], othersLimit: 2, now: now + .seconds(1)).count == 1)
+            try await a.renewClaims(now: now + .seconds(4))
+            #expect(
+                try await b.claimsByNode() == [
+                    NodeClaims(node: "node-a", shipments: 2, leaseUntil: (now + .seconds(14)).millisecondsSinceEpoch),
+                    NodeClaims(node: "node-b", shipments: 1, leaseUntil: (now + .seconds(11)).millisecondsSinceEpoch),
+                ])
+        }
+    }
+
     @Test func anOutcomeReachingANodeAfterItsClaimWasTakenOverNeverFailsTheCommit() async throws {
         try await TestDatabase.withSchema { client in
-            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10))
-            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10))
+            let a = PostgresStore(client: client, node: "node-a", lease: .seconds(10), deadline: TestDatabase.deadline)
+            let b = PostgresStore(client: client, node: "node-b", lease: .seconds(10), deadline: TestDatabase.deadline)
             try await a.migrate()
             _ = try await a.accept(
                 ["T-1", "T-2"].enumerated().map { Fixtures.incoming(Fixtures.json(id: $1, name: "C \($0)", street: "\($0) rue")) },
@@ -138,7 +161,7 @@ struct PostgresStoreTests {
 
     @Test func theEventLogRefusesUpdatesAndDeletes() async throws {
         try await TestDatabase.withSchema { client in
-            let store = PostgresStore(client: client, node: "a")
+            let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
             try await store.migrate()
             try await store.audit(kind: .shipmentCreated, actor: .operator(uid: 1000), detail: "x", now: 1)
             await #expect(throws: (any Error).self) { try await client.query("UPDATE events SET detail = 'y'") }
@@ -150,7 +173,7 @@ struct PostgresStoreTests {
 
     @Test func aCallThatCannotGetAConnectionInTimeThrowsTimeout() async throws {
         try await TestDatabase.withSchema(maximumConnections: 1) { client in
-            try await PostgresStore(client: client, node: "a").migrate()
+            try await PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline).migrate()
             let store = PostgresStore(client: client, node: "a", deadline: .milliseconds(300))
             // The pool's only connection is held: the call waits for one, past its deadline.
             try await client.withConnection { _ in
@@ -163,7 +186,101 @@ struct PostgresStoreTests {
                 }
                 #expect(ContinuousClock.now - started < .seconds(5))
             }
-            #expect(try await store.pendingOrderCount() == 0)
+            // The connection free again, a call gets it (a deadline of its own: reconnecting on
+            // a loaded machine can take longer than 300 ms).
+            #expect(try await PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline).pendingOrderCount() == 0)
+        }
+    }
+
+    @Test func aWriteRunAgainUnderItsTokenReturnsTheFirstResultAndWritesNothing() async throws {
+        try await TestDatabase.withSchema { client in
+            let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
+            try await store.migrate()
+            // What a retry after a COMMIT whose answer was lost does: the same token again.
+            let token = UUID().uuidString
+            let write: @Sendable (Int) async throws -> Int = { answer in
+                try await store.transaction("audit twice", token: token) { connection, logger in
+                    try await connection.recordEvent(at: 1, kind: .shipmentCreated, actor: .operator(uid: 1), detail: "once", logger: logger)
+                    return answer
+                }
+            }
+            #expect(try await write(7) == 7)
+            #expect(try await write(8) == 7)
+            let rows = try await client.query("SELECT detail FROM events").collect()
+            #expect(try rows.map { try $0.decode(String.self) } == ["once"])
+            // A new token is a new write.
+            try await store.audit(kind: .shipmentCreated, actor: .operator(uid: 1), detail: "twice", now: 2)
+            #expect(try await client.query("SELECT count(*) FROM events").collect().first?.decode(Int.self) == 2)
+        }
+    }
+
+    @Test func backendsTerminatedUnderTheStoreLoseAndDoubleNothing() async throws {
+        try await TestDatabase.withSchema(maximumConnections: 4) { client in
+            var logger = Logger(label: "relais.test.postgres")
+            logger.logLevel = .error
+            let store = PostgresStore(client: client, node: "node-a", deadline: TestDatabase.deadline, logger: logger)
+            try await store.migrate()
+            let application = try await TestDatabase.applicationName(of: client)
+            let ids = (1...60).map { "K-\($0)" }
+            let done = Mutex(false)
+            // Backends terminated at random moments while the store accepts, decides, claims
+            // and commits: mid-statement, mid-transaction, between transactions, at COMMIT.
+            let killer = Task {
+                var terminated = 0
+                var rounds = 0
+                while !done.withLock({ $0 }) && rounds < 40 {
+                    try? await Task.sleep(for: .milliseconds(Int.random(in: 20...150)))
+                    terminated += (try? await TestDatabase.terminateBackends(named: application, from: client)) ?? 0
+                    rounds += 1
+                }
+                return terminated
+            }
+            var accepted: [OrderAcceptance] = []
+            for batch in stride(from: 0, to: ids.count, by: 5) {
+                let orders = ids[batch..<batch + 5].enumerated().map { index, id in
+                    Fixtures.incoming(Fixtures.json(id: id, name: "C \(batch + index)", street: "\(batch + index) rue"))
+                }
+                accepted += try await store.accept(orders, source: "test", now: Fixtures.readyMillis)
+            }
+            var created: [String] = []
+            let stage = try Fixtures.stage(store)
+            while created.count < ids.count {
+                let made = try await stage.runOnce(now: Fixtures.readyMillis).created
+                if made.isEmpty { break }
+                created += made
+            }
+            var claimed: [ClaimedShipment] = []
+            var clock = Instant(millisecondsSinceEpoch: Fixtures.readyMillis + 1)
+            while true {
+                let batch = try await store.claim(limits: [:], othersLimit: 2, now: clock)
+                if batch.isEmpty { break }
+                claimed += batch
+                try await store.renewClaims(now: clock)
+                try await store.commit(
+                    batch.map {
+                        BookingOutcome(
+                            shipment: $0.id, carrier: $0.carrier ?? "", service: $0.service ?? "",
+                            result: .booked(trackingNumber: "TRK-\($0.id)", carrierPrice: nil, labelPath: nil), startedAt: clock,
+                            finishedAt: clock)
+                    }, breakerOpenings: [], now: clock)
+                clock = clock + .milliseconds(1)
+            }
+            done.withLock { $0 = true }
+            let terminated = await killer.value
+            #expect(terminated > 0, "no backend was terminated: the test proved nothing")
+
+            #expect(accepted == Array(repeating: .accepted, count: ids.count))
+            #expect(Set(created).count == ids.count && created.count == ids.count)
+            #expect(claimed.map(\.id).sorted() == created.sorted(), "every shipment claimed exactly once")
+            #expect(claimed.allSatisfy { $0.attempts == 1 })
+            let counts = try await store.queueCounts()
+            #expect(counts[.booked] == ids.count, "\(counts)")
+            let attempts = try await client.query("SELECT count(*), count(DISTINCT shipment_id) FROM booking_attempts").collect().first?
+                .decode((Int, Int).self)
+            #expect(attempts?.0 == ids.count && attempts?.1 == ids.count)
+            let creations = try await client.query("SELECT count(*) FROM events WHERE kind = 'shipment.created'").collect().first?
+                .decode(Int.self)
+            #expect(creations == ids.count)
         }
     }
 
@@ -183,8 +300,12 @@ enum TestDatabase {
     /// `RELAIS_TEST_POSTGRES_URL`, e.g. `postgres://postgres@/postgres?host=/tmp/relais-pg`.
     static let url: String? = ProcessInfo.processInfo.environment["RELAIS_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     static let password: String? = ProcessInfo.processInfo.environment["RELAIS_TEST_POSTGRES_PASSWORD"]
+    /// The stores' deadline in tests: every test's schema migrates under the one advisory
+    /// lock of the database, one after the other, on a machine loaded by the whole suite.
+    static let deadline: Swift.Duration = .seconds(90)
 
-    /// Runs `body` with a running client whose connections use a new schema, dropped after.
+    /// Runs `body` with a running client whose connections use a new schema, dropped after;
+    /// they are named after the schema in `pg_stat_activity` (``applicationName(of:)``).
     static func withSchema<T: Sendable>(maximumConnections: Int = 4, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let url = try #require(url)
         let schema = "relais_test_\(UUID().uuidString.prefix(8).lowercased())"
@@ -196,6 +317,9 @@ enum TestDatabase {
             configuration: try PostgresStore.clientConfiguration(url: url, password: password, maximumConnections: 1), backgroundLogger: logger)
         var configuration = try PostgresStore.clientConfiguration(url: url, password: password, maximumConnections: maximumConnections)
         configuration.options.additionalStartupParameters.append(("search_path", schema))
+        // The test's connections, and only them, are named after its schema: a test that
+        // terminates backends finds its own by this name.
+        configuration.options.additionalStartupParameters.append(("application_name", schema))
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await admin.run() }
@@ -211,6 +335,24 @@ enum TestDatabase {
                 throw error
             }
         }
+    }
+}
+
+extension TestDatabase {
+    /// The `application_name` of the client's connections: its schema.
+    static func applicationName(of client: PostgresClient) async throws -> String {
+        try await client.query("SELECT current_setting('application_name')").collect().first?.decode(String.self) ?? ""
+    }
+
+    /// Terminates every backend of the connections named `application`, but the one asking:
+    /// what an operator's `pg_terminate_backend` or a failover does to them. - Returns: how many.
+    static func terminateBackends(named application: String, from client: PostgresClient) async throws -> Int {
+        try await client.query(
+            """
+            SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE application_name = \(application) AND pid <> pg_backend_pid()) AS terminated
+            """
+        ).collect().first?.decode(Int.self) ?? 0
     }
 }
 

@@ -37,6 +37,14 @@ struct ControlHandlers: Sendable {
             pendingOrders: pendingOrders,
             configurationLoadedAt: Timestamps.iso(running.loadedAt), alerts: state.alerts.isEmpty ? nil : state.alerts)
         reply.outbox = try await outboxEndpoints()
+        reply.node = state.store.node
+        if let shared = state.store as? any SharedQueue {
+            let now = state.clock()
+            reply.otherNodes = try await shared.claimsByNode().filter { $0.node != state.store.node }.map {
+                StatusReply.NodeLease(
+                    node: $0.node, shipments: $0.shipments, leaseUntil: Timestamps.iso($0.leaseUntil), expired: $0.leaseUntil <= now)
+            }
+        }
         return try JSONResponse.make(reply)
     }
 

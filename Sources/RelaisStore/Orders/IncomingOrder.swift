@@ -15,7 +15,7 @@ public struct IncomingOrder: Sendable {
 }
 
 /// What recording one order did (SPEC §3, idempotency).
-public enum OrderAcceptance: String, Hashable, Sendable {
+public enum OrderAcceptance: String, Codable, Hashable, Sendable {
     /// New, and now committed.
     case accepted
     /// The same id with the same content was already recorded: nothing changed.

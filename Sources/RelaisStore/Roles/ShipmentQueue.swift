@@ -10,6 +10,8 @@ import RelaisCore
 ///   claimed itself, or whose lease expired: on a shared database, a live node's calls are
 ///   left alone. Nothing claimed is ever booked twice or forgotten.
 public protocol ShipmentQueue: Sendable {
+    /// The name this process stamps its claims with (SPEC §16 `node`).
+    var node: String { get }
     /// How long a claim holds without renewal before another node's recovery may take it.
     var lease: Duration { get }
     /// Creates shipments with their decisions in one transaction; returns their ids. A

@@ -1,5 +1,5 @@
 /// A shipment the booking stage has claimed.
-public struct ClaimedShipment: Hashable, Sendable {
+public struct ClaimedShipment: Codable, Hashable, Sendable {
     public var id: String
     public var site: String
     public var carrier: String?

@@ -2,6 +2,7 @@ import Logging
 import RelaisBooking
 import RelaisControl
 import RelaisCore
+import RelaisPostgres
 import RelaisStore
 import RelaisSystemd
 import ServiceLifecycle
@@ -13,6 +14,11 @@ import ServiceLifecycle
 /// it would on any store error, then, once the store takes writes again, the shipments it
 /// left `booking` become `uncertain` (as at a restart: never booked twice, reconciled by
 /// lookup) and it starts again. Meanwhile the watchdog is fed and `/v1/status` says why.
+///
+/// A transient PostgreSQL error that outlived the store's own retries (the database failing
+/// over, a connection cut for longer than a call's deadline) pauses it the same way, with a
+/// backoff of 1 s doubling to 30 s: logged, never the end of the daemon. Only configuration
+/// and schema errors (``PostgresStore/isTransient(_:)``) stop it.
 struct BookingService: Service {
     static let name = "booking"
     let booking: BookingStage
@@ -24,7 +30,9 @@ struct BookingService: Service {
 
     func run() async throws {
         let watchdog = self.watchdog
+        var failures = 0
         while true {
+            let started = ContinuousClock.now
             do {
                 try await booking.run {
                     watchdog.beat(Self.name)
@@ -34,23 +42,38 @@ struct BookingService: Service {
             } catch where StoreError.isStorageFull(error) {
                 logger.critical("booking: paused, the state disk is full; retrying every second: \(error)")
                 state.setAlert(Self.name, "paused: the state disk is full")
-                guard let recovered = await recoverOnceWritable() else { break }
+                guard let recovered = await recover(after: .seconds(1), when: { store.hasRoomToResume() }) else { break }
                 state.setAlert(Self.name, nil)
                 logger.notice(
                     "booking: resumed, the state disk has room again; \(recovered.count) shipments that were booking are now uncertain")
+            } catch where PostgresStore.isTransient(error) && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                // A stage that ran a while before failing starts again from the shortest pause.
+                failures = ContinuousClock.now - started > .seconds(60) ? 1 : failures + 1
+                let pause = min(Duration.seconds(1 << min(failures - 1, 5)), .seconds(30))
+                let described = PostgresStore.describe(error)
+                logger.error("booking: paused, the store failed; starting again in \(pause): \(described)")
+                state.setAlert(Self.name, "paused: the store failed: \(described)")
+                guard let recovered = await recover(after: pause, when: { true }) else { break }
+                state.setAlert(Self.name, nil)
+                logger.notice("booking: resumed; \(recovered.count) shipments that were booking are now uncertain")
             }
         }
         watchdog.retire(Self.name)
     }
 
-    /// Waits for room on the disk (``StorageSpace/hasRoomToResume()``: a write that happens to
-    /// fit in a free page proves little), then for the recovery to be stored; nil when the
-    /// daemon stops meanwhile.
-    private func recoverOnceWritable() async -> [String]? {
+    /// Waits `pause`, then until `ready` (for a full disk: ``StorageSpace/hasRoomToResume()``,
+    /// as a write that happens to fit in a free page proves little), then for the recovery to
+    /// be stored, trying again every `pause`; nil when the daemon stops meanwhile.
+    private func recover(after pause: Duration, when ready: () -> Bool) async -> [String]? {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            watchdog.beat(Self.name)
-            try? await Task.sleep(for: .seconds(1))
-            guard store.hasRoomToResume() else { continue }
+            var waited = Duration.zero
+            while waited < pause && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                watchdog.beat(Self.name)
+                let step = min(.seconds(1), pause - waited)
+                try? await Task.sleep(for: step)
+                waited += step
+            }
+            guard ready() else { continue }
             if let recovered = try? await store.recoverInterruptedBookings(now: clock.now()) { return recovered }
         }
         return nil

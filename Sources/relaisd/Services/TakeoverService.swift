@@ -6,7 +6,9 @@ import ServiceLifecycle
 /// On a shared PostgreSQL store, every third of a lease: the `booking` rows of a node that
 /// stopped renewing its claims (crashed, cut off) become `uncertain`, to be reconciled,
 /// never booked twice and never forgotten (SPEC §16). Every node runs it; `SKIP LOCKED`
-/// keeps two nodes from taking the same row.
+/// keeps two nodes from taking the same row. It also forgets write tokens older than an
+/// hour (``PostgresStore/pruneWriteTokens()``). A failed turn is logged and the next one
+/// comes as usual.
 struct TakeoverService: Service {
     static let name = "takeover"
     let store: PostgresStore
@@ -19,6 +21,7 @@ struct TakeoverService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
             do {
+                try await store.pruneWriteTokens()
                 let taken = try await store.recoverExpiredClaims(now: clock.now())
                 if !taken.isEmpty {
                     logger.warning(
@@ -27,7 +30,7 @@ struct TakeoverService: Service {
                 }
             } catch {
                 // The database may be failing over: try again at the next turn.
-                logger.error("takeover of expired claims: \(error)")
+                logger.error("takeover of expired claims: \(PostgresStore.describe(error))")
             }
         }
     }
