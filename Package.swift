@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "RelaisSandbox",
             dependencies: [
-                "RelaisConfig", "RelaisXML", "RelaisWebhooks",
+                "RelaisConfig", "RelaisCore", "RelaisXML", "RelaisWebhooks",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

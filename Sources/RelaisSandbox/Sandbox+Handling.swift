@@ -11,7 +11,8 @@ extension Sandbox {
             return SandboxResponse(status: 404, contentType: "text/plain", body: Array("no carrier at \(path)".utf8))
         }
         let rest = "/" + (parts.count > 1 ? String(parts[1]) : "")
-        let isBooking = carrier.operation(method: method, path: rest)?.name == "book"
+        let resolved = operation(carrier, method: method, path: rest, body: body)
+        let isBooking = resolved?.name == "book"
         let (knobs, behaviour, baseURL) = state(for: carrier.id, drawing: isBooking)
         if knobs.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(knobs.latencyMilliseconds)) }
 
@@ -22,7 +23,7 @@ extension Sandbox {
             }
             return SandboxResponse(status: 200, contentType: "application/pdf", body: Self.label(tracking: tracking, carrier: carrier.id))
         }
-        guard let operation = carrier.operation(method: method, path: rest) else {
+        guard let operation = resolved else {
             return fault(carrier, status: 404, transient: false, message: "no operation \(method) \(rest)")
         }
         switch behaviour {
@@ -49,6 +50,8 @@ extension Sandbox {
             return lookup(carrier, request: request)
         case "book":
             return await book(carrier, request: request, behaviour: behaviour, knobs: knobs, baseURL: baseURL)
+        case "track":
+            return track(carrier, operation: operation, request: request)
         default:
             return fault(carrier, status: 501, transient: false, message: "the sandbox does not play \(operation.name)")
         }
@@ -101,7 +104,10 @@ extension Sandbox {
             return SandboxResponse(status: definition.refusalStatus, xml: text)
         }
         let tracking = Self.tracking(carrier.definition.trackingPattern)
-        ledger.record(.init(carrier: carrier.id, reference: reference, service: service, trackingNumber: tracking))
+        ledger.record(
+            .init(
+                carrier: carrier.id, reference: reference, service: service, trackingNumber: tracking,
+                bookedAtMilliseconds: nowMilliseconds()))
         let labelPath = carrier.definition.labelPath.map { "\($0)\(tracking)" }
         let context: [String: Any] = [
             "tracking": tracking, "reference": reference, "service": service ?? "",
@@ -163,6 +169,14 @@ extension Sandbox {
         if path == "/_sandbox/ledger", method == "GET" {
             let data = (try? encoder.encode(ledger.all)) ?? Data("[]".utf8)
             return SandboxResponse(status: 200, contentType: "application/json", body: Array(data))
+        }
+        if path == "/_sandbox/clock/advance", method == "POST" {
+            struct Advance: Decodable { var milliseconds: Int64 }
+            guard let advance = try? JSONDecoder().decode(Advance.self, from: Data(body)), advance.milliseconds >= 0 else {
+                return SandboxResponse(status: 400, contentType: "application/json", body: Array(#"{"error":"bad advance"}"#.utf8))
+            }
+            advanceClock(by: .milliseconds(advance.milliseconds))
+            return SandboxResponse(status: 204, contentType: "application/json", body: [])
         }
         if path == "/_sandbox/tokens", method == "DELETE" {
             forgetTokens()

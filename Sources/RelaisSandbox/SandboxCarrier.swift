@@ -7,9 +7,10 @@ struct SandboxCarrier: Sendable {
     var api: CarrierAPISettings
     var definition: SandboxDefinition
 
-    /// The operation served at `path` (below `/<carrier id>`), if any.
-    func operation(method: String, path: String) -> CarrierOperation? {
-        api.operations.values.first { $0.path == path && $0.method == method }
+    /// The operations served at `path` (below `/<carrier id>`), in name order: several may
+    /// share one SOAP endpoint.
+    func operations(method: String, path: String) -> [CarrierOperation] {
+        api.operations.values.filter { $0.path == path && $0.method == method }.sorted { $0.name < $1.name }
     }
 
     /// Whether the carrier speaks SOAP, and which version (for fault codes).

@@ -11,13 +11,24 @@ public final class SandboxLedger: Sendable {
         public var reference: String
         public var service: String?
         public var trackingNumber: String
+        /// When the sandbox booked it, milliseconds since the epoch: where its journey starts.
+        public var bookedAtMilliseconds: Int64
+
+        public init(carrier: String, reference: String, service: String?, trackingNumber: String, bookedAtMilliseconds: Int64) {
+            self.carrier = carrier
+            self.reference = reference
+            self.service = service
+            self.trackingNumber = trackingNumber
+            self.bookedAtMilliseconds = bookedAtMilliseconds
+        }
     }
 
     private struct Book {
         var entries: [Entry] = []
         /// Positions in `entries`, in booking order.
         var byReference: [String: [Int]] = [:]
-        var tracking: Set<TrackingKey> = []
+        /// Positions in `entries` by tracking number.
+        var tracking: [TrackingKey: Int] = [:]
     }
 
     private struct TrackingKey: Hashable {
@@ -32,7 +43,7 @@ public final class SandboxLedger: Sendable {
     func record(_ entry: Entry) {
         book.withLock { book in
             book.byReference[entry.reference, default: []].append(book.entries.count)
-            book.tracking.insert(TrackingKey(carrier: entry.carrier, trackingNumber: entry.trackingNumber))
+            book.tracking[TrackingKey(carrier: entry.carrier, trackingNumber: entry.trackingNumber)] = book.entries.count
             book.entries.append(entry)
         }
     }
@@ -48,7 +59,14 @@ public final class SandboxLedger: Sendable {
 
     /// Whether `carrier` issued `trackingNumber`.
     public func contains(carrier: String, trackingNumber: String) -> Bool {
-        book.withLock { $0.tracking.contains(TrackingKey(carrier: carrier, trackingNumber: trackingNumber)) }
+        entry(carrier: carrier, trackingNumber: trackingNumber) != nil
+    }
+
+    /// The booking `carrier` issued `trackingNumber` for, if any.
+    public func entry(carrier: String, trackingNumber: String) -> Entry? {
+        book.withLock { book in
+            book.tracking[TrackingKey(carrier: carrier, trackingNumber: trackingNumber)].map { book.entries[$0] }
+        }
     }
 
     /// References booked more than once, across all carriers.

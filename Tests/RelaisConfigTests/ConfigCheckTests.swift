@@ -53,6 +53,12 @@ import Testing
         ("carriers/chronopost/carrier.toml", "code = \"86\"", "code = \"13\"", "service code '13' is declared twice", nil),
         ("carriers/velocite/carrier.toml", "error_message = \"error/message\"", "error_message = \"error/message\"\ntoken_refused = \"//x\"", "token_refused needs an [api.login] operation", 81),
         ("carriers/dpd/carrier.toml", "token_ttl_s = 86400", "token_ttl_s = 86400\ntoken_refused = \"//x\"", "token_refused applies to [api.book] and [api.lookup] only", 82),
+        ("carriers/chronopost/carrier.toml", "DI1 = \"delivered\"", "DI1 = \"delivred\"", "'delivred' is not a status", nil),
+        ("carriers/chronopost/carrier.toml", "event_code = \"code\"", "event_code = \"a//b\"", "empty step", nil),
+        ("carriers/chronopost/carrier.toml", "event_label = \"eventLabel\"", "event_lable = \"eventLabel\"", "unknown key 'event_lable'", nil),
+        ("carriers/mondialrelay/carrier.toml", "time_format = \"dd/MM/yy HH:mm\"", "time_format = \"dd/MM/yy HH:mm TZ\"", "is neither a token", nil),
+        ("carriers/mondialrelay/carrier.toml", "time_zone = \"Europe/Paris\"", "time_zone = \"Europe/Lyon\"", "'Europe/Lyon' is not a time zone", nil),
+        ("carriers/velocite/carrier.toml", "price = \"shipment/price\"", "price = \"shipment/price\"\nevents = \"x\"", "unknown key 'events' in [api.book]", 79),
         ("relais.toml", "timezone = \"Europe/Paris\"", "timezone = \"Europe/Lyon\"", "unknown time zone 'Europe/Lyon'", nil),
         ("relais.toml", "consolidation_window = \"0s\"", "consolidation_window = \"soon\"", "must be a duration", nil),
     ] as [(String, String, String, String, Int?)])

@@ -27,4 +27,5 @@ public struct CarrierAPISettings: Hashable, Sendable {
     public var book: CarrierOperation? { operations["book"] }
     public var login: CarrierOperation? { operations["login"] }
     public var lookup: CarrierOperation? { operations["lookup"] }
+    public var track: CarrierOperation? { operations["track"] }
 }
