@@ -98,8 +98,10 @@ extension Database {
                     INSERT INTO tracking_events (shipment_id, code, at, status, label, location, recorded_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                     """)
-            // Oldest first, so that the status walks forward as the parcel did.
-            for event in events.sorted(by: { $0.at < $1.at }) {
+            // Oldest first, so that the status walks forward as the parcel did; events of the
+            // same time in the carrier's order.
+            let ordered = events.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+            for event in ordered {
                 try insert.execute(arguments: [
                     poll.shipmentID, event.code, event.at.millisecondsSinceEpoch, event.status.rawValue, event.label, event.location,
                     now.millisecondsSinceEpoch,

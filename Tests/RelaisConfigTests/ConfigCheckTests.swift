@@ -227,4 +227,22 @@ import Testing
             #expect(found?.line == line, "\(error.diagnostics)")
         }
     }
+
+    @Test func trackingDefaultsAndSettings() throws {
+        let defaults = try DaemonConfigLoader.load(text: "", file: "/etc/relais/relais.toml").tracking
+        #expect(defaults.enabled && defaults.everySeconds == 7200 && defaults.outForDeliveryEverySeconds == 1200)
+        #expect(defaults.maxAgeSeconds == 60 * 86_400 && defaults.batch == 256)
+        let set = try DaemonConfigLoader.load(
+            text: "[tracking]\nevery = \"1h\"\nout_for_delivery_every = \"10m\"\nmax_age = \"30d\"\nbatch = 50\n",
+            file: "/etc/relais/relais.toml"
+        ).tracking
+        #expect(set.everySeconds == 3600 && set.outForDeliveryEverySeconds == 600 && set.maxAgeSeconds == 30 * 86_400 && set.batch == 50)
+        #expect(set.schedule.nearDeliveryEvery == .seconds(600))
+        do {
+            _ = try DaemonConfigLoader.load(text: "[tracking]\nevery = \"often\"\n", file: "/etc/relais/relais.toml")
+            Issue.record("'often' accepted")
+        } catch {
+            #expect(error.diagnostics.first?.line == 2 && error.diagnostics.first?.message.contains("positive duration") == true)
+        }
+    }
 }

@@ -50,6 +50,14 @@ struct TrackingTests {
         #expect(progress.status == .preTransit)
     }
 
+    @Test func ofTwoEventsOfTheSameMinuteTheOneFurtherAlongDecides() {
+        var progress = TrackingProgress()
+        progress.apply(Self.event("PC", .inTransit, at: 10))
+        #expect(apply(&progress, Self.event("MD", .outForDelivery, at: 10)))
+        #expect(!apply(&progress, Self.event("TS", .inTransit, at: 10)))
+        #expect(progress.status == .outForDelivery)
+    }
+
     @Test func terminalStatuses() {
         #expect(TrackingStatus.allCases.filter(\.isTerminal) == [.delivered, .returnedToSender, .cancelled])
         #expect(TrackingStatus.allCases.filter(\.isNearDelivery) == [.outForDelivery, .availableForPickup])

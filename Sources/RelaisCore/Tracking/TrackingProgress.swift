@@ -4,6 +4,7 @@
 /// the carrier's event time, except that
 /// - a terminal status (`delivered`, `returned_to_sender`, `cancelled`) is never replaced by
 ///   a non-terminal one: a late scan after delivery is recorded, not obeyed;
+/// - of two events at the same time, the one further along the journey decides;
 /// - an `unknown` event (a code carrier.toml does not map) never replaces a known status: it
 ///   is recorded and counted, but does not tell the shop its parcel is lost. Only a
 ///   shipment whose every event is unknown shows `unknown`.
@@ -29,8 +30,12 @@ public struct TrackingProgress: Hashable, Sendable {
         }
         if shown.isTerminal && !event.status.isTerminal { return false }
         if event.status == .unknown && shown != .unknown { return false }
-        // An unknown status gives way to any known one, whatever its time.
-        let newer = event.at > at || (shown == .unknown && event.status != .unknown)
+        // An unknown status gives way to any known one, whatever its time. Two events at the
+        // same time (carriers that write minutes only) are ordered by how far along the
+        // journey they are: a parcel is not taken back by an event of the same minute.
+        let newer =
+            event.at > at || (shown == .unknown && event.status != .unknown)
+            || (event.at == at && event.status.stage > shown.stage)
         // A terminal event is obeyed over a non-terminal one even when it is older: the
         // parcel was delivered, whatever scan came after.
         let endsIt = event.status.isTerminal && !shown.isTerminal

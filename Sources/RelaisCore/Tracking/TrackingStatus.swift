@@ -28,6 +28,19 @@ public enum TrackingStatus: String, CaseIterable, Codable, Hashable, Sendable {
     /// (`[tracking] out_for_delivery_every`).
     public var isNearDelivery: Bool { self == .outForDelivery || self == .availableForPickup }
 
+    /// How far along a journey the status is, to order events of the same time: before
+    /// the carrier has it, moving, held up, at the door or the relay point, over.
+    public var stage: Int {
+        switch self {
+        case .unknown: 0
+        case .preTransit: 1
+        case .inTransit: 2
+        case .exception, .deliveryFailed: 3
+        case .outForDelivery, .availableForPickup: 4
+        case .delivered, .returnedToSender, .cancelled: 5
+        }
+    }
+
     /// The names carrier.toml may write, for error messages.
     public static let names = allCases.map(\.rawValue).joined(separator: ", ")
 }
