@@ -135,7 +135,7 @@ extension Database {
             .shipmentTracking, shipment: poll.shipmentID, now: now.millisecondsSinceEpoch,
             tracking: ShipmentTrackingReply(
                 status: after.rawValue, statusAt: ISOTimestamp.string(decisive.at.millisecondsSinceEpoch),
-                event: Self.eventReply(decisive)))
+                event: TrackingEventReply(decisive)))
         return TrackingChange(shipmentID: poll.shipmentID, from: before, to: after, event: decisive)
     }
 
@@ -157,11 +157,5 @@ extension Database {
             status: (row["status"] as String?).flatMap(TrackingStatus.init(rawValue:)), statusAt: instant("status_at"),
             deliveredAt: instant("delivered_at"), nextPollAt: instant("next_poll_at"), lastPolledAt: instant("last_polled_at"),
             lastError: row["last_error"], events: events)
-    }
-
-    static func eventReply(_ event: TrackingEvent) -> TrackingEventReply {
-        TrackingEventReply(
-            at: ISOTimestamp.string(event.at.millisecondsSinceEpoch), status: event.status.rawValue, code: event.code,
-            label: event.label, location: event.location)
     }
 }

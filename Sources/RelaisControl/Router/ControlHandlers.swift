@@ -86,7 +86,7 @@ struct ControlHandlers: Sendable {
         guard let record = try await state.store.shipment(id: id) else { throw ControlError.notFound("no shipment \(id)") }
         let attempts = try await state.store.attempts(shipment: id)
         var reply = Self.reply(record, attempts: attempts)
-        reply.tracking = try await state.tracking?.tracking(shipment: id).map(Self.trackingSummary)
+        reply.tracking = try await state.tracking?.tracking(shipment: id).map(ShipmentTrackingReply.init)
         return try JSONResponse.make(reply)
     }
 
