@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "RelaisXML", targets: ["RelaisXML"]),
         .library(name: "RelaisCarriers", targets: ["RelaisCarriers"]),
         .library(name: "RelaisBooking", targets: ["RelaisBooking"]),
+        .library(name: "RelaisTracking", targets: ["RelaisTracking"]),
         .library(name: "RelaisSandbox", targets: ["RelaisSandbox"]),
         .library(name: "RelaisSystemd", targets: ["RelaisSystemd"]),
         .library(name: "RelaisControl", targets: ["RelaisControl"]),
@@ -86,11 +87,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Tracking (SPEC §13): polls booked shipments at their carriers through the shared gates.
+        .target(
+            name: "RelaisTracking",
+            dependencies: [
+                "RelaisCore", "RelaisConfig", "RelaisCarriers", "RelaisStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Every shipped carrier's API on loopback, with a ledger and failure knobs.
         .target(
             name: "RelaisSandbox",
             dependencies: [
-                "RelaisConfig", "RelaisXML", "RelaisWebhooks",
+                "RelaisConfig", "RelaisCore", "RelaisXML", "RelaisWebhooks",
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -189,7 +198,7 @@ let package = Package(
             dependencies: [
                 "RelaisCore", "RelaisConfig", "RelaisOrders", "RelaisIntake", "RelaisCommands", "RelaisStore", "RelaisRecords", "RelaisAggregation",
                 "RelaisCarriers", "RelaisBooking", "RelaisSystemd", "RelaisControl", "RelaisControlAPI", "RelaisPostgres",
-                "RelaisOutbox",
+                "RelaisOutbox", "RelaisTracking",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -249,7 +258,7 @@ let package = Package(
         .testTarget(
             name: "RelaisBookingTests",
             dependencies: [
-                "RelaisXML", "RelaisCarriers", "RelaisBooking", "RelaisSandbox", "RelaisStore", "RelaisRecords", "RelaisAggregation",
+                "RelaisXML", "RelaisCarriers", "RelaisBooking", "RelaisTracking", "RelaisSandbox", "RelaisStore", "RelaisRecords", "RelaisAggregation",
                 "RelaisOrders", "RelaisConfig", "RelaisCore", "RelaisTesting",
             ]
         ),

@@ -71,6 +71,13 @@ struct TemplateContext {
         self.root = root
     }
 
+    /// The context of a tracking call: the carrier's tracking number, the credentials, the
+    /// token.
+    init(trackingNumber: String, credentials: CarrierCredentials, token: String?) {
+        self.init(reference: nil, credentials: credentials, token: token)
+        root["tracking_number"] = .text(trackingNumber)
+    }
+
     /// The context of a lookup, a cancel or a login: our reference, the credentials, the token.
     /// A cancel sees the tracking number too.
     init(reference: String?, credentials: CarrierCredentials, token: String?, trackingNumber: String? = nil) {

@@ -34,6 +34,9 @@ public struct ControlCommands: Sendable {
         if let outbox = status.outbox, !outbox.isEmpty {
             text += "\noutbox:\n" + Self.endpointTable(outbox)
         }
+        if let tracking = status.tracking, !tracking.isEmpty {
+            text += "\ntracking: " + Self.trackingCounts(tracking) + "\n"
+        }
         if let others = status.otherNodes {
             text += "\nother nodes:" + (others.isEmpty ? " none holding shipments\n" : "\n")
             var nodes = TextTable([("node", .left), ("booking", .right), ("lease until", .left)])
@@ -97,6 +100,10 @@ public struct ControlCommands: Sendable {
                 ("CO2e", shipment.co2eGrams.map { "\(String(format1: $0)) g (well-to-wheel)" } ?? "-"),
                 ("label", shipment.labelPath ?? "-"),
             ]
+            if let tracked = shipment.tracking {
+                let event = tracked.event.map { " (\($0.code)\($0.label.map { " \($0)" } ?? ""))" } ?? ""
+                lines.append(("tracking status", (tracked.status ?? "no event yet") + (tracked.statusAt.map { " since \($0)" } ?? "") + event))
+            }
             if let ghg = shipment.ghg { lines += Self.ghgLines(ghg) }
             if let reason = shipment.reason { lines.append(("reason", reason)) }
             if let next = shipment.nextAttemptAt { lines.append(("next attempt", next)) }

@@ -44,6 +44,8 @@ public final class DaemonState: Sendable {
     public let store: any DaemonStore
     /// The store's outbox, when its engine has one (SQLite; not yet PostgreSQL).
     public var outbox: (any OutboxLog)? { store as? any OutboxLog }
+    /// The store's tracking, when its engine keeps it (SQLite; not yet PostgreSQL).
+    public var tracking: (any TrackingLog)? { store as? any TrackingLog }
     public let version: String
     public let startedAt: Int64
     public let permission: WritePermission

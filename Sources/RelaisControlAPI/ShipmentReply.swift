@@ -32,6 +32,9 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
     public var promisedBy: String?
     /// Outbox events only, for endpoints with `include_label`.
     public var label: LabelReply?
+    /// The tracking status (SPEC §13), for a tracked shipment: in its own view and in
+    /// `shipment.tracking` events.
+    public var tracking: ShipmentTrackingReply?
 
     public init(
         id: String, state: String, orders: [String], site: String, carrier: String?, service: String?,
@@ -64,7 +67,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
         case id, state, orders, site, carrier, service, trackingNumber = "tracking_number", price, currency, eta
         case co2eGrams = "co2e_g", ghg, late, labelPath = "label_path", reason, nextAttemptAt = "next_attempt_at"
         case createdAt = "created_at", updatedAt = "updated_at", attempts
-        case trackingURL = "tracking_url", promisedBy = "promised_by", label
+        case trackingURL = "tracking_url", promisedBy = "promised_by", label, tracking
     }
 
     /// Every key present, `null` when empty, so scripts can rely on the shape; `attempts`
@@ -92,6 +95,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
         try c.encodeIfPresent(attempts, forKey: .attempts)
         try c.encodeIfPresent(trackingURL, forKey: .trackingURL)
         try c.encodeIfPresent(promisedBy, forKey: .promisedBy)
+        try c.encodeIfPresent(tracking, forKey: .tracking)
         try c.encodeIfPresent(label, forKey: .label)
     }
 }

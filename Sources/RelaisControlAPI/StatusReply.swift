@@ -68,6 +68,9 @@ public struct StatusReply: Codable, Hashable, Sendable {
     public var alerts: [String]?
     /// The outbox's backlog per endpoint (SPEC §12); empty without `[outbox] spool` or webhooks.
     public var outbox: [OutboxEndpointReply]?
+    /// Tracked shipments by tracking status (SPEC §13; `none` before the first event);
+    /// absent where the store keeps no tracking.
+    public var tracking: [String: Int]?
 
     public init(
         version: String, uptimeSeconds: Int, pid: Int32, policy: PolicyRef, queue: [String: Int], carriers: [CarrierState],
@@ -86,6 +89,6 @@ public struct StatusReply: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case version, uptimeSeconds = "uptime_s", pid, policy, queue, carriers, pendingOrders = "pending_orders"
-        case configurationLoadedAt = "configuration_loaded_at", alerts, outbox, node, otherNodes = "other_nodes"
+        case configurationLoadedAt = "configuration_loaded_at", alerts, outbox, node, otherNodes = "other_nodes", tracking
     }
 }

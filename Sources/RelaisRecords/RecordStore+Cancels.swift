@@ -116,13 +116,10 @@ extension RecordStore: CancelLedger {
     /// How long the first cancel call of an intent holds it before the retry pass may take it.
     static let cancelCallLease: Duration = .seconds(120)
 
-    /// The shipment's normalised tracking status (SPEC §13), when this database keeps one.
-    ///
-    /// The seam for tracking, built on another branch: a `tracking_status` column on
-    /// `shipments` is read when it exists, and until then there is no status, which
-    /// ``CancelRule`` takes as no evidence of movement.
+    /// The shipment's normalised tracking status (SPEC §13, migration v7's `tracking` row), nil
+    /// before its first event or when it is not tracked: ``CancelRule`` takes that as no
+    /// evidence of movement.
     static func trackingStatus(_ db: Database, shipment id: String) throws -> String? {
-        guard try db.columns(in: "shipments").contains(where: { $0.name == "tracking_status" }) else { return nil }
-        return try String.fetchOne(db, sql: "SELECT tracking_status FROM shipments WHERE id = ?", arguments: [id])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM tracking WHERE shipment_id = ?"), arguments: [id])
     }
 }

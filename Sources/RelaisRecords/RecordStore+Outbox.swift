@@ -268,7 +268,7 @@ extension Database {
     /// The body is the shipment as `GET /v1/shipments/{id}` shows it at this instant, plus
     /// `tracking_url` and `promised_by`; it is frozen here and sent byte for byte. Nothing is
     /// written when no endpoint wants the type.
-    func writeOutboxEvent(_ type: OutboxEventType, shipment id: String, now: Int64) throws {
+    func writeOutboxEvent(_ type: OutboxEventType, shipment id: String, now: Int64, tracking: ShipmentTrackingReply? = nil) throws {
         let endpoints = try outboxEndpoints(wanting: type)
         guard !endpoints.isEmpty else { return }
         guard let row = try Row.fetchOne(cachedStatement(sql: "\(RecordStore.shipmentSelect) WHERE s.id = ?"), arguments: [id]) else {
@@ -281,6 +281,7 @@ extension Database {
             cachedStatement(sql: "SELECT * FROM booking_attempts WHERE shipment_id = ? ORDER BY id"), arguments: [id]
         ).map(RecordStore.attemptRecord)
         var data = ShipmentReply(record, attempts: attempts)
+        data.tracking = tracking
         data.promisedBy = try String.fetchOne(
             cachedStatement(sql: "SELECT MIN(json_extract(body, '$.promised_by')) FROM orders WHERE shipment_id = ?"),
             arguments: [id])

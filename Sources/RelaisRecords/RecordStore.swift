@@ -78,5 +78,5 @@ extension Database {
     }
 }
 
-/// The store's roles: SQLite answers them all.
+/// The store's roles: SQLite answers them all (`TrackingLog` in RecordStore+Tracking).
 extension RecordStore: OrderLedger, ShipmentQueue, RecordReader, EventLog, StorageSpace, OutboxLog {}

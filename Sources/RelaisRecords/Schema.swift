@@ -28,6 +28,9 @@ enum Schema {
         migrator.registerMigration("v6: the outbox: events for the shop and their deliveries per endpoint") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v7: tracking: polls, carrier events, normalised status") { db in
+            try db.execute(sql: v7)
+        }
         // v7 is the tracking branch's (issue 15).
         migrator.registerMigration("v8: cancelled shipments, cancel intents, manifests, returns") { db in
             try allowState(db, ShipmentState.cancelled.rawValue)
@@ -365,5 +368,68 @@ enum Schema {
         ) STRICT;
         CREATE INDEX returns_order ON returns(order_id);
         INSERT INTO sequences (name, last) VALUES ('return', 0);
+        """
+
+    /// Tracking (SPEC §13): one row per booked shipment (its status, the next poll), the
+    /// carrier events recorded, de-duplicated on (code, time) by the primary key. A
+    /// shipment enters tracking when it becomes `booked`, by trigger, in the transaction
+    /// that books it; shipments booked before this migration are entered by it.
+    static let v7 = """
+        CREATE TABLE tracking (
+            shipment_id TEXT PRIMARY KEY REFERENCES shipments(id),
+            carrier TEXT NOT NULL,
+            tracking_number TEXT NOT NULL,
+            booked_at INTEGER NOT NULL,
+            -- NULL before the first event
+            status TEXT,
+            -- the carrier's time of the event the status came from
+            status_at INTEGER,
+            -- the latest event time that decided the status (TrackingProgress.at)
+            progress_at INTEGER NOT NULL DEFAULT 0,
+            delivered_at INTEGER,
+            -- NULL: no more polls (terminal status, max_age)
+            next_poll_at INTEGER,
+            last_polled_at INTEGER,
+            polls INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX tracking_due ON tracking(carrier, next_poll_at) WHERE next_poll_at IS NOT NULL;
+
+        CREATE TABLE tracking_events (
+            shipment_id TEXT NOT NULL REFERENCES shipments(id),
+            code TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            label TEXT,
+            location TEXT,
+            recorded_at INTEGER NOT NULL,
+            PRIMARY KEY (shipment_id, code, at)
+        ) STRICT, WITHOUT ROWID;
+
+        -- tracked shipments per status ('none' before the first event), kept by triggers
+        CREATE TABLE tracking_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT;
+        -- events with a code no mapping knows, per carrier: what an operator should map
+        CREATE TABLE tracking_unmapped (carrier TEXT PRIMARY KEY, n INTEGER NOT NULL) STRICT;
+        CREATE TRIGGER tracking_count_insert AFTER INSERT ON tracking BEGIN
+            INSERT INTO tracking_counts (status, n) VALUES (COALESCE(NEW.status, 'none'), 1)
+                ON CONFLICT (status) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER tracking_count_update AFTER UPDATE OF status ON tracking WHEN OLD.status IS NOT NEW.status BEGIN
+            UPDATE tracking_counts SET n = n - 1 WHERE status = COALESCE(OLD.status, 'none');
+            INSERT INTO tracking_counts (status, n) VALUES (COALESCE(NEW.status, 'none'), 1)
+                ON CONFLICT (status) DO UPDATE SET n = n + 1;
+        END;
+
+        CREATE TRIGGER tracking_on_booked AFTER UPDATE OF state ON shipments
+            WHEN NEW.state = 'booked' AND OLD.state <> 'booked' AND NEW.carrier IS NOT NULL AND NEW.tracking_number IS NOT NULL
+        BEGIN
+            INSERT OR IGNORE INTO tracking (shipment_id, carrier, tracking_number, booked_at, next_poll_at)
+            VALUES (NEW.id, NEW.carrier, NEW.tracking_number, COALESCE(NEW.booked_at, NEW.updated_at),
+                COALESCE(NEW.booked_at, NEW.updated_at));
+        END;
+
+        INSERT INTO tracking (shipment_id, carrier, tracking_number, booked_at, next_poll_at)
+        SELECT id, carrier, tracking_number, COALESCE(booked_at, updated_at), COALESCE(booked_at, updated_at)
+        FROM shipments WHERE state = 'booked' AND carrier IS NOT NULL AND tracking_number IS NOT NULL;
         """
 }

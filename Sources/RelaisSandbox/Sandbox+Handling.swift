@@ -11,8 +11,9 @@ extension Sandbox {
             return SandboxResponse(status: 404, contentType: "text/plain", body: Array("no carrier at \(path)".utf8))
         }
         let rest = "/" + (parts.count > 1 ? String(parts[1]) : "")
+        let resolved = carrier.operation(method: method, path: rest, body: body)
         // Scripts and rates play bookings and cancels: the calls that change something.
-        let drawing = ["book", "cancel", "manifest"].contains(carrier.operation(method: method, path: rest, body: body)?.name)
+        let drawing = ["book", "cancel", "manifest"].contains(resolved?.name)
         let (knobs, behaviour, baseURL) = state(for: carrier.id, drawing: drawing)
         if knobs.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(knobs.latencyMilliseconds)) }
 
@@ -23,7 +24,7 @@ extension Sandbox {
             }
             return SandboxResponse(status: 200, contentType: "application/pdf", body: Self.label(tracking: tracking, carrier: carrier.id))
         }
-        guard let operation = carrier.operation(method: method, path: rest, body: body) else {
+        guard let operation = resolved else {
             return fault(carrier, status: 404, transient: false, message: "no operation \(method) \(rest)")
         }
         switch behaviour {
@@ -54,6 +55,8 @@ extension Sandbox {
             return await cancel(carrier, request: request, behaviour: behaviour, knobs: knobs)
         case "manifest":
             return await manifest(carrier, request: request, behaviour: behaviour, knobs: knobs)
+        case "track":
+            return track(carrier, operation: operation, request: request)
         default:
             return fault(carrier, status: 501, transient: false, message: "the sandbox does not play \(operation.name)")
         }
@@ -106,7 +109,10 @@ extension Sandbox {
             return SandboxResponse(status: definition.refusalStatus, xml: text)
         }
         let tracking = Self.tracking(carrier.definition.trackingPattern)
-        ledger.record(.init(carrier: carrier.id, reference: reference, service: service, trackingNumber: tracking))
+        ledger.record(
+            .init(
+                carrier: carrier.id, reference: reference, service: service, trackingNumber: tracking,
+                bookedAtMilliseconds: nowMilliseconds()))
         let labelPath = carrier.definition.labelPath.map { "\($0)\(tracking)" }
         let context: [String: Any] = [
             "tracking": tracking, "reference": reference, "service": service ?? "",
@@ -177,7 +183,7 @@ extension Sandbox {
         if behaviour == .permanent { return refuse("manifest refused (sandbox)") }
         guard !parcels.isEmpty else { return refuse("no parcel in the manifest") }
         for parcel in parcels {
-            guard let booking = ledger.booking(carrier: carrier.id, trackingNumber: parcel), !booking.void else {
+            guard let booking = ledger.entry(carrier: carrier.id, trackingNumber: parcel), !booking.void else {
                 return refuse("unknown or cancelled parcel \(parcel)")
             }
         }
@@ -231,6 +237,14 @@ extension Sandbox {
         if path == "/_sandbox/ledger", method == "GET" {
             let data = (try? encoder.encode(ledger.all)) ?? Data("[]".utf8)
             return SandboxResponse(status: 200, contentType: "application/json", body: Array(data))
+        }
+        if path == "/_sandbox/clock/advance", method == "POST" {
+            struct Advance: Decodable { var milliseconds: Int64 }
+            guard let advance = try? JSONDecoder().decode(Advance.self, from: Data(body)), advance.milliseconds >= 0 else {
+                return SandboxResponse(status: 400, contentType: "application/json", body: Array(#"{"error":"bad advance"}"#.utf8))
+            }
+            advanceClock(by: .milliseconds(advance.milliseconds))
+            return SandboxResponse(status: 204, contentType: "application/json", body: [])
         }
         if path == "/_sandbox/tokens", method == "DELETE" {
             forgetTokens()

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import RelaisConfig
+import RelaisCore
 import RelaisXML
 import Synchronization
 
@@ -27,6 +28,8 @@ public final class Sandbox: Sendable {
         var tokens: Set<String> = []
         var baseURL = ""
         var requests: [String: Int] = [:]
+        /// Added to the wall clock: tests and shells move parcels along their journeys.
+        var clockOffsetMilliseconds: Int64 = 0
     }
 
     /// Loads every carrier folder of `carriersDirectory` that has a sandbox.toml and an [api].
@@ -56,6 +59,17 @@ public final class Sandbox: Sendable {
     public func forgetTokens() { state.withLock { $0.tokens.removeAll() } }
 
     public func knobs(for carrier: String) -> SandboxKnobs { state.withLock { $0.knobs[carrier] ?? SandboxKnobs() } }
+
+    /// Moves the sandbox's clock forward: parcels advance along their journeys as if
+    /// `duration` had passed (bookings made afterwards start from the moved clock).
+    public func advanceClock(by duration: Duration) {
+        state.withLock { $0.clockOffsetMilliseconds += duration.wholeMilliseconds }
+    }
+
+    /// The sandbox's now: the wall clock plus every advance.
+    func nowMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded()) + state.withLock { $0.clockOffsetMilliseconds }
+    }
 
     /// Requests received per carrier (every operation), for tests of breakers and probes.
     public func requestCount(carrier: String) -> Int { state.withLock { $0.requests[carrier] ?? 0 } }

@@ -1,7 +1,8 @@
 /// How a sandbox carrier misbehaves: latency, error rates by class, timeouts before and
 /// after reading the request, malformed replies, outages. Rates are probabilities 0…1,
 /// drawn per booking request; `script` forces the next bookings' behaviour, for tests.
-/// Logins, lookups and label fetches only feel the latency and outages.
+/// Logins, lookups, tracking and label fetches only feel the latency and outages; tracking
+/// replies follow the parcel's `journey`.
 public struct SandboxKnobs: Hashable, Sendable, Codable {
     /// What one request does.
     public enum Behaviour: String, Hashable, Sendable, Codable, CaseIterable {
@@ -34,6 +35,12 @@ public struct SandboxKnobs: Hashable, Sendable, Codable {
     public var hangMilliseconds: Int = 20_000
     /// Behaviours of the next requests, in order; consumed before the rates are drawn.
     public var script: [Behaviour] = []
+    /// The journey a booked parcel plays for tracking, unless `journeys` names its reference.
+    public var journey: SandboxJourney = .normal
+    /// Journeys by booking reference (the shipment id), so that one run plays several.
+    public var journeys: [String: SandboxJourney] = [:]
+    /// Accelerated time: one step of a journey, milliseconds (a normal journey is four).
+    public var journeyStepMilliseconds: Int = 60_000
 
     public init() {}
 
@@ -50,7 +57,18 @@ public struct SandboxKnobs: Hashable, Sendable, Codable {
         outage = try container.decodeIfPresent(Bool.self, forKey: .outage) ?? false
         hangMilliseconds = try container.decodeIfPresent(Int.self, forKey: .hangMilliseconds) ?? defaults.hangMilliseconds
         script = try container.decodeIfPresent([Behaviour].self, forKey: .script) ?? []
+        journey = try container.decodeIfPresent(SandboxJourney.self, forKey: .journey) ?? defaults.journey
+        journeys = try container.decodeIfPresent([String: SandboxJourney].self, forKey: .journeys) ?? [:]
+        journeyStepMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .journeyStepMilliseconds) ?? defaults.journeyStepMilliseconds
+        guard journeyStepMilliseconds > 0 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .journeyStepMilliseconds, in: container, debugDescription: "journeyStepMilliseconds must be positive")
+        }
     }
+
+    /// The journey a parcel booked under `reference` plays.
+    func journey(reference: String) -> SandboxJourney { journeys[reference] ?? journey }
 
     /// The behaviour for a draw in `0..<1` when no script is pending.
     func behaviour(draw: Double) -> Behaviour {

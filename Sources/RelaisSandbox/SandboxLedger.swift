@@ -13,12 +13,23 @@ public final class SandboxLedger: Sendable {
         public var trackingNumber: String
         /// Cancelled by the carrier's cancel operation: the booking is void.
         public var void: Bool = false
+        /// When the sandbox booked it, milliseconds since the epoch: where its journey starts.
+        public var bookedAtMilliseconds: Int64
+
+        public init(carrier: String, reference: String, service: String?, trackingNumber: String, bookedAtMilliseconds: Int64) {
+            self.carrier = carrier
+            self.reference = reference
+            self.service = service
+            self.trackingNumber = trackingNumber
+            self.bookedAtMilliseconds = bookedAtMilliseconds
+        }
     }
 
     private struct Book {
         var entries: [Entry] = []
         /// Positions in `entries`, in booking order.
         var byReference: [String: [Int]] = [:]
+        /// Positions in `entries` by tracking number.
         var tracking: [TrackingKey: Int] = [:]
         /// Manifests taken over, by carrier and sorted parcels: their numbers.
         var manifests: [ManifestKey: String] = [:]
@@ -60,8 +71,8 @@ public final class SandboxLedger: Sendable {
         book.withLock { $0.tracking[TrackingKey(carrier: carrier, trackingNumber: trackingNumber)] != nil }
     }
 
-    /// The booking `carrier` issued as `trackingNumber`, if any.
-    public func booking(carrier: String, trackingNumber: String) -> Entry? {
+    /// The booking `carrier` issued `trackingNumber` for, if any.
+    public func entry(carrier: String, trackingNumber: String) -> Entry? {
         book.withLock { book in
             book.tracking[TrackingKey(carrier: carrier, trackingNumber: trackingNumber)].map { book.entries[$0] }
         }

@@ -67,6 +67,57 @@ public struct XMLPath: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The text of the first match taken relative to `element`: the first step names one of
+    /// its children (`code`, `site/name`), or with `//` any element below it. This is how an
+    /// event's fields are read from each element an events path selects.
+    public func value(below element: XMLElement) -> String? {
+        guard let first = steps.first else { return nil }
+        switch first {
+        case .child:
+            return value(from: element, steps: steps[...])
+        case .descendant(let name):
+            return firstValue(below: element, named: name)
+        case .attribute:
+            return nil
+        }
+    }
+
+    /// Every element the path selects, in document order (an attribute path selects none):
+    /// a list of events, where ``value(in:)`` would take the first only.
+    public func elements(in root: XMLElement) -> [XMLElement] {
+        guard let first = steps.first else { return [] }
+        var found: [XMLElement] = []
+        switch first {
+        case .child(let name):
+            if name == "*" || root.name == name { collect(from: root, steps: steps.dropFirst(), into: &found) }
+        case .descendant(let name):
+            collectDescendants(of: root, named: name, including: true, into: &found)
+        case .attribute:
+            break
+        }
+        return found
+    }
+
+    private func collectDescendants(of element: XMLElement, named name: String, including: Bool, into found: inout [XMLElement]) {
+        if including, name == "*" || element.name == name { collect(from: element, steps: steps.dropFirst(), into: &found) }
+        for child in element.children { collectDescendants(of: child, named: name, including: true, into: &found) }
+    }
+
+    private func collect(from element: XMLElement, steps: ArraySlice<Step>, into found: inout [XMLElement]) {
+        guard let step = steps.first else {
+            found.append(element)
+            return
+        }
+        switch step {
+        case .attribute:
+            return
+        case .child(let name), .descendant(let name):
+            for child in element.children where name == "*" || child.name == name {
+                collect(from: child, steps: steps.dropFirst(), into: &found)
+            }
+        }
+    }
+
     /// Whether anything matches.
     public func matches(_ root: XMLElement) -> Bool { value(in: root) != nil }
 

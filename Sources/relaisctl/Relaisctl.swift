@@ -20,7 +20,7 @@ struct Relaisctl: AsyncParsableCommand {
             """,
         version: RelaisVersion.current,
         subcommands: [
-            Status.self, Carriers.self, Shipments.self, Show.self, Explain.self, Submit.self, Hold.self, Release.self,
+            Status.self, Carriers.self, Shipments.self, Show.self, Track.self, Explain.self, Submit.self, Hold.self, Release.self,
             Retry.self, Requeue.self, Fail.self, Cancel.self, Reload.self, Quote.self, Options.self, Check.self, Simulate.self, Report.self,
             Outbox.self, Webhooks.self, Manifests.self, Manifest.self, Return.self,
         ]
@@ -65,6 +65,14 @@ extension Relaisctl {
         @OptionGroup var options: DaemonOptions
         @Argument(help: "The shipment id.") var id: String
         func run() async throws { try emit(await options.commands.show(id: id)) }
+    }
+
+    struct Track: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A shipment's tracking: its normalised status and every carrier event, by the carrier's time.")
+        @OptionGroup var options: DaemonOptions
+        @Argument(help: "The shipment id.") var id: String
+        func run() async throws { try emit(await options.commands.track(id: id)) }
     }
 
     struct Explain: AsyncParsableCommand {

@@ -18,6 +18,7 @@ import RelaisPostgres
 import RelaisRecords
 import RelaisStore
 import RelaisSystemd
+import RelaisTracking
 import ServiceLifecycle
 import Synchronization
 
@@ -160,9 +161,11 @@ enum Daemon {
             root: settings.paths.spool, store: store,
             decoder: OrderDecoder(knownSites: Set(settings.sites.map(\.id)), maxBytes: settings.intake.maxFileBytes))
         try intake.prepareDirectories()
+        // One gate per carrier for every loop that calls it: booking first, tracking after.
+        let gates = CarrierGates()
         let booking = try BookingStage(
             store: store, adapters: adapters, sites: settings.sites, settings: settings.booking,
-            labelsDirectory: (settings.paths.state as NSString).appendingPathComponent("labels"), gates: CarrierGates(),
+            labelsDirectory: (settings.paths.state as NSString).appendingPathComponent("labels"), gates: gates,
             clock: clock)
         // Cancels (SPEC §14) where the store keeps them: through the booking stage's gates and adapters.
         let cancelLedger = store as? any CancelLedger
@@ -199,9 +202,23 @@ enum Daemon {
             let pending = try await cancelLedger.recoverInterruptedCancels(now: clock.now())
             if pending > 0 { logger.warning("\(pending) cancels are pending at their carriers: asked again now") }
         }
+        // Tracking needs a store that answers TrackingLog (SQLite does; PostgreSQL not yet).
+        var tracking: TrackingStage?
+        if !settings.tracking.enabled {
+            logger.notice("tracking: off ([tracking] enabled = false)")
+        } else if let log = store as? any TrackingLog {
+            let stage = TrackingStage(
+                store: log, adapters: adapters, panel: loaded.panel.panel, sites: settings.sites, settings: settings.tracking,
+                gates: gates, clock: clock, logger: logger)
+            tracking = stage
+            logger.info(
+                "tracking: \(stage.trackedCarriers.isEmpty ? "no carrier has [api.track]" : stage.trackedCarriers.joined(separator: ", ")), every \(settings.tracking.everySeconds / 60) min")
+        } else {
+            logger.warning("tracking: off: the PostgreSQL store ([store]) keeps no tracking in this version; shipments are not polled")
+        }
         let reloader = Reloader(
-            configFile: configFile, started: settings, http: http, booking: booking, availability: availability, notifier: notifier,
-            logger: logger)
+            configFile: configFile, started: settings, http: http, booking: booking, tracking: tracking, availability: availability,
+            notifier: notifier, logger: logger)
         let state = DaemonState(
             store: store, configuration: loaded, version: RelaisVersion.current,
             permission: WritePermission(operatorGroup: settings.control.operatorGroup),
@@ -213,7 +230,9 @@ enum Daemon {
             reload: { state, actor in await reloader.reload(into: state, by: actor) },
             cancel: cancel, closeManifest: closeManifest)
         inForce.bind(state)
-        let watchdog = Watchdog(notifier: notifier, environment: environment, loops: [IntakeService.name, BookingService.name])
+        let watchdog = Watchdog(
+            notifier: notifier, environment: environment,
+            loops: Set([IntakeService.name, BookingService.name] + (tracking == nil ? [] : [TrackingService.name])))
 
         let target = settings.booking.sandboxURL.map { "sandbox \($0)" } ?? "carriers' own endpoints"
         let readyLine =
@@ -259,6 +278,11 @@ enum Daemon {
                 .init(service: CancelService(canceller: canceller, every: canceller.retryEvery, logger: logger), serviceName: CancelService.name))
         } else {
             logger.notice("cancels and manifests are not available on this store (PostgreSQL): their routes answer 501")
+        }
+        if let tracking {
+            // Late in the list: a graceful stop ends tracking before booking drains.
+            services.append(
+                .init(service: TrackingService(tracking: tracking, watchdog: watchdog, logger: logger), serviceName: TrackingService.name))
         }
         if let shared = store as? PostgresStore {
             // Another node's claims whose lease expired are taken over while this one runs.

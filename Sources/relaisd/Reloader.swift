@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RelaisBooking
+import RelaisTracking
 import RelaisCarriers
 import RelaisConfig
 import RelaisControl
@@ -24,18 +25,21 @@ actor Reloader {
     let started: DaemonConfig
     let http: CarrierHTTP
     let booking: BookingStage
+    let tracking: TrackingStage?
     let availability: CarrierAvailability
     let notifier: SystemdNotifier
     let logger: Logger
 
     init(
-        configFile: String, started: DaemonConfig, http: CarrierHTTP, booking: BookingStage, availability: CarrierAvailability,
+        configFile: String, started: DaemonConfig, http: CarrierHTTP, booking: BookingStage, tracking: TrackingStage?,
+        availability: CarrierAvailability,
         notifier: SystemdNotifier, logger: Logger
     ) {
         self.configFile = configFile
         self.started = started
         self.http = http
         self.booking = booking
+        self.tracking = tracking
         self.availability = availability
         self.notifier = notifier
         self.logger = logger
@@ -51,6 +55,7 @@ actor Reloader {
             // rest of the set applies.
             let built = CarrierAdapters.make(panel: loaded.panel, settings: started.booking, http: http)
             booking.replace(adapters: built.adapters, sites: loaded.config.sites)
+            tracking?.replace(adapters: built.adapters, panel: loaded.panel.panel, sites: loaded.config.sites)
             availability.replace(built.unavailable)
             state.install(loaded)
             for (carrier, reason) in built.unavailable.sorted(by: { $0.key < $1.key }) {

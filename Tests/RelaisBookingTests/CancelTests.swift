@@ -50,14 +50,14 @@ import Testing
                 defer { rig.remove() }
                 let id = try #require(ids.first)
                 let tracking = try #require(try await rig.store.shipment(id: id)?.trackingNumber)
-                #expect(sandbox.ledger.booking(carrier: carrier, trackingNumber: tracking)?.void == false)
+                #expect(sandbox.ledger.entry(carrier: carrier, trackingNumber: tracking)?.void == false)
                 let before = sandbox.requestCount(carrier: carrier)
 
                 let end = try await Self.canceller(rig, url: url, http: http).cancel(id, actor: .operator(uid: 0))
 
                 #expect(end == .cancelled)
                 #expect(sandbox.requestCount(carrier: carrier) == before + 1)
-                #expect(sandbox.ledger.booking(carrier: carrier, trackingNumber: tracking)?.void == true)
+                #expect(sandbox.ledger.entry(carrier: carrier, trackingNumber: tracking)?.void == true)
                 #expect(try await rig.store.shipment(id: id)?.state == .cancelled)
                 #expect(try await Self.cancelledEvents(rig, id) == 1)
                 let events = try await rig.store.events(shipment: id)

@@ -53,6 +53,12 @@ import Testing
         ("carriers/chronopost/carrier.toml", "code = \"86\"", "code = \"13\"", "service code '13' is declared twice", nil),
         ("carriers/velocite/carrier.toml", "error_message = \"error/message\"", "error_message = \"error/message\"\ntoken_refused = \"//x\"", "token_refused needs an [api.login] operation", 81),
         ("carriers/dpd/carrier.toml", "token_ttl_s = 86400", "token_ttl_s = 86400\ntoken_refused = \"//x\"", "token_refused applies to [api.book] and [api.lookup] only", 82),
+        ("carriers/chronopost/carrier.toml", "DI1 = \"delivered\"", "DI1 = \"delivred\"", "'delivred' is not a status", nil),
+        ("carriers/chronopost/carrier.toml", "event_code = \"code\"", "event_code = \"a//b\"", "empty step", nil),
+        ("carriers/chronopost/carrier.toml", "event_label = \"eventLabel\"", "event_lable = \"eventLabel\"", "unknown key 'event_lable'", nil),
+        ("carriers/mondialrelay/carrier.toml", "time_format = \"dd/MM/yy HH:mm\"", "time_format = \"dd/MM/yy HH:mm TZ\"", "is neither a token", nil),
+        ("carriers/mondialrelay/carrier.toml", "time_zone = \"Europe/Paris\"", "time_zone = \"Europe/Lyon\"", "'Europe/Lyon' is not a time zone", nil),
+        ("carriers/velocite/carrier.toml", "price = \"shipment/price\"", "price = \"shipment/price\"\nevents = \"x\"", "unknown key 'events' in [api.book]", 79),
         ("relais.toml", "timezone = \"Europe/Paris\"", "timezone = \"Europe/Lyon\"", "unknown time zone 'Europe/Lyon'", nil),
         ("relais.toml", "consolidation_window = \"0s\"", "consolidation_window = \"soon\"", "must be a duration", nil),
     ] as [(String, String, String, String, Int?)])
@@ -219,6 +225,24 @@ import Testing
             let found = error.diagnostics.first { $0.message.contains(message) }
             #expect(found?.file == "/etc/relais/relais.toml", "\(error.diagnostics)")
             #expect(found?.line == line, "\(error.diagnostics)")
+        }
+    }
+
+    @Test func trackingDefaultsAndSettings() throws {
+        let defaults = try DaemonConfigLoader.load(text: "", file: "/etc/relais/relais.toml").tracking
+        #expect(defaults.enabled && defaults.everySeconds == 7200 && defaults.outForDeliveryEverySeconds == 1200)
+        #expect(defaults.maxAgeSeconds == 60 * 86_400 && defaults.batch == 256)
+        let set = try DaemonConfigLoader.load(
+            text: "[tracking]\nevery = \"1h\"\nout_for_delivery_every = \"10m\"\nmax_age = \"30d\"\nbatch = 50\n",
+            file: "/etc/relais/relais.toml"
+        ).tracking
+        #expect(set.everySeconds == 3600 && set.outForDeliveryEverySeconds == 600 && set.maxAgeSeconds == 30 * 86_400 && set.batch == 50)
+        #expect(set.schedule.nearDeliveryEvery == .seconds(600))
+        do {
+            _ = try DaemonConfigLoader.load(text: "[tracking]\nevery = \"often\"\n", file: "/etc/relais/relais.toml")
+            Issue.record("'often' accepted")
+        } catch {
+            #expect(error.diagnostics.first?.line == 2 && error.diagnostics.first?.message.contains("positive duration") == true)
         }
     }
 }

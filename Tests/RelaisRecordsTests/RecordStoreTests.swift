@@ -17,6 +17,7 @@ import Testing
                 "v4: claims with a node and a lease, id sequences",
                 "v5: origins and requested services",
                 "v6: the outbox: events for the shop and their deliveries per endpoint",
+                "v7: tracking: polls, carrier events, normalised status",
                 "v8: cancelled shipments, cancel intents, manifests, returns",
             ])
         // Reopening an existing database applies nothing twice and keeps FULL.
@@ -25,6 +26,31 @@ import Testing
         #expect(try again.synchronousLevel() == 2)
         let journal = try again.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
+    }
+
+    @Test func aVersion6DatabasesBookedShipmentsAreTrackedAfterMigrating() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relais-v6-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("relais.sqlite").path
+        do {
+            let old = try DatabasePool(path: path)
+            try Schema.migrator.migrate(old, upTo: "v6: the outbox: events for the shop and their deliveries per endpoint")
+            try await old.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, carrier, service,
+                            tracking_number, booked_at)
+                        VALUES ('S-1', 1, 'booked', 'lyon-dc', 'k', 1, 5000, 'dpd', 'PREDICT', '09981234567890', 5000),
+                            ('S-2', 2, 'queued', 'lyon-dc', 'k', 1, 1, 'dpd', 'PREDICT', NULL, NULL)
+                        """)
+            }
+        }
+        let store = try RecordStore(path: path)
+        let due = try await store.dueTracking(carrier: "dpd", now: Instant(millisecondsSinceEpoch: 5000), limit: 10)
+        #expect(due.map(\.shipmentID) == ["S-1"])
+        #expect(due.first?.trackingNumber == "09981234567890" && due.first?.bookedAt == Instant(millisecondsSinceEpoch: 5000))
+        #expect(try await store.trackingCounts().byStatus == ["none": 1])
     }
 
     @Test func aVersion1DatabaseIsMigratedWithItsRowsIntact() async throws {

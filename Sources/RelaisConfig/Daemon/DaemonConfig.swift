@@ -63,6 +63,28 @@ public struct DaemonConfig: Sendable {
 
     /// `[store]` (SPEC §16): a PostgreSQL database shared by several nodes. Without it, the
     /// records are SQLite at `paths.state`.
+    /// `[tracking]` (SPEC §13): how often booked shipments are polled at their carrier.
+    public struct Tracking: Hashable, Sendable {
+        /// false: no polling at all (the shipments' tracking waits).
+        public var enabled = true
+        public var everySeconds = 2 * 3600
+        /// Once out for delivery or available for pickup.
+        public var outForDeliveryEverySeconds = 20 * 60
+        /// After this long since booking, a shipment is no longer polled.
+        public var maxAgeSeconds = 60 * 86_400
+        /// Shipments polled per carrier in one pass: bounds the work of a pass however many
+        /// are tracked.
+        public var batch = 256
+
+        public init() {}
+
+        /// The schedule these settings make.
+        public var schedule: TrackingSchedule {
+            TrackingSchedule(
+                every: .seconds(everySeconds), nearDeliveryEvery: .seconds(outForDeliveryEverySeconds), maxAge: .seconds(maxAgeSeconds))
+        }
+    }
+
     public struct Store: Hashable, Sendable {
         /// `postgres://user@host:port/database` (or `?host=/socket/dir`); never a password.
         public var url: String
@@ -84,6 +106,7 @@ public struct DaemonConfig: Sendable {
     public var intake = Intake()
     public var control = Control()
     public var booking = Booking()
+    public var tracking = Tracking()
     /// `[outbox]` and `[[webhook]]`: who hears of booked, held, failed and uncertain shipments.
     public var outbox = OutboxSettings()
     public var webhooks: [WebhookSettings] = []

@@ -75,6 +75,10 @@ public enum DaemonConfigLoader {
             loadBooking(booking, into: &config.booking, resolve: resolve)
             booking.finish()
         }
+        if let tracking = root.table("tracking") {
+            loadTracking(tracking, into: &config.tracking)
+            tracking.finish()
+        }
         if let outbox = root.table("outbox") {
             if let spool = outbox.bool("spool") { config.outbox.spool = spool }
             outbox.finish()
@@ -110,14 +114,7 @@ public enum DaemonConfigLoader {
                 table.error("sandbox_url", "sandbox_url '\(url)' must start with http:// or https://")
             }
         }
-        func duration(_ key: String) -> Int? {
-            guard let text = table.string(key) else { return nil }
-            guard let seconds = Duration.parseSeconds(text), seconds > 0 else {
-                table.error(key, "\(key) '\(text)' must be a positive duration such as \"30s\", \"10m\" or \"3d\"")
-                return nil
-            }
-            return seconds
-        }
+        func duration(_ key: String) -> Int? { positiveSeconds(table, key) }
         if let value = duration("min_backoff") { booking.minimumBackoffSeconds = Double(value) }
         if let value = duration("max_backoff") { booking.maximumBackoffSeconds = Double(value) }
         if booking.maximumBackoffSeconds < booking.minimumBackoffSeconds {
@@ -130,6 +127,25 @@ public enum DaemonConfigLoader {
         if let value = table.integer("breaker_threshold", range: 1...1000) { booking.breakerThreshold = value }
         if let value = table.integer("claim_batch", range: 1...10_000) { booking.claimBatch = value }
         if let value = table.integer("commit_batch", range: 1...10_000) { booking.commitBatch = value }
+    }
+
+    /// A positive duration in seconds (`"30s"`, `"10m"`, `"3d"`), or nil with the error reported.
+    private static func positiveSeconds(_ table: TableReader, _ key: String) -> Int? {
+        guard let text = table.string(key) else { return nil }
+        guard let seconds = Duration.parseSeconds(text), seconds > 0 else {
+            table.error(key, "\(key) '\(text)' must be a positive duration such as \"30s\", \"10m\" or \"3d\"")
+            return nil
+        }
+        return seconds
+    }
+
+    private static func loadTracking(_ table: TableReader, into tracking: inout DaemonConfig.Tracking) {
+        func duration(_ key: String) -> Int? { positiveSeconds(table, key) }
+        if let enabled = table.bool("enabled") { tracking.enabled = enabled }
+        if let value = duration("every") { tracking.everySeconds = value }
+        if let value = duration("out_for_delivery_every") { tracking.outForDeliveryEverySeconds = value }
+        if let value = duration("max_age") { tracking.maxAgeSeconds = value }
+        if let value = table.integer("batch", range: 1...10_000) { tracking.batch = value }
     }
 
     private static func loadWebhook(_ table: TableReader, number: Int, credentials: String) -> WebhookSettings? {

@@ -33,4 +33,5 @@ public struct CarrierAPISettings: Hashable, Sendable {
     public var lookup: CarrierOperation? { operations["lookup"] }
     public var cancel: CarrierOperation? { operations["cancel"] }
     public var manifest: CarrierOperation? { operations["manifest"] }
+    public var track: CarrierOperation? { operations["track"] }
 }

@@ -4,9 +4,9 @@ import RelaisXML
 /// `[api]` and its operations (SPEC §9; the format is in docs/carriers.md).
 extension CarrierLoader {
     /// Operations carrier.toml may describe. `book` is required; `login` runs before the
-    /// others when present; `lookup` reconciles uncertain bookings; `cancel` cancels a
-    /// booked shipment and `manifest` hands the day's parcels over (SPEC §14); `track` is read
-    /// and checked now, and used by a later stage.
+    /// others when present; `lookup` reconciles uncertain bookings; `track` polls a parcel's
+    /// events (SPEC §13); `cancel` cancels a booked shipment and `manifest` hands the day's
+    /// parcels over (SPEC §14).
     static let operationNames = ["login", "book", "lookup", "cancel", "manifest", "track"]
 
     static func loadAPI(_ table: TableReader?, directory: URL, displayPath: String) -> CarrierAPISettings? {
@@ -136,6 +136,8 @@ extension CarrierLoader {
             }
         }
 
+        let track = name == "track" ? loadTrackReading(table) : nil
+
         switch name {
         case "book":
             if reply.success == nil { table.error(nil, "[api.book] needs 'success': the test that the carrier booked") }
@@ -156,9 +158,11 @@ extension CarrierLoader {
         }
         table.finish()
         guard table.log.errorCount == errorsBefore, let path else { return nil }
-        return CarrierOperation(
+        var operation = CarrierOperation(
             name: name, method: method, path: path, headers: headers, soap: soap, soapAction: soapAction, body: body,
             reply: reply, signature: signature, tokenTTLSeconds: ttl)
+        operation.track = track
+        return operation
     }
 
     private static func loadTemplate(file: String, table: TableReader, key: String, directory: URL, displayPath: String)

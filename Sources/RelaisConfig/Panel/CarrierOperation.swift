@@ -28,6 +28,8 @@ public struct CarrierOperation: Hashable, Sendable {
     public var signature: Signature?
     /// For `login`: how long a token lives, seconds.
     public var tokenTTLSeconds: Int?
+    /// For `track`: the events of the reply and the carrier's codes as statuses.
+    public var track: TrackReading?
 
     public init(
         name: String, method: String, path: String, headers: [String: Template] = [:], soap: SOAPVersion? = nil,

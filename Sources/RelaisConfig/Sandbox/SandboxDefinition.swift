@@ -13,6 +13,8 @@ public struct SandboxDefinition: Sendable {
     public var lookup: Lookup?
     public var cancel: Cancel?
     public var manifest: Manifest?
+    /// How tracking is played; nil when the carrier has no `[track]`.
+    public var track: Track?
     /// Labels served as links: GET `<labelPath><tracking>`.
     public var labelPath: String?
     public var fault: Template
@@ -65,6 +67,27 @@ public struct SandboxDefinition: Sendable {
         public var refusalStatus: Int
         /// The carrier's manifest numbers; `#` is a random digit.
         public var numberPattern: String
+    }
+
+    /// `[track]`: where a tracking request carries the number, the reply, and the
+    /// carrier's code for each stage of a journey.
+    public struct Track: Sendable {
+        public var number: XMLPath
+        /// Sees `number`, `events` (each with `code`, `label`, `location`, `at`, `date`,
+        /// `time`) and `last` (the latest reported, for carriers that answer one event).
+        public var reply: Template
+        /// The reply for a number the ledger does not hold; nil: the fault template.
+        public var notFound: Template?
+        /// Stage (a status name, or `unknown`) → the carrier's code.
+        public var codes: [String: String]
+        /// Stage → the carrier's wording; absent stages read "<code> (sandbox)".
+        public var labels: [String: String]
+
+        /// The stages the sandbox's journeys pass through: `[track.codes]` gives each one.
+        public static let stages = [
+            "pre_transit", "in_transit", "out_for_delivery", "delivery_failed", "available_for_pickup", "delivered",
+            "returned_to_sender", "unknown",
+        ]
     }
 
     /// Loads `directory/sandbox.toml`; nil when the carrier has none.
@@ -162,6 +185,33 @@ public struct SandboxDefinition: Sendable {
                     request: request, parcel: parcel, reply: reply, refusal: refusal, refusalStatus: status, numberPattern: number)
             }
         }
+        var track: Track?
+        if let table = root.table("track") {
+            let number = path(table, "number", required: true)
+            let reply = template(table, "reply")
+            let notFound = table.has("not_found") ? template(table, "not_found") : nil
+            var codes: [String: String] = [:]
+            var labels: [String: String] = [:]
+            if let codeTable = table.table("codes", required: true) {
+                for stage in codeTable.allKeys() {
+                    guard Track.stages.contains(stage) else {
+                        codeTable.error(stage, "'\(stage)' is not a stage: one of \(Track.stages.joined(separator: ", "))")
+                        continue
+                    }
+                    codes[stage] = codeTable.string(stage)
+                }
+                for stage in Track.stages where codes[stage] == nil {
+                    codeTable.error(nil, "[track.codes] needs a code for '\(stage)'")
+                }
+                codeTable.finish()
+            }
+            if let labelTable = table.table("labels") {
+                for stage in labelTable.allKeys() { labels[stage] = labelTable.string(stage) }
+                labelTable.finish()
+            }
+            table.finish()
+            if let number, let reply { track = Track(number: number, reply: reply, notFound: notFound, codes: codes, labels: labels) }
+        }
         var labelPath: String?
         if let table = root.table("label") {
             labelPath = table.string("path", required: true)
@@ -175,6 +225,7 @@ public struct SandboxDefinition: Sendable {
         root.finish()
         guard !log.hasErrors, let book, let fault else { throw ConfigError(log.diagnostics) }
         return SandboxDefinition(
-            trackingPattern: tracking, book: book, login: login, lookup: lookup, cancel: cancel, manifest: manifest, labelPath: labelPath, fault: fault)
+            trackingPattern: tracking, book: book, login: login, lookup: lookup, cancel: cancel, manifest: manifest, track: track,
+            labelPath: labelPath, fault: fault)
     }
 }

@@ -45,6 +45,7 @@ struct ControlHandlers: Sendable {
                     node: $0.node, shipments: $0.shipments, leaseUntil: Timestamps.iso($0.leaseUntil), expired: $0.leaseUntil <= now)
             }
         }
+        reply.tracking = try await state.tracking?.trackingCounts().byStatus
         return try JSONResponse.make(reply)
     }
 
@@ -92,7 +93,9 @@ struct ControlHandlers: Sendable {
     func shipment(id: String) async throws -> Response {
         guard let record = try await state.store.shipment(id: id) else { throw ControlError.notFound("no shipment \(id)") }
         let attempts = try await state.store.attempts(shipment: id)
-        return try JSONResponse.make(Self.reply(record, attempts: attempts))
+        var reply = Self.reply(record, attempts: attempts)
+        reply.tracking = try await state.tracking?.tracking(shipment: id).map(ShipmentTrackingReply.init)
+        return try JSONResponse.make(reply)
     }
 
     func decision(id: String) async throws -> Response {
@@ -104,6 +107,7 @@ struct ControlHandlers: Sendable {
 
     func metrics() async throws -> Response {
         state.metrics.recordOutbox(try await outboxEndpoints())
+        if let tracking = state.tracking { state.metrics.recordTracking(try await tracking.trackingCounts()) }
         let text = state.metrics.scrape(
             queue: try await state.store.queueCounts(), pendingOrders: try await state.store.pendingOrderCount(),
             carriers: state.carriers, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000))

@@ -24,6 +24,9 @@ public enum ControlRouter {
         router.get("/v1/orders/:id") { _, context in try await handlers.order(id: parameter("id", context)) }
         router.get("/v1/shipments") { request, _ in try await handlers.shipments(query: request.uri.queryParameters) }
         router.get("/v1/shipments/:id") { _, context in try await handlers.shipment(id: parameter("id", context)) }
+        router.get("/v1/shipments/:id/tracking") { _, context in
+            try await handlers.tracking(id: parameter("id", context))
+        }
         router.get("/v1/shipments/:id/decision") { _, context in
             try await handlers.decision(id: parameter("id", context))
         }
