@@ -51,7 +51,12 @@ public final class CarrierHTTP: Sendable {
         }
         let collector = ReplyCollector(limit: maxReplyBytes)
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeoutSeconds * 1e9))
-        let task = client.execute(request: request, delegate: collector, deadline: deadline)
+        // The delegate on the connection's own event loop: with the default preference AHC
+        // calls it on another loop, and a deadline firing there before the hop that reports
+        // the request written made a request the carrier had booked read as "not sent", a
+        // transient failure, sent again (a double booking seen once under heavy load).
+        let task = client.execute(
+            request: request, delegate: collector, eventLoop: .delegateAndChannel(on: client.eventLoopGroup.next()), deadline: deadline)
         do {
             let reply = try await withTaskCancellationHandler {
                 try await task.get()
