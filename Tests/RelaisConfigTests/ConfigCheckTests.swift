@@ -251,14 +251,17 @@ import Testing
 /// header started with a character outside ASCII, so `[é]` in a policy took relaisd down on
 /// SIGHUP instead of being refused.
 @Suite struct NonASCIITableHeaderTests {
-    @Test(arguments: ["[é]\nname = \"x\"\n", "[[ é ]]\nname = \"x\"\n", "name = \"x\"\n\n[\u{FFFD}cy]\n"])
+    @Test(arguments: [
+        "[é]\nname = \"x\"\n", "[[ é ]]\nname = \"x\"\n", "name = \"x\"\n\n[\u{FFFD}cy]\n", "[[/rule]]\nname = \"x\"\n",
+        "[`api]\nname = \"x\"\n", "[]\nname = \"x\"\n",
+    ])
     func aHeaderStartingOutsideASCIIIsRefusedWithItsLine(text: String) throws {
         #expect(throws: ConfigError.self) { try TOMLDocument(text: text, file: "p.toml") }
         do {
             _ = try TOMLDocument(text: text, file: "p.toml")
         } catch {
             let line = text.hasPrefix("name") ? 3 : 1
-            #expect(error.description.hasPrefix("p.toml:\(line): TOML syntax: a table name cannot start with U+"), "\(error)")
+            #expect(error.description.hasPrefix("p.toml:\(line): TOML syntax: a table name cannot "), "\(error)")
         }
     }
 

@@ -13,12 +13,12 @@ struct TOMLDocument: Sendable {
     init(text: String, file: String) throws(ConfigError) {
         self.file = file
         let lines = TOMLLineIndex(source: text)
-        if let header = lines.nonASCIIHeader {
-            let code = "U+" + String(header.scalar.value, radix: 16, uppercase: true).leftPadded(to: 4)
+        if let header = lines.badHeaderStart {
+            let what = header.scalar.map { "start with U+" + String($0.value, radix: 16, uppercase: true).leftPadded(to: 4) } ?? "be empty"
             throw ConfigError([
                 ConfigDiagnostic(
                     file: file, line: header.line,
-                    message: "TOML syntax: a table name cannot start with \(code) (column \(header.column)): "
+                    message: "TOML syntax: a table name cannot \(what) (column \(header.column)): "
                         + "a bare key is letters A-Z and a-z, digits, '-' and '_'; quote any other")
             ])
         }

@@ -9,17 +9,19 @@ import Foundation
 /// points at the line of the key that holds it.
 struct TOMLLineIndex: Sendable {
     private var lines: [String: Int] = [:]
-    /// The first table header whose name starts with a character outside ASCII (`[é]`):
-    /// TOML 1.0 refuses it, but toml++ stops the process on an assertion instead of reporting
-    /// it (found by fuzzing, FUZZING.md), so it is refused before toml++ sees the file.
-    private(set) var nonASCIIHeader: (line: Int, column: Int, scalar: Unicode.Scalar)?
+    /// The first table header whose name starts with neither a bare-key character
+    /// (A-Z a-z 0-9 - _) nor a quote (`[é]`, `[[/rule]]`): TOML 1.0 refuses it, but toml++
+    /// stops the process on an assertion instead of reporting it (found by fuzzing,
+    /// FUZZING.md), so it is refused before toml++ sees the file. The scalar is nil for a
+    /// header with no name at all (`[]`).
+    private(set) var badHeaderStart: (line: Int, column: Int, scalar: Unicode.Scalar?)?
 
     init(source: String) {
         var scanner = Scanner()
         for (offset, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             scanner.scan(Substring(line), lineNumber: offset + 1, into: &lines)
         }
-        nonASCIIHeader = scanner.nonASCIIHeader
+        badHeaderStart = scanner.badHeaderStart
     }
 
     /// The line of `path`, or of its nearest ancestor that has one.
@@ -44,14 +46,20 @@ struct TOMLLineIndex: Sendable {
         var openArray: (path: String, next: Int)?
         var depth = 0
         var expectingElement = false
-        var nonASCIIHeader: (line: Int, column: Int, scalar: Unicode.Scalar)?
+        var badHeaderStart: (line: Int, column: Int, scalar: Unicode.Scalar?)?
 
-        /// Notes the first header whose name starts outside ASCII (see ``nonASCIIHeader``).
+        /// Notes the first header whose name starts badly (see ``badHeaderStart``).
         mutating func checkHeader(_ header: Substring, in line: Substring, lineNumber: Int) {
-            guard nonASCIIHeader == nil else { return }
-            let name = header.drop { $0 == "[" }.drop { $0 == " " || $0 == "\t" }
-            guard let first = name.unicodeScalars.first, !first.isASCII else { return }
-            nonASCIIHeader = (lineNumber, line.distance(from: line.startIndex, to: name.startIndex) + 1, first)
+            guard badHeaderStart == nil else { return }
+            let opening = header.prefix(2) == "[[" ? header.dropFirst(2) : header.dropFirst()
+            let name = opening.drop { $0 == " " || $0 == "\t" }
+            let column = line.distance(from: line.startIndex, to: name.startIndex) + 1
+            guard let first = name.unicodeScalars.first, first != "]" else {
+                badHeaderStart = (lineNumber, column, nil)
+                return
+            }
+            let bare = (first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first))) || first == "-" || first == "_"
+            if !bare && first != "\"" && first != "'" { badHeaderStart = (lineNumber, column, first) }
         }
 
         mutating func scan(_ raw: Substring, lineNumber: Int, into lines: inout [String: Int]) {
