@@ -282,3 +282,36 @@ import Testing
         #expect(throws: ConfigError.self) { try TOMLDocument(text: "[a.é]\n", file: "p.toml") }
     }
 }
+
+/// Found by fuzzing (FUZZING.md): a `}` where an array element should start made toml++ stop
+/// the process on an assertion (`parse_value()`), in a policy as in a carrier.toml.
+@Suite struct MisplacedBraceTests {
+    @Test(arguments: [
+        ("a = [}\n", 1, 6), ("x = 1\na = [1, }\n", 2, 9), ("a = { b = [\"x\",}\n", 1, 16), ("a = [{}, }\n", 1, 10),
+        ("a = [[1],}\n", 1, 10), ("a = [ # c\n}\n", 2, 1), ("s = \"\"\"\n[}\n\"\"\"\nb = [\n  1,\n}\n", 6, 1),
+    ])
+    func isRefusedWithItsLineAndColumn(text: String, line: Int, column: Int) throws {
+        do {
+            _ = try TOMLDocument(text: text, file: "p.toml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description == "p.toml:\(line): TOML syntax: expected a value or the array's closing ']', saw '}' (column \(column))")
+        }
+    }
+
+    @Test func bracesInStringsCommentsAndInlineTablesAreFine() throws {
+        let text = """
+            a = [ { b = 1 }, { c = "}" } ]  # }
+            d = { e = [1, 2], f = '[}' }
+            g = \"\"\"
+            [}
+            \"\"\"
+            h = [
+              "x", # [}
+              'y',
+            ]
+            """
+        #expect(TOMLBraceCheck.misplacedBrace(in: text) == nil)
+        _ = try TOMLDocument(text: text, file: "p.toml")
+    }
+}

@@ -22,6 +22,13 @@ struct TOMLDocument: Sendable {
                         + "a bare key is letters A-Z and a-z, digits, '-' and '_'; quote any other")
             ])
         }
+        if let brace = TOMLBraceCheck.misplacedBrace(in: text) {
+            throw ConfigError([
+                ConfigDiagnostic(
+                    file: file, line: brace.line,
+                    message: "TOML syntax: expected a value or the array's closing ']', saw '}' (column \(brace.column))")
+            ])
+        }
         do {
             let table = try TOMLTable(string: text)
             self.root = Self.convert(table)
