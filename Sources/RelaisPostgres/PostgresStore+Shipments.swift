@@ -129,6 +129,8 @@ extension PostgresStore {
                 ids.append(id)
             }
             for id in ids {
+                try await connection.query(
+                    "UPDATE shipments SET reason = \(ShipmentTransition.recoveredReason) WHERE id = \(id)", logger: logger)
                 try await connection.applyEvent(
                     .recoveredAfterCrash, to: id, actor: .recovery, now: millis, nextAttemptAt: millis,
                     detail: ownClaims

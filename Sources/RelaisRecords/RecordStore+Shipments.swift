@@ -136,6 +136,8 @@ extension RecordStore {
                     """,
                 arguments: [node, millis])
             for id in ids {
+                try db.cachedStatement(sql: "UPDATE shipments SET reason = ? WHERE id = ?")
+                    .execute(arguments: [ShipmentTransition.recoveredReason, id])
                 try db.applyEvent(
                     .recoveredAfterCrash, to: id, actor: .recovery, now: millis, nextAttemptAt: millis,
                     detail: "found in booking at start-up: the outcome of its carrier call is unknown")

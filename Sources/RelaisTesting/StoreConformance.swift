@@ -169,6 +169,9 @@ public struct StoreConformance: Sendable {
             try require(recovered == mine.map(\.id), "node-a recovered \(recovered), claimed \(mine.map(\.id))")
             try require(try await a.shipment(id: theirs[0].id)?.state == .booking, "node-b's live claim must stay booking")
             try require(try await a.shipment(id: mine[0].id)?.state == .uncertain, "node-a's own claim is uncertain")
+            try require(
+                try await a.shipment(id: mine[0].id)?.reason == ShipmentTransition.recoveredReason,
+                "the recovered shipment says why it is in doubt")
         },
         Check(description: "a claim whose lease expired is recovered by another node; a renewed one is not") { fixture in
             let a = try await fixture.makeStore("node-a", .seconds(10))

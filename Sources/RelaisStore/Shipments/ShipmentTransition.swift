@@ -27,3 +27,10 @@ public struct ShipmentTransition: Hashable, Sendable {
             }
     }
 }
+
+extension ShipmentTransition {
+    /// The reason a shipment found in `booking` at start-up (or whose node's lease expired)
+    /// shows once it is `uncertain`, in place of its previous attempt's, which no longer says
+    /// why it is in doubt.
+    public static let recoveredReason = "unknown-outcome: relaisd stopped while its carrier call was under way"
+}
