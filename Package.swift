@@ -215,13 +215,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Test doubles shared by the test targets: never linked into an executable.
+        // Test doubles shared by the test targets and the fuzzers: never linked into a shipped executable.
         .target(name: "RelaisTesting", dependencies: ["RelaisCore", "RelaisStore"]),
         // What the fuzzers drive (FUZZING.md); the corpus replay test runs them on every build.
         .target(
             name: "RelaisFuzzTargets",
             dependencies: [
-                "RelaisOrders", "RelaisConfig", "RelaisCarriers", "RelaisControl", "RelaisRecords", "RelaisCore",
+                "RelaisOrders", "RelaisConfig", "RelaisCarriers", "RelaisControl", "RelaisRecords", "RelaisCore", "RelaisTesting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -299,7 +299,7 @@ let package = Package(
 // main into relais-fuzz. Never set for the ordinary build.
 if Context.environment["RELAIS_FUZZ"] == "1" {
     let sanitizers = ["-sanitize=fuzzer,address"]
-    for target in package.targets where target.type == .regular && target.name.hasPrefix("Relais") && target.name != "RelaisTesting" {
+    for target in package.targets where target.type == .regular && target.name.hasPrefix("Relais") {
         target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(sanitizers)]
     }
     package.targets.append(

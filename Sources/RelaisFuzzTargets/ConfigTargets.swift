@@ -1,5 +1,6 @@
 import Foundation
 import RelaisConfig
+import RelaisTesting
 
 /// The policy and carrier loaders, over the shipped panel: an input loads or is refused with
 /// diagnostics, never both and never neither.
@@ -13,7 +14,7 @@ final class ConfigTargets: Sendable {
     let rateFiles: [String]
 
     private init() {
-        let carriers = FuzzTarget.repository.appendingPathComponent("carriers")
+        let carriers = Repository.root.appendingPathComponent("carriers")
         do {
             panel = try PanelLoader.load(directory: carriers.path)
         } catch {

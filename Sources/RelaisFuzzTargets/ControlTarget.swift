@@ -4,6 +4,7 @@ import Prometheus
 import RelaisConfig
 import RelaisControl
 import RelaisRecords
+import RelaisTesting
 import ServiceLifecycle
 
 /// The control API over its real Unix socket, served by this process on a fresh store: every
@@ -24,36 +25,13 @@ final class ControlTarget: Sendable {
         let scratch = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
         root = scratch.appendingPathComponent("relais-fuzz-control-\(getpid())")
         socketPath = root.appendingPathComponent("relais.sock").path
-        let repository = FuzzTarget.repository
         let state: DaemonState
         do {
             try? FileManager.default.removeItem(at: root)
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: repository.appendingPathComponent("policies"), to: root.appendingPathComponent("policies"))
+            try FileManager.default.copyItem(at: Repository.root.appendingPathComponent("policies"), to: root.appendingPathComponent("policies"))
             let configFile = root.appendingPathComponent("relais.toml").path
-            let text = """
-                [paths]
-                state = "\(root.appendingPathComponent("state").path)"
-                spool = "\(root.appendingPathComponent("spool").path)"
-                carriers = "\(repository.appendingPathComponent("carriers").path)"
-                policies = "\(root.appendingPathComponent("policies").path)"
-                socket = "\(socketPath)"
-
-                [[site]]
-                id = "lyon-dc"
-                country = "FR"
-                postcode = "69007"
-                lat = 45.7323
-                lon = 4.8283
-
-                [[site]]
-                id = "lille-store"
-                country = "FR"
-                postcode = "59800"
-                lat = 50.6366
-                lon = 3.0635
-                cutoff = "12:00"
-                """
+            let text = Repository.rigConfiguration(root: root)
             try Data(text.utf8).write(to: URL(fileURLWithPath: configFile))
             let configuration = try ConfigurationSet.load(configFile: configFile)
             let store = try RecordStore(path: root.appendingPathComponent("state/relais.sqlite").path)

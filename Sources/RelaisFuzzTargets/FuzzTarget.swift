@@ -33,10 +33,6 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         }
     }
 
-    /// The repository these files were built from: the shipped carriers and policies.
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
     /// Stops the process with `message`: libFuzzer keeps the input that broke the invariant.
     static func violated(_ message: String) -> Never {
         FileHandle.standardError.write(Data("fuzz: invariant broken: \(message)\n".utf8))

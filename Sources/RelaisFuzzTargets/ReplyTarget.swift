@@ -1,6 +1,7 @@
 import Foundation
 import RelaisCarriers
 import RelaisConfig
+import RelaisTesting
 
 /// A carrier's HTTP reply, read by every operation of every shipped carrier: a verdict for any
 /// bytes, never a booking from a refusal, and a detail short enough for a log line.
@@ -18,7 +19,7 @@ final class ReplyTarget: Sendable {
     private init() {
         let panel: LoadedPanel
         do {
-            panel = try PanelLoader.load(directory: FuzzTarget.repository.appendingPathComponent("carriers").path)
+            panel = try PanelLoader.load(directory: Repository.root.appendingPathComponent("carriers").path)
         } catch {
             FuzzTarget.violated("the shipped panel does not load: \(error)")
         }

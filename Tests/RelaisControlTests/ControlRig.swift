@@ -48,29 +48,7 @@ final class ControlRig: Sendable {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("policies"), to: root.appendingPathComponent("policies"))
         configFile = root.appendingPathComponent("relais.toml").path
-        let text = """
-            [paths]
-            state = "\(root.appendingPathComponent("state").path)"
-            spool = "\(root.appendingPathComponent("spool").path)"
-            carriers = "\(Self.repository.appendingPathComponent("carriers").path)"
-            policies = "\(root.appendingPathComponent("policies").path)"
-            socket = "\(root.appendingPathComponent("relais.sock").path)"
-
-            [[site]]
-            id = "lyon-dc"
-            country = "FR"
-            postcode = "69007"
-            lat = 45.7323
-            lon = 4.8283
-
-            [[site]]
-            id = "lille-store"
-            country = "FR"
-            postcode = "59800"
-            lat = 50.6366
-            lon = 3.0635
-            cutoff = "12:00"
-            """ + "\n" + extraConfig
+        let text = Repository.rigConfiguration(root: root) + "\n" + extraConfig
         try Data(text.utf8).write(to: URL(fileURLWithPath: configFile))
         let configuration = try ConfigurationSet.load(configFile: configFile)
         store = try RecordStore(path: root.appendingPathComponent("state/relais.sqlite").path)

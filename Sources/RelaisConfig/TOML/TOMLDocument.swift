@@ -1,3 +1,4 @@
+import Foundation
 import TOMLKit
 
 /// A TOML file parsed into ``TOMLNode``s, with the line of every key for diagnostics.
@@ -14,7 +15,7 @@ struct TOMLDocument: Sendable {
         self.file = file
         let lines = TOMLLineIndex(source: text)
         if let header = lines.badHeaderStart {
-            let what = header.scalar.map { "start with U+" + String($0.value, radix: 16, uppercase: true).leftPadded(to: 4) } ?? "be empty"
+            let what = header.scalar.map { "start with " + String(format: "U+%04X", $0.value) } ?? "be empty"
             throw ConfigError([
                 ConfigDiagnostic(
                     file: file, line: header.line,
@@ -73,9 +74,4 @@ struct TOMLDocument: Sendable {
         case .date, .time, .dateTime: return .dateTime(value.debugDescription)
         }
     }
-}
-
-extension String {
-    /// The string with zeros in front, to `width` characters.
-    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
