@@ -259,7 +259,7 @@ let package = Package(
             name: "RelaisBookingTests",
             dependencies: [
                 "RelaisXML", "RelaisCarriers", "RelaisBooking", "RelaisTracking", "RelaisSandbox", "RelaisStore", "RelaisRecords", "RelaisAggregation",
-                "RelaisOrders", "RelaisConfig", "RelaisCore", "RelaisTesting",
+                "RelaisOrders", "RelaisConfig", "RelaisCore", "RelaisTesting", "RelaisControlAPI",
             ]
         ),
         // Live tests: the real executables as child processes.

@@ -12,7 +12,8 @@ is sampled, a drain, a graceful stop, and the invariants:
     at a carrier with a lookup (SPEC §2: those are reconciled by the carrier's reference;
     uncertain ones elsewhere wait for an operator, and are counted);
   - the database passes PRAGMA integrity_check and foreign_key_check;
-  - memory flat in the calm phase (RSS slope under 10 MB/h).
+  - memory flat in the calm phase once warmed up (VmRSS slope under 10 MB/h; RssAnon and
+    RssFile reported apart, every sample in memory.csv).
 
     swift build -c release && scripts/soak.py --bin .build/release --minutes 30
 
@@ -55,15 +56,33 @@ def http(url, body=None):
         return json.loads(reply.read() or b"null")
 
 
-def rss_kib(pid):
+def memory_kib(pid):
+    """VmRSS and its parts (RssAnon: the heap, where a leak shows; RssFile: mapped files and
+    libraries), in KiB, or None once the process is gone."""
+    fields = {}
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                    fields[name] = int(value.split()[0])
     except OSError:
         return None
-    return None
+    return fields if "VmRSS" in fields else None
+
+
+def slope_mb_per_hour_of(samples, part):
+    """Least-squares slope of one part of (seconds, memory) samples, in MB an hour (0 with
+    fewer than 3)."""
+    points = [(t, m[part]) for t, m in samples if part in m]
+    if len(points) < 3:
+        return 0.0
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_r = sum(r for _, r in points) / n
+    variance = sum((t - mean_t) ** 2 for t, _ in points)
+    slope = sum((t - mean_t) * (r - mean_r) for t, r in points) / variance if variance else 0.0
+    return slope * 3600 / 1024
 
 
 def order(number, now):
@@ -113,6 +132,9 @@ def main():
     parser.add_argument("--bin", default=os.path.join(REPO, ".build/release"), help="folder of relaisd, relais-sandbox")
     parser.add_argument("--minutes", type=float, default=30, help="the whole run, calm phase included")
     parser.add_argument("--calm-minutes", type=float, default=8, help="the last part, without kill, where memory is sampled")
+    parser.add_argument("--warmup-minutes", type=float, default=None,
+                        help="the start of the calm phase left out of the memory verdict, while caches fill "
+                             "(default: a third of the calm phase)")
     parser.add_argument("--rate", type=int, default=40, help="orders a second")
     parser.add_argument("--kill-every", type=float, default=97, help="seconds between kill -9")
     parser.add_argument("--hup-every", type=float, default=41, help="seconds between SIGHUP")
@@ -214,9 +236,9 @@ lon = 3.0635
             hups += 1
             next_hup = tick + args.hup_every
         if tick >= next_sample:
-            rss = rss_kib(daemon.process.pid)
-            if rss is not None and tick >= calm_from + 60:
-                samples.append((tick - start, rss))
+            memory = memory_kib(daemon.process.pid)
+            if memory is not None and tick >= calm_from + 60:
+                samples.append((tick - start, memory))
             next_sample = tick + 10
         time.sleep(max(0, 1 - (time.monotonic() - tick)))
 
@@ -259,25 +281,31 @@ lon = 3.0635
     booked_ids = set(booked.values())
     # A booking the carrier made is a booked shipment, or one uncertain awaiting an operator.
     unrecorded = sorted({entry["reference"] for entry in ledger} - booked_ids - uncertain_ids)
-    slope = 0.0
-    if len(samples) >= 3:
-        n = len(samples)
-        mean_t = sum(t for t, _ in samples) / n
-        mean_r = sum(r for _, r in samples) / n
-        variance = sum((t - mean_t) ** 2 for t, _ in samples)
-        slope = sum((t - mean_t) * (r - mean_r) for t, r in samples) / variance if variance else 0.0
-    slope_mb_per_hour = slope * 3600 / 1024
+    # Memory: the verdict is the slope of VmRSS after the warm-up (the page caches and
+    # statement caches fill as the database grows); RssAnon and RssFile are shown apart, and
+    # every sample is kept in memory.csv.
+    warmup = (args.warmup_minutes if args.warmup_minutes is not None else args.calm_minutes / 3) * 60
+    settled = [(t, m) for t, m in samples if t >= (calm_from - start) + warmup]
+    slope_mb_per_hour = slope_mb_per_hour_of(settled, "VmRSS")
+    with open(os.path.join(run, "memory.csv"), "w") as file:
+        file.write("seconds,vm_rss_kib,rss_anon_kib,rss_file_kib,rss_shmem_kib\n")
+        for t, m in samples:
+            file.write(f"{t:.0f},{m['VmRSS']},{m.get('RssAnon', '')},{m.get('RssFile', '')},{m.get('RssShmem', '')}\n")
 
     result = {
         "minutes": args.minutes, "rate_per_s": args.rate, "orders_dropped": dropped, "kills": kills, "hups": hups,
         "exit_status": status, "states": states, "lost": len(lost), "undecided": undecided, "doubled": len(doubled),
         "booked_not_issued": len(not_issued), "carrier_bookings_not_booked": len(unrecorded),
         "left_open": open_states or {}, "uncertain_awaiting_operator": uncertain, "integrity_check": integrity, "foreign_key_violations": len(foreign),
-        "rss_calm_first_mb": round(samples[0][1] / 1024, 1) if samples else None,
-        "rss_calm_last_mb": round(samples[-1][1] / 1024, 1) if samples else None,
-        "rss_calm_max_mb": round(max(r for _, r in samples) / 1024, 1) if samples else None,
-        "rss_slope_mb_per_hour": round(slope_mb_per_hour, 2), "samples": len(samples),
+        "memory_samples": len(samples), "memory_settled_samples": len(settled), "warmup_minutes": round(warmup / 60, 1),
+        "rss_slope_mb_per_hour": round(slope_mb_per_hour, 2),
+        "rss_anon_slope_mb_per_hour": round(slope_mb_per_hour_of(settled, "RssAnon"), 2),
+        "rss_file_slope_mb_per_hour": round(slope_mb_per_hour_of(settled, "RssFile"), 2),
     }
+    for part in ("VmRSS", "RssAnon", "RssFile"):
+        values = [m[part] for _, m in samples if part in m]
+        if values:
+            result[f"{part}_calm_first_last_max_mb"] = [round(values[0] / 1024, 1), round(values[-1] / 1024, 1), round(max(values) / 1024, 1)]
     passed = (status == 0 and not lost and undecided == 0 and not doubled and not not_issued and not unrecorded
               and not open_states and integrity == "ok" and not foreign and abs(slope_mb_per_hour) < 10)
     if lost:

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisCore
 
 #if canImport(Glibc)
 import Glibc
@@ -32,7 +33,7 @@ public struct CarrierCredentials: Sendable, CustomStringConvertible {
             throw CredentialsError(message: "\(path): not UTF-8")
         }
         var values: [String: String] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.textLines().enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             // The line itself is never shown: it may be a secret typed without its key.

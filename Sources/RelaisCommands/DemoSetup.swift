@@ -100,7 +100,7 @@ public enum DemoSetup {
     public static func omsSecrets(root: String) -> [String] {
         let file = (root as NSString).appendingPathComponent(".relais/credentials/\(omsSecretName)")
         guard let data = FileManager.default.contents(atPath: file) else { return [] }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init).filter { $0.hasPrefix("whsec_") }
+        return String(decoding: data, as: UTF8.self).textLines().map(String.init).filter { $0.hasPrefix("whsec_") }
     }
 
     /// Creates `./.relais/` and writes the demo configuration; returns its path.
@@ -149,7 +149,7 @@ public enum DemoSetup {
         let today = CivilDate(dayNumber: Int(now / 86_400))
         let stamp = utcStamp(now)
         var lines: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.textLines() {
             var line = String(line)
             var readyDate: CivilDate?
             if let (range, value) = field("ready_at", in: line) {

@@ -18,5 +18,6 @@ extension ShipmentReply {
                     failureClass: attempt.failureClass, httpStatus: attempt.httpStatus,
                     durationMilliseconds: attempt.durationMilliseconds, detail: attempt.detail)
             })
+        returnOf = record.returnOf.map { ReturnReply(id: $0.id, order: $0.orderID, reason: $0.reason) }
     }
 }

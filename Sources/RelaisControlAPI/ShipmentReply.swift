@@ -35,6 +35,8 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
     /// The tracking status (SPEC §13), for a tracked shipment: in its own view and in
     /// `shipment.tracking` events.
     public var tracking: ShipmentTrackingReply?
+    /// A return's request (SPEC §14), under the key `return`; absent for an outbound shipment.
+    public var returnOf: ReturnReply?
 
     public init(
         id: String, state: String, orders: [String], site: String, carrier: String?, service: String?,
@@ -67,7 +69,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
         case id, state, orders, site, carrier, service, trackingNumber = "tracking_number", price, currency, eta
         case co2eGrams = "co2e_g", ghg, late, labelPath = "label_path", reason, nextAttemptAt = "next_attempt_at"
         case createdAt = "created_at", updatedAt = "updated_at", attempts
-        case trackingURL = "tracking_url", promisedBy = "promised_by", label, tracking
+        case trackingURL = "tracking_url", promisedBy = "promised_by", label, tracking, returnOf = "return"
     }
 
     /// Every key present, `null` when empty, so scripts can rely on the shape; `attempts`
@@ -96,6 +98,7 @@ public struct ShipmentReply: Codable, Hashable, Sendable {
         try c.encodeIfPresent(trackingURL, forKey: .trackingURL)
         try c.encodeIfPresent(promisedBy, forKey: .promisedBy)
         try c.encodeIfPresent(tracking, forKey: .tracking)
+        try c.encodeIfPresent(returnOf, forKey: .returnOf)
         try c.encodeIfPresent(label, forKey: .label)
     }
 }
@@ -110,6 +113,30 @@ public struct LabelReply: Codable, Hashable, Sendable {
         self.format = format
         self.base64 = base64
     }
+}
+
+/// What a return shipment brings back (SPEC §14): `{"id", "order", "reason"}`, the shop's
+/// return id and order as `POST /v1/returns` named them.
+public struct ReturnReply: Codable, Hashable, Sendable {
+    public var id: String
+    public var order: String
+    /// The customer's reason, if the shop gave one; `null` otherwise.
+    public var reason: String?
+
+    public init(id: String, order: String, reason: String?) {
+        self.id = id
+        self.order = order
+        self.reason = reason
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(order, forKey: .order)
+        try c.encode(reason, forKey: .reason)
+    }
+
+    enum CodingKeys: String, CodingKey { case id, order, reason }
 }
 
 /// One carrier call of a shipment.

@@ -203,13 +203,15 @@ extension RecordStore {
     }
 
     /// A shipment row with the chosen candidate's emissions inputs (the service it is on
-    /// now, after any failover).
+    /// now, after any failover) and, for a return, its request.
     static let shipmentSelect = """
-        SELECT s.*, c.km AS candidate_km, c.data_quality AS candidate_data_quality, d.distance_basis AS distance_basis
+        SELECT s.*, c.km AS candidate_km, c.data_quality AS candidate_data_quality, d.distance_basis AS distance_basis,
+            r.id AS return_id, r.order_id AS return_order, r.reason AS return_reason
         FROM shipments s
         LEFT JOIN decisions d ON d.id = s.decision_id
         LEFT JOIN decision_candidates c ON c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
             AND (c.origin IS NULL OR c.origin = s.site)
+        LEFT JOIN returns r ON r.shipment_id = s.id
         """
 
     static func shipmentRecord(_ row: Row, orders: [String]) -> ShipmentRecord {
@@ -221,12 +223,19 @@ extension RecordStore {
                 distanceBasis: (row["distance_basis"] as String?).flatMap(DistanceBasis.init(rawValue:)), parcels: row["parcels"],
                 weightKg: row["weight_kg"])
         }
+        // A return has no orders of its own: it brings one back.
+        var returnOf: ReturnOf?
+        if let returnID: String = row["return_id"], let orderID: String = row["return_order"] {
+            returnOf = ReturnOf(id: returnID, orderID: orderID, reason: row["return_reason"])
+        }
         return ShipmentRecord(
-            id: row["id"], state: ShipmentState(rawValue: row["state"]) ?? .failed, orderIDs: orders, site: row["site"],
+            id: row["id"], state: ShipmentState(rawValue: row["state"]) ?? .failed,
+            orderIDs: orders.isEmpty ? returnOf.map { [$0.orderID] } ?? [] : orders, site: row["site"],
             carrier: row["carrier"], service: row["service"], trackingNumber: row["tracking_number"],
             price: price.map(Money.init(minorUnits:)), currency: row["currency"], eta: row["eta"], co2eGrams: row["co2e_g"],
             late: row["late"], labelPath: row["label_path"], attempts: row["attempts"], nextAttemptAt: row["next_attempt_at"],
-            reason: row["reason"], createdAt: row["created_at"], updatedAt: row["updated_at"], emissions: emissions)
+            reason: row["reason"], createdAt: row["created_at"], updatedAt: row["updated_at"], emissions: emissions,
+            returnOf: returnOf)
     }
 
     /// Shipments given to each carrier at `site` between `from` and `until` (ms), and in

@@ -1,6 +1,6 @@
 import Foundation
 import RelaisBooking
-import RelaisCarriers
+@testable import RelaisCarriers
 import RelaisConfig
 import Testing
 
@@ -47,6 +47,15 @@ import Testing
             let message = (error as? CredentialsError)?.message ?? ""
             return message.contains(expected) && !message.contains("s3cret")
         }
+    }
+
+    /// A file written on Windows: CRLF line ends are line ends, not part of the values.
+    @Test func aCRLFFileReadsAsItsLFTwin() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        try folder.write("dpd", Array("# DPD\r\nlogin=relais\r\npassword=s3cret\r\n".utf8))
+        let credentials = try CarrierCredentials.load(name: folder.name("dpd"), directory: folder.path)
+        #expect(credentials.values == ["login": "relais", "password": "s3cret"])
     }
 
     @Test func aFIFOIsRefusedNotWaitedOn() throws {

@@ -2,6 +2,7 @@ import Foundation
 import RelaisBooking
 @testable import RelaisCarriers
 import RelaisConfig
+import RelaisControlAPI
 import RelaisCore
 import RelaisOrders
 import RelaisRecords
@@ -42,6 +43,15 @@ import Testing
                 #expect(sandbox.ledger.bookings(reference: id).map(\.service) == ["CORE"])
                 let events = try await rig.store.outboxDeliveries(state: "pending", endpoint: nil, limit: 100).filter { $0.shipmentID == id }
                 #expect(events.map(\.type) == [OutboxEventType.returnBooked.rawValue])
+                // The shop learns which return and which order the label is for.
+                #expect(back.orderIDs == [orderID])
+                #expect(back.returnOf == ReturnOf(id: "RET-1", orderID: orderID, reason: "size"))
+                let eventID = try #require(events.first?.eventID)
+                let body = try #require(try await rig.store.outboxEventBody(id: eventID))
+                let event = try JSONDecoder().decode(ReturnBookedEvent.self, from: Data(body))
+                #expect(event.data.orders == [orderID])
+                #expect(event.data.returnOf == ReturnReply(id: "RET-1", order: orderID, reason: "size"))
+                #expect(event.data.trackingNumber == back.trackingNumber)
                 // The outbound shipment is untouched and still announced as shipment.booked.
                 #expect(try await rig.store.shipment(id: ids[0])?.state == .booked)
             }
@@ -59,4 +69,10 @@ import Testing
             booking: BookingRequest(reference: "R-1", service: "CORE", shipment: shipment, now: 1_796_029_200), credentials: .init([:]), token: nil)
         #expect(back.render(template).hasSuffix("from Camille Martin, 75011 to Entrepôt Lyon Gerland, 69007"))
     }
+}
+
+/// The part of a `return.booked` body (SPEC §12) the shop reads.
+private struct ReturnBookedEvent: Decodable {
+    var type: String
+    var data: ShipmentReply
 }

@@ -204,7 +204,7 @@ public enum DaemonConfigLoader {
             return []
         }
         var secrets: [WebhookSecret] = []
-        for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in String(decoding: data, as: UTF8.self).textLines().enumerated() {
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if text.isEmpty || text.hasPrefix("#") { continue }
             guard let secret = WebhookSecret(text) else {

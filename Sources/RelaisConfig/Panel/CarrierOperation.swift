@@ -1,4 +1,5 @@
 import Mustache
+import RelaisCore
 import RelaisXML
 
 /// One HTTP request of a carrier's API and how to read its reply (SPEC §9): `book`,
@@ -57,8 +58,8 @@ public struct CarrierOperation: Hashable, Sendable {
         public let compiled: MustacheTemplate
 
         public init(file: String, text: String) throws(TemplateError) {
-            if let unsafe = ["{{{", "{{&", "{{=", "{{%"].first(where: { text.contains($0) }) {
-                let line = text.prefix(upTo: text.range(of: unsafe)!.lowerBound).split(separator: "\n", omittingEmptySubsequences: false).count
+            if let unsafe = ["{{{", "{{&", "{{=", "{{%"].first(where: { text.contains($0) }), let found = text.range(of: unsafe) {
+                let line = text[..<found.lowerBound].textLines().count
                 throw TemplateError(line: line, message: "'\(unsafe)' is not allowed: every value must be XML-escaped")
             }
             do {

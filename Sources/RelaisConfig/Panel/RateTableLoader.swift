@@ -14,9 +14,7 @@ enum RateTableLoader {
     static func load(text: String, file: String, zones: ZoneMap, log: DiagnosticLog) -> RateTable? {
         var body = Substring(text)
         if body.hasPrefix("\u{FEFF}") { body = body.dropFirst() }
-        let rows = body.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        let rows = body.textLines()
         guard let header = rows.first, !header.trimmingSpaces().isEmpty else {
             log.error(file, line: 1, "rate file is empty: expected a header 'max_kg,<zone>,…'")
             return nil

@@ -1,4 +1,5 @@
 import Foundation
+import RelaisCore
 
 /// Where each key of a TOML file stands: `"service[1].transit"` → line 42.
 ///
@@ -18,7 +19,7 @@ struct TOMLLineIndex: Sendable {
 
     init(source: String) {
         var scanner = Scanner()
-        for (offset, line) in source.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, line) in source.textLines().enumerated() {
             scanner.scan(Substring(line), lineNumber: offset + 1, into: &lines)
         }
         badHeaderStart = scanner.badHeaderStart
@@ -63,8 +64,7 @@ struct TOMLLineIndex: Sendable {
         }
 
         mutating func scan(_ raw: Substring, lineNumber: Int, into lines: inout [String: Int]) {
-            var line = raw
-            if line.hasSuffix("\r") { line = line.dropLast() }
+            let line = raw
             if let delimiter = openString {
                 if line.contains(delimiter) { openString = nil }
                 return

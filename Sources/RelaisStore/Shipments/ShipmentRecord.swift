@@ -22,6 +22,9 @@ public struct ShipmentRecord: Hashable, Sendable {
     public var updatedAt: Int64
     /// The greenhouse-gas figure of the service it is on (nil while held).
     public var emissions: ShipmentEmissions?
+    /// For a return (`R-…`, SPEC §14): the return request it was made for; nil for an
+    /// outbound shipment. A return's `orderIDs` is the order coming back.
+    public var returnOf: ReturnOf?
 
     public init(
         id: String,
@@ -42,7 +45,8 @@ public struct ShipmentRecord: Hashable, Sendable {
         reason: String? = nil,
         createdAt: Int64,
         updatedAt: Int64,
-        emissions: ShipmentEmissions? = nil
+        emissions: ShipmentEmissions? = nil,
+        returnOf: ReturnOf? = nil
     ) {
         self.id = id
         self.state = state
@@ -63,5 +67,21 @@ public struct ShipmentRecord: Hashable, Sendable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.emissions = emissions
+        self.returnOf = returnOf
+    }
+}
+
+/// What a return shipment brings back (SPEC §14): the shop's return id, the order and the
+/// customer's reason, as `POST /v1/returns` gave them.
+public struct ReturnOf: Hashable, Sendable {
+    /// The shop's id for the return (`RET-1`), unique.
+    public var id: String
+    public var orderID: String
+    public var reason: String?
+
+    public init(id: String, orderID: String, reason: String?) {
+        self.id = id
+        self.orderID = orderID
+        self.reason = reason
     }
 }
