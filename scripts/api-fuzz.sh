@@ -46,11 +46,6 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# The carriers: relais-sandbox in a process of its own.
-sandbox_port=$(free_port)
-"$bin/relais-sandbox" --carriers "$repo/carriers" --port "$sandbox_port" >"$work/sandbox.log" 2>&1 &
-pids+=($!)
-
 # Credentials: the sandbox's, one file per carrier; a webhook secret for the OMS stand-in.
 mkdir -p "$work/credentials" "$work/spool"
 for dir in "$repo"/carriers/*/; do
@@ -59,6 +54,13 @@ for dir in "$repo"/carriers/*/; do
 done
 echo "whsec_$(head -c 32 /dev/urandom | base64)" >"$work/credentials/oms-webhook"
 chmod 0600 "$work/credentials/oms-webhook"
+
+# The carriers and the shop's OMS (verifying the webhook's signatures): relais-sandbox, in
+# a process of its own.
+sandbox_port=$(free_port)
+"$bin/relais-sandbox" --carriers "$repo/carriers" --port "$sandbox_port" --oms-secrets "$work/credentials/oms-webhook" \
+  >"$work/sandbox.log" 2>&1 &
+pids+=($!)
 
 cat >"$work/relais.toml" <<EOF
 [paths]
@@ -79,31 +81,9 @@ spool = true
 url = "http://127.0.0.1:$sandbox_port/_oms/hooks"
 secret = "oms-webhook"
 
-[[site]]
-id = "lyon-dc"
-name = "Entrepôt Lyon Gerland"
-street = ["10 avenue Tony Garnier"]
-postcode = "69007"
-city = "Lyon"
-country = "FR"
-lat = 45.7323
-lon = 4.8283
-
-[[site]]
-id = "paris-store"
-postcode = "75011"
-city = "Paris"
-country = "FR"
-
-[[site]]
-id = "lille-store"
-postcode = "59800"
-city = "Lille"
-country = "FR"
-lat = 50.6389
-lon = 3.0632
-cutoff = "16:00"
 EOF
+# The sites: the shipped example configuration's (a warehouse and two stores).
+sed -n '/^\[\[site\]\]/,$p' "$repo/systemd/relais.toml" >>"$work/relais.toml"
 mkdir -p "$work/spool"/{tmp,new,done,rejected,quarantine,out/.tmp}
 
 "$bin/relaisd" --config "$work/relais.toml" >"$work/relaisd.log" 2>&1 &
