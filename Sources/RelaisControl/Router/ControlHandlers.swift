@@ -218,6 +218,9 @@ struct ControlHandlers: Sendable {
         return DecisionContext(bookedTodayBySite: bySite, openCircuits: openCircuits)
     }
 
+    /// What `POST /v1/shipments/{id}/{action}` takes, one route each.
+    static let shipmentActions = ["hold", "release", "retry", "requeue", "fail", "cancel"]
+
     /// `POST /v1/shipments/{id}/{hold|release|retry|requeue|fail|cancel}`.
     func act(_ action: String, on id: String, peer: PeerCredentials, logger: Logger) async throws -> Response {
         if action == "cancel" { return try await cancel(id, peer: peer, logger: logger) }
@@ -228,7 +231,7 @@ struct ControlHandlers: Sendable {
         case "retry": event = .retry
         case "requeue": event = .requeue
         case "fail": event = .fail
-        default: throw ControlError.notFound("no action '\(action)'; one of hold, release, retry, requeue, fail, cancel")
+        default: throw ControlError.notFound("no action '\(action)'; one of \(Self.shipmentActions.joined(separator: ", "))")
         }
         guard let before = try await state.store.shipment(id: id) else { throw ControlError.notFound("no shipment \(id)") }
         let after: ShipmentState

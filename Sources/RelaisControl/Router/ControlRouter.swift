@@ -44,10 +44,12 @@ public enum ControlRouter {
         router.post("/v1/options") { request, context in
             try await handlers.options(body: collect(request, context, limit: handlers.maxBodyBytes))
         }
-        router.post("/v1/shipments/:id/:action") { _, context in
-            try await handlers.act(
-                parameter("action", context), on: parameter("id", context), peer: context.peer!,
-                logger: context.logger)
+        // One route per action, not `/:action`: a capture there would also match
+        // `/v1/shipments/{id}/tracking` and `/decision`, and their 405s would offer POST.
+        for action in ControlHandlers.shipmentActions {
+            router.post("/v1/shipments/:id/\(action)") { _, context in
+                try await handlers.act(action, on: parameter("id", context), peer: context.peer!, logger: context.logger)
+            }
         }
         router.post("/v1/outbox/:id/replay") { _, context in
             try await handlers.replay(eventID: context.parameters.require("id"), peer: context.peer!, logger: context.logger)
@@ -66,6 +68,13 @@ public enum ControlRouter {
         router.post("/v1/reload") { _, context in try await handlers.reload(peer: context.peer!, logger: context.logger) }
         routes.install(router.routes.map { (path: $0.path.description, method: $0.method) })
         return router
+    }
+
+    /// Every route the router serves, as `(method, path)` with parameters in OpenAPI's
+    /// form (`("POST", "/v1/shipments/{id}/hold")`); HEAD, served wherever GET is, is
+    /// not listed. docs/openapi.yaml documents exactly these (a test checks it).
+    public static func routes(state: DaemonState) -> [(method: String, path: String)] {
+        make(state: state).routes.map { (method: $0.method.rawValue, path: $0.path.description) }
     }
 
     /// A path parameter, percent-decoded (RFC 3986, 2.1): `/v1/orders/A%2D1` names `A-1`.

@@ -49,7 +49,7 @@ struct WriteAccessMiddleware: RouterMiddleware {
     private func audit(_ request: Request, peer: PeerCredentials, refusal: ControlError, logger: Logger) async {
         let path = request.uri.path
         let detail = "\(request.method) \(path) refused (\(refusal.status.code)): \(refusal.reply.reason)"
-        // `/v1/shipments/{id}/{action}`: the shipment's own log shows it too.
+        // `/v1/shipments/{id}/hold` and the other actions: the shipment's own log shows it too.
         let segments = path.split(separator: "/")
         let shipment = segments.count == 4 && segments[1] == "shipments" ? segments[2].removingPercentEncoding : nil
         logger.notice("control: write refused: \(detail)", metadata: ["relais.uid": "\(peer.uid)", "relais.path": "\(path)"])
