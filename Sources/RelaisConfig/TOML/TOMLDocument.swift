@@ -32,6 +32,10 @@ struct TOMLDocument: Sendable {
         }
         do {
             let table = try TOMLTable(string: text)
+            // TOMLKit never frees a parsed document (FUZZING.md): once copied into
+            // TOMLNodes, its tree is released here. What TOMLKit's accessors copied out for
+            // each key and value stays lost, a small part of the whole.
+            defer { table.clear() }
             self.root = Self.convert(table)
         } catch let error as TOMLParseError {
             throw ConfigError([
