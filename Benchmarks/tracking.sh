@@ -123,7 +123,7 @@ while [ "$(unpolled "$polls")" -gt 0 ] && [ $(( $(date +%s) - started )) -lt 240
 kill -TERM "$pid"; wait "$pid" || true
 echo "== polls: $tracked due at start, no booking"
 sqlite3 "$polls/state/relais.sqlite" "SELECT printf('polled %d, polls/s: %.0f over %.1f s; statuses: %s', COUNT(*), COUNT(*) * 1000.0 / (MAX(last_polled_at) - MIN(last_polled_at)), (MAX(last_polled_at) - MIN(last_polled_at)) / 1000.0, (SELECT group_concat(status || ' ' || n, ', ') FROM tracking_counts WHERE n > 0)) FROM tracking WHERE polls > 0"
-grep -c "tracking: pass failed" "$polls/relaisd.log" | sed 's/^/failed passes: /'
+echo "failed passes: $(grep -c "tracking: pass failed" "$polls/relaisd.log" || true)"
 
 book() {  # book DIR PREFIX: N orders through the spool; bookings/s of those
   orders "$n" "$2" > "$1/spool/tmp/orders.ndjson"
