@@ -1,6 +1,5 @@
 import Foundation
 import RelaisCore
-import RelaisRecords
 import RelaisStore
 
 /// `relaisctl report carriers --since DATE`: per carrier, bookings and their share, the
@@ -86,13 +85,13 @@ public struct CarrierReport: Sendable {
     /// - Parameters:
     ///   - carriers: the panel's carriers, listed even when idle.
     ///   - sites: for each site's own calendar days.
-    public init(history: RecordHistory, period: ReportPeriod, policy: Policy, carriers: [String], sites: [Site]) throws {
+    public init(history: any RecordHistory, period: ReportPeriod, policy: Policy, carriers: [String], sites: [Site]) async throws {
         let zones = Dictionary(sites.map { ($0.id, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
         struct SiteDay: Hashable { var site: String, day: CivilDate }
         var perDay: [SiteDay: (total: Int, perCarrier: [String: Int])] = [:]
         var prices: [String: (sum: Int64, n: Int64, carrierSum: Int64, carrierN: Int64)] = [:]
         var total = 0
-        try history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
+        try await history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
             total += 1
             let carrier = booked.key.carrier
             let day = LocalTime(instant: booked.bookedAt / 1000, in: zones[booked.site] ?? period.timeZone).date
@@ -110,7 +109,7 @@ public struct CarrierReport: Sendable {
             }
             prices[carrier] = figures
         }
-        let incidents = try history.carrierIncidents(from: period.startMilliseconds, until: period.endMilliseconds)
+        let incidents = try await history.carrierIncidents(from: period.startMilliseconds, until: period.endMilliseconds)
 
         var lines: [String: Line] = [:]
         for carrier in Set(carriers).union(prices.keys).union(incidents.keys) {
