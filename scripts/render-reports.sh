@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders the HTML reports (relaisctl simulate / report emissions / report carriers --html)
+# Renders the HTML reports (relaisctl simulate / report emissions / report promise / report carriers --html)
 # in headless Chromium, as a manager's browser would: a PNG of each page, and a PDF to check
 # that it prints on A4. Fails when a page is empty, when Chromium logs a console message
 # (the pages carry no script: any message is a defect), or when a page refers to anything

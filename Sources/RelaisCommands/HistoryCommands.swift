@@ -277,12 +277,10 @@ public enum HistoryCommands {
     static func carriers(first: CivilDate?, context: Context, format: ReportFormat, html: HTMLOutput?) async -> CommandOutput {
         let report: CarrierReport
         do {
-            let panel = try PanelLoader.load(directory: context.config.paths.carriers)
-            let policy = try PolicyLoader.load(
-                file: context.config.activePolicyFile, panel: panel.panel, siteIDs: Set(context.config.sites.map(\.id)))
+            let (panel, policy) = try activePanelAndPolicy(context)
             report = try await CarrierReport(
                 history: context.history, period: ReportPeriod(first: first, last: nil, timeZone: context.timeZone), policy: policy,
-                carriers: panel.panel.carriers.map(\.id), sites: context.config.sites)
+                panel: panel, sites: context.config.sites)
         } catch {
             return CommandOutput(stderr: "\(error)\n", status: .cannotRun)
         }
@@ -295,18 +293,132 @@ public enum HistoryCommands {
             func fraction(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
             let lines = zip(report.lines, rows).map { line, row in
                 var cells = row.map { $0 == "-" ? "" : $0 }
-                cells[2] = fraction(line.share)
-                cells[10] = fraction(line.maxShare)
+                for (index, share) in zip(
+                    CarrierReport.shareColumns,
+                    [line.share, line.maxShare, line.promise.onTimePromisedShare, line.promise.onTimeETAShare])
+                {
+                    cells[index] = fraction(share)
+                }
                 return CSV.line(cells)
             }
             output.stdout = CSV.line(CarrierReport.columns.map(\.csv)) + lines.joined()
         case .text:
             var table = TextTable(CarrierReport.columns.enumerated().map { ($0.element.title, $0.offset == 0 ? .left : .right) })
             for row in rows { table.add(row) }
+            let headings = PromiseReport.columns(confidence: report.confidence)
+            var services = TextTable(CarrierReport.serviceColumns.map { (headings[$0].title, $0 < 2 ? TextTable.Alignment.left : .right) })
+            for row in report.serviceRows() { services.add(row) }
             output.stdout = "carriers \(report.period) — \(report.bookings) booked; policy \(report.policy)\n\n" + table.render()
+                + "\npromise per carrier service:\n" + services.render(indent: "  ")
                 + "\n" + CarrierReport.notes.map { $0 + "\n" }.joined()
         }
         write(report, to: html, output: &output)
         return output
+    }
+
+    /// relais.toml's carrier panel and active policy.
+    static func activePanelAndPolicy(_ context: Context) throws -> (CarrierPanel, Policy) {
+        let panel = try PanelLoader.load(directory: context.config.paths.carriers)
+        let policy = try PolicyLoader.load(
+            file: context.config.activePolicyFile, panel: panel.panel, siteIDs: Set(context.config.sites.map(\.id)))
+        return (panel.panel, policy)
+    }
+
+    // MARK: report promise
+
+    /// `relaisctl report promise`: measured transit and shares on time per carrier, service
+    /// and zone; with `suggest`, the `transit` lines the measurements support instead.
+    public static func promise(
+        since: String, until: String?, suggest: Bool = false, configFile: String?, database: String?, format: ReportFormat,
+        html: HTMLOutput? = nil
+    ) async -> CommandOutput {
+        let first: CivilDate?, last: CivilDate?
+        do throws(Refusal) {
+            if suggest && format == .csv {
+                throw Refusal(output: CommandOutput(stderr: "--suggest prints carrier.toml lines: not with --csv\n", status: .invalid))
+            }
+            (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
+            if let first, let last, last < first {
+                throw Refusal(output: CommandOutput(stderr: "--until \(last) is before --since \(first)\n", status: .invalid))
+            }
+        } catch {
+            return error.output
+        }
+        return await withContext(configFile: configFile, database: database) { context in
+            await promise(first: first, last: last, suggest: suggest, context: context, format: format, html: html)
+        }
+    }
+
+    static func promise(first: CivilDate?, last: CivilDate?, suggest: Bool, context: Context, format: ReportFormat, html: HTMLOutput?)
+        async -> CommandOutput
+    {
+        let report: PromiseReport
+        do {
+            let (panel, policy) = try activePanelAndPolicy(context)
+            report = try await PromiseReport(
+                history: context.history, period: ReportPeriod(first: first, last: last, timeZone: context.timeZone), panel: panel,
+                policy: policy, sites: context.config.sites)
+        } catch {
+            return CommandOutput(stderr: "\(error)\n", status: .cannotRun)
+        }
+        var output = CommandOutput()
+        let columns = PromiseReport.columns(confidence: report.confidence)
+        switch (format, suggest) {
+        case (.json, true): output.stdout = json(report.suggestions().map(SuggestionJSON.init))
+        case (.json, false): output.stdout = json(report)
+        case (.csv, _):
+            let lines = report.lines.map { line in
+                var cells = line.cells().map { $0 == "-" ? "" : $0 }
+                for (index, share) in zip(PromiseReport.shareColumns, [line.onTimePromisedShare, line.onTimeETAShare]) {
+                    cells[index] = share.map { String(format: "%.4f", $0) } ?? ""
+                }
+                return CSV.line(cells)
+            }
+            output.stdout = CSV.line(columns.map(\.csv)) + lines.joined()
+        case (.text, true):
+            let suggestions = report.suggestions()
+            output.stdout = suggestions.isEmpty
+                ? "# no zone has \(PromiseReport.suggestionMinimum) deliveries booked \(report.period): transit stays as declared\n"
+                : suggestions.map { "\($0.comment(minimum: PromiseReport.suggestionMinimum))\n\($0.line)\n" }.joined(separator: "\n")
+        case (.text, false):
+            var table = TextTable(columns.enumerated().map { ($0.element.title, $0.offset < 3 ? TextTable.Alignment.left : .right) })
+            for line in report.lines { table.add(line.cells()) }
+            if !report.lines.isEmpty { table.add(report.total.cells()) }
+            output.stdout = "promise \(report.period) — \(report.total.booked) booked, \(report.total.delivered) delivered; "
+                + "policy \(report.policy), ETA at \(report.confidence.rawValue)\n\n" + table.render() + "\n"
+                + report.notes.map { $0 + "\n" }.joined()
+        }
+        for example in report.skippedExamples { output.stderr += "not measured \(example.shipment): \(example.reason)\n" }
+        if report.skipped > report.skippedExamples.count {
+            output.stderr += "… \(report.skipped - report.skippedExamples.count) more not measured\n"
+        }
+        write(report, to: html, output: &output)
+        return output
+    }
+
+    /// One `--suggest --json` entry.
+    struct SuggestionJSON: Encodable {
+        struct Zone: Encodable {
+            var zone: String
+            var p50: Int, p90: Int, p99: Int
+            var measured: Bool
+            var deliveries: Int
+        }
+
+        var carrier: String
+        var service: String
+        var line: String
+        var changed: Bool
+        var zones: [Zone]
+
+        init(_ suggestion: PromiseReport.Suggestion) {
+            carrier = suggestion.carrier
+            service = suggestion.service
+            line = suggestion.line
+            changed = suggestion.changed
+            zones = suggestion.zones.map {
+                Zone(zone: $0.zone, p50: $0.transit.p50, p90: $0.transit.p90, p99: $0.transit.p99, measured: $0.measured, deliveries: $0.deliveries)
+            }
+        }
     }
 }

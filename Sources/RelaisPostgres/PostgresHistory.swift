@@ -77,15 +77,7 @@ public final class PostgresHistory: RecordHistory {
                             policySHA256: try policy[13].decode(String?.self), orderBodies: []))
                 }
                 guard let end = page.last?.seq else { return }
-                // Each page's orders, in id order as SQLite compares them (bytes, not the
-                // database's collation).
-                var bodies: [String: [String]] = [:]
-                for try await (shipment, body) in try await connection.query(
-                    "SELECT shipment_id, body FROM orders WHERE shipment_id = ANY(\(page.map(\.id))) ORDER BY id COLLATE \"C\"",
-                    logger: logger
-                ).decode((String, String).self) {
-                    bodies[shipment, default: []].append(body)
-                }
+                let bodies = try await connection.orderBodies(of: page.map(\.id), logger: logger)
                 for index in page.indices { page[index].orderBodies = bodies[page[index].id] ?? [] }
                 try body(page)
                 guard page.count == size else { return }
@@ -138,6 +130,58 @@ public final class PostgresHistory: RecordHistory {
                     count += 1
                 }
                 guard count == size else { return }
+            }
+        }
+    }
+
+    /// Pages of 4,096 outbound shipments by (`booked_at`, `seq`), each page's orders read for
+    /// it alone. The tracking status is the `tracking` table's (TrackingLog, PostgreSQL
+    /// migration v4); on a schema without it, no shipment has one yet.
+    public func forEachTracked(bookedFrom from: Int64, until: Int64, _ body: (TrackedDelivery) throws -> Void) async throws {
+        let size = 4_096
+        try await snapshot { connection in
+            let tracked = try await connection.query("SELECT to_regclass('tracking') IS NOT NULL", logger: logger).collect().first?
+                .decode(Bool.self) ?? false
+            let status = tracked ? "t.status, t.delivered_at" : "NULL::text, NULL::bigint"
+            let join = tracked ? "LEFT JOIN tracking t ON t.shipment_id = s.id" : ""
+            var last = (at: Int64.min, seq: Int64.min)
+            while true {
+                var page: [TrackedDelivery] = []
+                page.reserveCapacity(size)
+                for try await row in try await connection.query(
+                    """
+                    SELECT s.seq, s.booked_at, s.id, s.site, s.carrier, s.service, c.eta_p50, c.eta_p90, c.eta_p99, \(unescaped: status)
+                    FROM shipments s
+                    LEFT JOIN LATERAL (
+                        SELECT eta_p50, eta_p90, eta_p99 FROM decision_candidates c
+                        WHERE c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
+                            AND (c.origin IS NULL OR c.origin = s.site)
+                        ORDER BY c.position LIMIT 1) c ON TRUE
+                    \(unescaped: join)
+                    WHERE s.booked_at >= \(from) AND s.booked_at < \(until) AND s.state = 'booked' AND s.carrier IS NOT NULL
+                        AND s.direction = 'outbound' AND (s.booked_at, s.seq) > (\(last.at), \(last.seq))
+                        AND EXISTS (SELECT 1 FROM orders o WHERE o.shipment_id = s.id)
+                    ORDER BY s.booked_at, s.seq LIMIT \(size)
+                    """, logger: logger)
+                {
+                    let (seq, bookedAt, id, site, carrier, service, p50, p90, p99, state, deliveredAt) = try row.decode(
+                        (Int64, Int64, String, String, String, String, String?, String?, String?, String?, Int64?).self)
+                    var eta: ETA?
+                    if let p50 = p50.flatMap(CivilDate.init), let p90 = p90.flatMap(CivilDate.init), let p99 = p99.flatMap(CivilDate.init) {
+                        eta = ETA(p50: p50, p90: p90, p99: p99)
+                    }
+                    page.append(
+                        TrackedDelivery(
+                            id: id, site: site, key: ServiceKey(carrier: carrier, service: service), bookedAt: bookedAt, eta: eta,
+                            status: state.flatMap(TrackingStatus.init(rawValue:)), deliveredAt: deliveredAt, orderBodies: []))
+                    last = (bookedAt, seq)
+                }
+                let bodies = try await connection.orderBodies(of: page.map(\.id), logger: logger)
+                for var delivery in page {
+                    delivery.orderBodies = bodies[delivery.id] ?? []
+                    try body(delivery)
+                }
+                guard page.count == size else { return }
             }
         }
     }
@@ -196,5 +240,20 @@ public final class PostgresHistory: RecordHistory {
                 throw error
             }
         }
+    }
+}
+
+extension PostgresConnection {
+    /// The canonical JSON of the orders of `shipments`, per shipment, in id order as SQLite
+    /// compares ids (bytes, not the database's collation).
+    func orderBodies(of shipments: [String], logger: Logger) async throws -> [String: [String]] {
+        var bodies: [String: [String]] = [:]
+        guard !shipments.isEmpty else { return bodies }
+        for try await (shipment, body) in try await query(
+            "SELECT shipment_id, body FROM orders WHERE shipment_id = ANY(\(shipments)) ORDER BY id COLLATE \"C\"", logger: logger
+        ).decode((String, String).self) {
+            bodies[shipment, default: []].append(body)
+        }
+        return bodies
     }
 }

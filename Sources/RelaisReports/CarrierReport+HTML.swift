@@ -48,7 +48,7 @@ extension CarrierReport: HTMLReport {
             }
         }
         allocation.append(table([0, 1, 2, 10, 11, 12, 13, 14], style: style))
-        allocation += Self.notes.dropFirst().map { .paragraph($0) }
+        allocation.append(.paragraph(Self.notes[1]))
 
         let classes: [(FailureClass, String)] = [(.transient, "transient"), (.permanent, "permanent"), (.unknownOutcome, "unknown outcome")]
         let failures = BarChart(
@@ -85,7 +85,41 @@ extension CarrierReport: HTMLReport {
                             caption: "Mean price per booked shipment in \(currency): as the decision priced it from the rate cards, and as the carrier's replies charged it (when they carry a price; no bar when they do not)."),
                         table([0, 1, 3, 4], style: style),
                     ]),
+                HTMLPage.Section("Promise kept", promiseBlocks(style: style)),
             ])
+    }
+
+    /// Delivered shipments, measured p90 and shares on time, per carrier then per service.
+    func promiseBlocks(style: NumberStyle) -> [HTMLPage.Block] {
+        var blocks: [HTMLPage.Block] = []
+        let delivered = services.filter { $0.delivered > 0 }
+        if delivered.isEmpty {
+            blocks.append(.paragraph("No shipment booked in this period was delivered yet."))
+        } else {
+            let chart = BarChart(
+                title: "Delivered on time, per carrier service", categories: delivered.map { $0.key.description },
+                series: [
+                    BarChart.Series("by promised_by", delivered.map(\.onTimePromisedShare)),
+                    BarChart.Series("by the ETA at \(confidence.rawValue)", delivered.map(\.onTimeETAShare)),
+                ], unit: "share of the delivered shipments", style: style, label: { style.percent($0) })
+            blocks.append(
+                .chart(
+                    chart.svg,
+                    caption: "Of the shipments booked in the period and delivered, the share that came by the order's promised_by, and by the ETA at the policy's confidence."))
+        }
+        blocks.append(table([0] + Array(15..<Self.columns.count), style: style))
+        blocks.append(serviceTable(style: style))
+        blocks.append(.paragraph(Self.notes[2]))
+        return blocks
+    }
+
+    /// The promise figures per carrier service.
+    func serviceTable(style: NumberStyle) -> HTMLPage.Block {
+        let headings = PromiseReport.columns(confidence: confidence)
+        return .table(
+            HTMLPage.Table(
+                columns: Self.serviceColumns.map { HTMLPage.Table.Column(headings[$0].heading, numeric: $0 > 1) },
+                rows: serviceRows(style: style)))
     }
 
     /// Some of the text form's columns, one row per carrier: a page is narrower than a terminal.

@@ -24,9 +24,12 @@ public struct CarrierReport: Sendable {
         /// Site-days where it went over `max_share` (once 20 were booked there) or `daily_cap`.
         public var daysOverShare = 0
         public var daysOverCap = 0
+        /// Its shipments booked in the period, delivered or not, as the promise report
+        /// measures them (all its services and zones together).
+        public var promise: PromiseReport.Line
 
         public static func == (lhs: Line, rhs: Line) -> Bool {
-            lhs.carrier == rhs.carrier && lhs.bookings == rhs.bookings && lhs.failures == rhs.failures
+            lhs.carrier == rhs.carrier && lhs.bookings == rhs.bookings && lhs.failures == rhs.failures && lhs.promise == rhs.promise
                 && lhs.breakerOpenings == rhs.breakerOpenings && lhs.daysOverShare == rhs.daysOverShare
                 && lhs.daysOverCap == rhs.daysOverCap && lhs.peakDay?.bookings == rhs.peakDay?.bookings
         }
@@ -42,7 +45,12 @@ public struct CarrierReport: Sendable {
                 style.integer(failures[.permanent] ?? 0), style.integer(failures[.unknownOutcome] ?? 0),
                 style.integer(breakerOpenings), maxShare.map { style.percent($0) } ?? "-", style.integer(daysOverShare),
                 dailyCap.map(style.integer) ?? "-", style.integer(peakDay?.bookings ?? 0), style.integer(daysOverCap),
-            ]
+            ] + PromiseReport.carrierColumns.map { promise.cells(style: style)[$0] }
+        }
+
+        init(carrier: String) {
+            self.carrier = carrier
+            promise = PromiseReport.Line(carrier: carrier, service: "", zone: nil)
         }
     }
 
@@ -51,6 +59,8 @@ public struct CarrierReport: Sendable {
         "failures are failed booking attempts by class; breaker = circuit breaker openings",
         "days over: site-days that ended with the carrier's bookings over max_share (of \(Allocation.shareThreshold) or more booked "
             + "at the site that day), then over daily_cap; shares below \(Allocation.shareThreshold) a day are not limited",
+        "promise: of the shipments booked in the period, those delivered, their measured transit p90 in delivery days, "
+            + "and the shares delivered on time (relaisctl report promise gives them per service and zone)",
     ]
 
     /// The columns of ``Line/cells(style:)``: the CSV name, the text table's heading, and the
@@ -63,7 +73,25 @@ public struct CarrierReport: Sendable {
         ("max_share", "max share", "max_share"), ("days_over_share", "days over", "days over max_share"),
         ("daily_cap", "cap", "daily_cap"), ("peak_day_bookings", "peak day", "busiest site-day"),
         ("days_over_cap", "days over", "days over daily_cap"),
+        ("delivered", "delivered", "delivered"), ("measured_p90", "p90 days", "measured p90, delivery days"),
+        ("on_time_promised", "on time promised_by", "on time against promised_by"),
+        ("on_time_eta", "on time ETA", "on time against the ETA at the policy's confidence"),
     ]
+
+    /// The indexes of the columns that are shares, 0…1: fractions in CSV.
+    public static let shareColumns = [2, 10, 17, 18]
+
+    /// The per-service promise table (text, JSON and HTML): these columns of
+    /// ``PromiseReport/Line/cells(style:)``, named by ``PromiseReport/columns(confidence:)``.
+    public static let serviceColumns = [0, 1, 3] + PromiseReport.carrierColumns
+
+    /// The per-service promise table's rows, one per carrier service booked in the period.
+    public func serviceRows(style: NumberStyle = .neutral) -> [[String]] {
+        services.map { line in
+            let cells = line.cells(style: style)
+            return Self.serviceColumns.map { cells[$0] }
+        }
+    }
 
     /// One booking day, all sites together: how many were booked, and by which carriers.
     public struct Day: Hashable, Sendable {
@@ -81,11 +109,17 @@ public struct CarrierReport: Sendable {
     public var lines: [Line]
     /// Days with bookings, in order (each site's own calendar day).
     public var days: [Day]
+    /// Per carrier service, its zones together: delivered, on time, measured transit.
+    public var services: [PromiseReport.Line]
+    /// The policy's confidence: the ETA the on-time share is measured against.
+    public var confidence: Percentile
 
     /// - Parameters:
-    ///   - carriers: the panel's carriers, listed even when idle.
+    ///   - panel: its carriers are listed even when idle; its services and calendars measure
+    ///     transit (``PromiseReport``).
     ///   - sites: for each site's own calendar days.
-    public init(history: any RecordHistory, period: ReportPeriod, policy: Policy, carriers: [String], sites: [Site]) async throws {
+    public init(history: any RecordHistory, period: ReportPeriod, policy: Policy, panel: CarrierPanel, sites: [Site]) async throws {
+        let carriers = panel.carriers.map(\.id)
         let zones = Dictionary(sites.map { ($0.id, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
         struct SiteDay: Hashable { var site: String, day: CivilDate }
         var perDay: [SiteDay: (total: Int, perCarrier: [String: Int])] = [:]
@@ -142,6 +176,12 @@ public struct CarrierReport: Sendable {
                 }
             }
         }
+        let promise = try await PromiseReport(history: history, period: period, panel: panel, policy: policy, sites: sites)
+        for service in promise.serviceLines {
+            lines[service.carrier, default: Line(carrier: service.carrier)].promise.add(service)
+        }
+        services = promise.serviceLines
+        confidence = promise.confidence
         for carrier in lines.keys where total > 0 { lines[carrier]!.share = Double(lines[carrier]!.bookings) / Double(total) }
         var days: [CivilDate: Day] = [:]
         for (siteDay, counts) in perDay {
@@ -158,13 +198,13 @@ public struct CarrierReport: Sendable {
 }
 
 extension CarrierReport: Encodable {
-    enum CodingKeys: String, CodingKey { case period, policy, currency, bookings, carriers, days }
+    enum CodingKeys: String, CodingKey { case period, policy, currency, bookings, carriers, days, services, confidence }
 
     enum DayKeys: String, CodingKey { case day, bookings, carriers }
 
     enum LineKeys: String, CodingKey {
         case carrier, bookings, share, meanPrice = "mean_price", meanCarrierPrice = "mean_carrier_price", attempts, failures
-        case breakerOpenings = "breaker_openings", allocation
+        case breakerOpenings = "breaker_openings", allocation, promise
     }
 
     enum AllocationKeys: String, CodingKey {
@@ -178,6 +218,11 @@ extension CarrierReport: Encodable {
         try c.encode(policy, forKey: .policy)
         try c.encode(currency, forKey: .currency)
         try c.encode(bookings, forKey: .bookings)
+        try c.encode(confidence.rawValue, forKey: .confidence)
+        var serviceList = c.nestedUnkeyedContainer(forKey: .services)
+        for service in services {
+            try PromiseReport.encode(service, into: serviceList.nestedContainer(keyedBy: PromiseReport.LineKeys.self))
+        }
         var dayList = c.nestedUnkeyedContainer(forKey: .days)
         for day in days {
             var d = dayList.nestedContainer(keyedBy: DayKeys.self)
@@ -206,6 +251,7 @@ extension CarrierReport: Encodable {
             try a.encode(line.peakDay?.bookings ?? 0, forKey: .peakBookings)
             try a.encode(line.daysOverShare, forKey: .daysOverShare)
             try a.encode(line.daysOverCap, forKey: .daysOverCap)
+            try PromiseReport.encode(line.promise, into: l.nestedContainer(keyedBy: PromiseReport.LineKeys.self, forKey: .promise))
         }
     }
 }

@@ -74,8 +74,8 @@ extension Relaisctl {
 
     struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Reports from the records: emissions, carriers.",
-            subcommands: [Emissions.self, CarrierFigures.self])
+            abstract: "Reports from the records: emissions, carriers, promise.",
+            subcommands: [Emissions.self, CarrierFigures.self, Promise.self])
 
         struct Emissions: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
@@ -100,7 +100,13 @@ extension Relaisctl {
         struct CarrierFigures: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "carriers",
-                abstract: "Bookings, failures by class, breaker openings, mean price and allocation limits per carrier.")
+                abstract:
+                    "Bookings, failures by class, breaker openings, mean price, allocation limits, deliveries and shares on time per carrier.",
+                discussion: """
+                    Of the shipments booked since --since: per carrier, the figures above; per carrier and per \
+                    carrier service, those delivered, their measured transit p90 in delivery days, and the shares \
+                    delivered by promised_by and by the ETA at the policy's confidence (see report promise).
+                    """)
 
             @Option(name: .long, help: "First day, YYYY-MM-DD (days of the first site's time zone).")
             var since: String
@@ -113,6 +119,40 @@ extension Relaisctl {
                         since: since, configFile: options.config, database: options.database, format: options.format,
                         html: options.htmlOutput))
             }
+        }
+    }
+}
+
+extension Relaisctl.Report {
+    struct Promise: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measured transit and deliveries on time per carrier, service and zone, beside the declared transit.",
+            discussion: """
+                Of the shipments booked from --since to --until: those delivered (tracking), their transit in \
+                delivery days from the pickup date to the delivered date, counted as the service's calendar \
+                counts them (delivery_days, holidays skipped), at p50/p90/p99 beside carrier.toml's transit, \
+                and the shares delivered by promised_by and by the ETA at the policy's confidence. With \
+                --suggest, prints instead the transit line of each service that the measurements support \
+                (zones with fewer than \(PromiseReport.suggestionMinimum) deliveries keep their declared transit), \
+                to paste in carrier.toml.
+                """)
+
+        @Option(name: .long, help: "First booking day, YYYY-MM-DD (days of the first site's time zone).")
+        var since: String
+
+        @Option(name: .long, help: "Last booking day, YYYY-MM-DD, included (default: the last recorded).")
+        var until: String?
+
+        @Flag(name: .long, help: "Print the transit lines the measurements support, as written in carrier.toml.")
+        var suggest = false
+
+        @OptionGroup var options: HistoryOptions
+
+        func run() async throws {
+            try emit(
+                await HistoryCommands.promise(
+                    since: since, until: until, suggest: suggest, configFile: options.config, database: options.database,
+                    format: options.format, html: options.htmlOutput))
         }
     }
 }

@@ -64,8 +64,7 @@ struct PostgresHistoryTests {
         #expect(simulation.shipments == 9)
         let emissions = try await EmissionsReport(history: history, period: month)
         #expect(emissions.total.shipments == 9)
-        let carriers = try await CarrierReport(
-            history: history, period: all, policy: policy, carriers: panel.carriers.map(\.id), sites: [Fixtures.lyon])
+        let carriers = try await CarrierReport(history: history, period: all, policy: policy, panel: panel, sites: [Fixtures.lyon])
         #expect(carriers.bookings == 9 && carriers.lines.contains { $0.breakerOpenings == 1 && $0.failures == [.transient: 1] })
         // In pages of two: the same replay.
         var paged = 0
@@ -74,7 +73,9 @@ struct PostgresHistoryTests {
             paged += batch.count
         }
         #expect(paged == 9)
-        return [try json(simulation), try json(emissions), try json(carriers)]
+        let promise = try await PromiseReport(history: history, period: all, panel: panel, policy: policy, sites: [Fixtures.lyon])
+        #expect(promise.total.booked + promise.skipped == 9)
+        return [try json(simulation), try json(emissions), try json(carriers), try json(promise)]
     }
 
     @Test func theSameRecordsGiveTheSameReportsOnBothStoresAndRelaisctlReadsTheStoreOfItsConfig() async throws {
@@ -119,6 +120,7 @@ struct PostgresHistoryTests {
                         database: nil, format: .json),
                     await HistoryCommands.emissions(month: "2026-11", configFile: config, database: nil, format: .csv),
                     await HistoryCommands.carriers(since: "2026-11-01", configFile: config, database: nil, format: .text),
+                    await HistoryCommands.promise(since: "2026-11-01", until: nil, configFile: config, database: nil, format: .csv),
                 ]
             }
             let onSQLite = await run(sqliteConfig)

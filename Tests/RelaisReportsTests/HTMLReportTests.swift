@@ -8,10 +8,10 @@ import Testing
 @testable import RelaisRecords
 @testable import RelaisReports
 
-/// The HTML forms of `simulate`, `report emissions` and `report carriers` (`--html FILE`):
+/// The HTML forms of `simulate`, `report emissions`, `report promise` and `report carriers` (`--html FILE`):
 /// well-formed, self-contained, escaped, and showing every figure the text form prints.
 @Suite struct HTMLReportTests {
-    /// The three reports of one history, as text and as HTML (neutral figures).
+    /// The four reports of one history, as text and as HTML (neutral figures).
     struct Rendered {
         var name: String
         var text: String
@@ -40,6 +40,10 @@ import Testing
             },
             try await run("emissions") { format, html in
                 await HistoryCommands.emissions(month: "2026-11", configFile: fixture.configPath, database: nil, format: format, html: html)
+            },
+            try await run("promise") { format, html in
+                await HistoryCommands.promise(
+                    since: "2026-11-01", until: nil, configFile: fixture.configPath, database: nil, format: format, html: html)
             },
             try await run("carriers") { format, html in
                 await HistoryCommands.carriers(since: "2026-11-01", configFile: fixture.configPath, database: nil, format: format, html: html)
@@ -134,7 +138,7 @@ import Testing
         let history = try SQLiteHistory(path: fixture.databasePath)
         var report = try await CarrierReport(
             history: history, period: ReportPeriod(first: CivilDate("2026-11-01"), last: nil, timeZone: HistoryFixture.paris),
-            policy: try fixture.policy("limits"), carriers: ["alpha", "beta"], sites: [fixture.site])
+            policy: try fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         report.lines[0].carrier = hostile
         for index in report.days.indices {
             report.days[index].perCarrier[hostile] = report.days[index].perCarrier.removeValue(forKey: "alpha")
@@ -227,6 +231,10 @@ import Testing
                             trackingNumber: "T-\(shipment.id)", carrierPrice: carrier == "beta" ? Money(minorUnits: 720) : nil, labelPath: nil),
                         startedAt: (at + 3_000).instant, finishedAt: (at + 3_000).instant)
                 }, now: (at + 3_000).instant)
+            // Delivered one to three days later, in the afternoon.
+            for (index, shipment) in claimed.enumerated() {
+                try await fixture.deliver(shipment.id, at: at + Int64(1 + index % 3) * 86_400_000 + 4 * 3_600_000)
+            }
         }
         return fixture
     }
@@ -240,7 +248,7 @@ import Testing
         let history = try SQLiteHistory(path: fixture.databasePath)
         let carriers = try await CarrierReport(
             history: history, period: ReportPeriod(first: CivilDate("2026-11-01"), last: nil, timeZone: HistoryFixture.paris),
-            policy: try fixture.policy("limits"), carriers: ["alpha", "beta"], sites: [fixture.site])
+            policy: try fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         #expect(carriers.days.count == 10)
         #expect(carriers.days.map(\.bookings).reduce(0, +) == carriers.bookings)
         #expect(carriers.lines.allSatisfy { $0.bookings > 0 })

@@ -17,6 +17,8 @@ import RelaisStore
 /// | alpha/A1 | 5.00   | 10.00   | 30     | 3 days      | 100             | 20    | 180 (diesel)| 1       |
 /// | beta/B1  | 7.00   | —       | 5      | 1 day       | 50              | 10    | 10 (bike)   | 3       |
 ///
+/// Both also serve Corsica (zone CORSE, `FR-20*`): one transit day more, dearer, 900 km.
+///
 /// CO2e of one parcel: alpha 100 × 500 × t + 200, so 300 g at 2 kg and 700 g at 10 kg;
 /// beta 50 × 500 × t + 20, so 70 g at 2 kg. Ready Monday 2026-11-23 10:00 (Paris), picked up
 /// that day: alpha arrives Thursday (3 lead days), beta Tuesday (1).
@@ -56,11 +58,13 @@ struct HistoryFixture {
 
     /// Orders accepted and decided under `policy` at `now`, one shipment each.
     @discardableResult
-    func record(_ orders: [(id: String, kg: Double)], policy: String = "old", now: Int64 = monday, readyAt: String = "2026-11-23T10:00:00+01:00")
-        async throws -> [String]
-    {
+    func record(
+        _ orders: [(id: String, kg: Double)], policy: String = "old", now: Int64 = monday, readyAt: String = "2026-11-23T10:00:00+01:00",
+        promisedBy: String = "2026-12-31", postcode: String = "75002"
+    ) async throws -> [String] {
         let incoming = orders.map { order in
-            let decoded = OrderDecoder().decode(Data(Self.order(id: order.id, kg: order.kg, readyAt: readyAt).utf8)).orders[0]
+            let text = Self.order(id: order.id, kg: order.kg, readyAt: readyAt, promisedBy: promisedBy, postcode: postcode)
+            let decoded = OrderDecoder().decode(Data(text.utf8)).orders[0]
             return IncomingOrder(order: decoded.order, canonicalJSON: decoded.canonicalJSON)
         }
         _ = try await store.accept(incoming, source: "test", now: now)
@@ -81,11 +85,19 @@ struct HistoryFixture {
             }, now: now.instant)
     }
 
-    static func order(id: String, kg: Double, readyAt: String) -> String {
+    /// The carrier's `delivered` event for `shipment` at `at` (ms), as a tracking poll records it.
+    func deliver(_ shipment: String, at: Int64) async throws {
+        let event = TrackingEvent(at: at.instant, code: "DI1", status: .delivered, label: "Livré")
+        try await store.recordTracking(
+            [TrackingPoll(shipmentID: shipment, outcome: .events([event]), pickup: at.instant, bookedAt: at.instant)],
+            schedule: TrackingSchedule(), now: at.instant)
+    }
+
+    static func order(id: String, kg: Double, readyAt: String, promisedBy: String = "2026-12-31", postcode: String = "75002") -> String {
         """
-        {"id": "\(id)", "site": "lyon-dc", "ready_at": "\(readyAt)", "promised_by": "2026-12-31",
+        {"id": "\(id)", "site": "lyon-dc", "ready_at": "\(readyAt)", "promised_by": "\(promisedBy)",
          "service_level": "standard", "delivery_mode": "home",
-         "recipient": {"name": "Client \(id)", "street": ["\(id.count) rue de la Paix"], "postcode": "75002", "city": "Paris", "country": "FR"},
+         "recipient": {"name": "Client \(id)", "street": ["\(id.count) rue de la Paix"], "postcode": "\(postcode)", "city": "Paris", "country": "FR"},
          "parcels": [{"weight_kg": \(kg), "length_cm": 30, "width_cm": 20, "height_cm": 10}]}
         """
     }
@@ -95,11 +107,11 @@ struct HistoryFixture {
             "carriers/alpha/carrier.toml": carrier(
                 id: "alpha", code: "A1", maxKg: 30, rates: "rates.csv", p50: 3, linehaul: 100, hub: 20,
                 vehicle: "van-diesel", lastMile: 180, quality: 1),
-            "carriers/alpha/rates.csv": "max_kg,FR\n5,5.00\n30,10.00\n",
+            "carriers/alpha/rates.csv": "max_kg,FR,CORSE\n5,5.00,8.00\n30,10.00,16.00\n",
             "carriers/beta/carrier.toml": carrier(
                 id: "beta", code: "B1", maxKg: 5, rates: "rates.csv", p50: 1, linehaul: 50, hub: 10,
                 vehicle: "cargo-bike", lastMile: 10, quality: 3),
-            "carriers/beta/rates.csv": "max_kg,FR\n5,7.00\n",
+            "carriers/beta/rates.csv": "max_kg,FR,CORSE\n5,7.00,9.00\n",
             "policies/old.toml": policy(name: "old", perDay: "0.10", perKg: "0.00"),
             "policies/new.toml": policy(name: "new", perDay: "1.50", perKg: "0.10"),
             "policies/capped.toml": policy(name: "capped", perDay: "1.50", perKg: "0.10")
@@ -146,6 +158,7 @@ struct HistoryFixture {
 
         [zones]
         FR = ["FR"]
+        CORSE = ["FR-20*"]
 
         [fleet]
         linehaul_g_per_tkm = \(linehaul)
@@ -167,8 +180,8 @@ struct HistoryFixture {
         calendar = "FR"
         rates = "\(rates)"
         fuel_surcharge_pct = 0
-        transit = { FR = { p50 = \(p50) } }
-        default_km = { FR = 500 }
+        transit = { FR = { p50 = \(p50) }, CORSE = { p50 = \(p50 + 1) } }
+        default_km = { FR = 500, CORSE = 900 }
         """
     }
 

@@ -9,11 +9,17 @@ import Testing
 
 /// Emissions and carrier reports on the history of ``HistoryFixture``.
 @Suite struct ReportTests {
-    /// Five shipments on alpha/A1 (3 × 2 kg, 2 × 10 kg), booked on Monday 2026-11-23.
+    /// Five shipments on alpha/A1 (3 × 2 kg, 2 × 10 kg), booked on Monday 2026-11-23 and
+    /// delivered the next days, one, two, three, four and five days later (delivery days
+    /// Tuesday to Saturday: the ETA at p90 is Thursday).
     func bookedHistory() async throws -> HistoryFixture {
         let fixture = try HistoryFixture()
         try await fixture.record(PolicySimulationTests.history)
         try await fixture.bookAll(now: HistoryFixture.monday + 60_000)
+        for (index, order) in PolicySimulationTests.history.enumerated() {
+            let shipment = try #require(try await fixture.store.order(id: order.id)?.shipmentID)
+            try await fixture.deliver(shipment, at: HistoryFixture.monday + Int64(index + 1) * 86_400_000)
+        }
         return fixture
     }
 
@@ -78,7 +84,7 @@ import Testing
         let history = try SQLiteHistory(path: fixture.databasePath)
         let since = ReportPeriod(first: CivilDate("2026-11-01"), last: nil, timeZone: HistoryFixture.paris)
         let report = try await CarrierReport(
-            history: history, period: since, policy: try fixture.policy("limits"), carriers: ["alpha", "beta"], sites: [fixture.site])
+            history: history, period: since, policy: try fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         #expect(report.bookings == 5)
         #expect(report.lines.map(\.carrier) == ["alpha", "beta"])
         let alpha = report.lines[0]
@@ -100,7 +106,7 @@ import Testing
         // Since the next day: nothing.
         let later = ReportPeriod(first: CivilDate("2026-11-24"), last: nil, timeZone: HistoryFixture.paris)
         let empty = try await CarrierReport(
-            history: history, period: later, policy: try fixture.policy("limits"), carriers: ["alpha", "beta"], sites: [fixture.site])
+            history: history, period: later, policy: try fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         #expect(empty.bookings == 0 && empty.lines.allSatisfy { $0.attempts == 0 && $0.breakerOpenings == 0 })
     }
 

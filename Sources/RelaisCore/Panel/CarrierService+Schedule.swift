@@ -26,6 +26,21 @@ extension CarrierService {
         return day
     }
 
+    /// The transit, in delivery days, of a parcel picked up on `pickup` and delivered on
+    /// `delivered`: the fewest delivery days N whose ``deliveryDate(pickup:transitDays:)`` is
+    /// not before `delivered`, so that N ≤ a declared transit exactly when the parcel came by
+    /// the ETA that transit gives. Delivered on the pickup date or before: 0. Delivered on a
+    /// day the carrier does not deliver (a Sunday, a holiday) counts as its next delivery day.
+    public func transitDays(pickup: CivilDate, delivered: CivilDate) -> Int {
+        guard delivered > pickup else { return 0 }
+        var days = 1
+        for number in (pickup.dayNumber + 1)..<delivered.dayNumber {
+            let day = CivilDate(dayNumber: number)
+            if deliveryDays.contains(day.weekday), !calendar.isHoliday(day) { days += 1 }
+        }
+        return days
+    }
+
     /// ETAs at p50, p90 and p99 for `transit` from the pickup date.
     public func eta(pickup: CivilDate, transit: TransitTimes) -> ETA {
         let p50 = deliveryDate(pickup: pickup, transitDays: transit.p50)

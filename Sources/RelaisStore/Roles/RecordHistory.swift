@@ -26,4 +26,9 @@ public protocol RecordHistory: Sendable {
 
     /// Failed booking attempts by class and breaker openings, per carrier, in `[from, until)` (ms).
     func carrierIncidents(from: Int64, until: Int64) async throws -> [String: CarrierIncidents]
+
+    /// Every outbound shipment booked in `[from, until)` (ms) and still booked, delivered
+    /// or not, with its orders, in booking order, from one snapshot: what `relaisctl report
+    /// promise` and the promise columns of `report carriers` read (their only read).
+    func forEachTracked(bookedFrom from: Int64, until: Int64, _ body: (TrackedDelivery) throws -> Void) async throws
 }
