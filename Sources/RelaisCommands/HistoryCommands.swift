@@ -91,6 +91,15 @@ public enum HistoryCommands {
         }
     }
 
+    /// `--since` and `--until`, each optional, the second not before the first.
+    static func dates(since: String?, until: String?) throws(Refusal) -> (CivilDate?, CivilDate?) {
+        let (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
+        if let first, let last, last < first {
+            throw Refusal(output: CommandOutput(stderr: "--until \(last) is before --since \(first)\n", status: .invalid))
+        }
+        return (first, last)
+    }
+
     static func date(_ text: String?, option: String) throws(Refusal) -> CivilDate? {
         guard let text else { return nil }
         guard let date = CivilDate(text) else {
@@ -126,10 +135,7 @@ public enum HistoryCommands {
     ) async -> CommandOutput {
         let first: CivilDate?, last: CivilDate?
         do throws(Refusal) {
-            (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
-            if let first, let last, last < first {
-                throw Refusal(output: CommandOutput(stderr: "--until \(last) is before --since \(first)\n", status: .invalid))
-            }
+            (first, last) = try dates(since: since, until: until)
         } catch {
             return error.output
         }
@@ -337,10 +343,7 @@ public enum HistoryCommands {
             if suggest && format == .csv {
                 throw Refusal(output: CommandOutput(stderr: "--suggest prints carrier.toml lines: not with --csv\n", status: .invalid))
             }
-            (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
-            if let first, let last, last < first {
-                throw Refusal(output: CommandOutput(stderr: "--until \(last) is before --since \(first)\n", status: .invalid))
-            }
+            (first, last) = try dates(since: since, until: until)
         } catch {
             return error.output
         }
