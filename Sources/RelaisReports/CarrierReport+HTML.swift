@@ -96,16 +96,10 @@ extension CarrierReport: HTMLReport {
         if delivered.isEmpty {
             blocks.append(.paragraph("No shipment booked in this period was delivered yet."))
         } else {
-            let chart = BarChart(
-                title: "Delivered on time, per carrier service", categories: delivered.map { $0.key.description },
-                series: [
-                    BarChart.Series("by promised_by", delivered.map(\.onTimePromisedShare)),
-                    BarChart.Series("by the ETA at \(confidence.rawValue)", delivered.map(\.onTimeETAShare)),
-                ], unit: "share of the delivered shipments", style: style, label: { style.percent($0) })
             blocks.append(
-                .chart(
-                    chart.svg,
-                    caption: "Of the shipments booked in the period and delivered, the share that came by the order's promised_by, and by the ETA at the policy's confidence."))
+                PromiseReport.onTimeChart(
+                    delivered, categories: delivered.map { $0.key.description }, title: "Delivered on time, per carrier service",
+                    confidence: confidence, style: style))
         }
         blocks.append(table([0] + Array(15..<Self.columns.count), style: style))
         blocks.append(serviceTable(style: style))

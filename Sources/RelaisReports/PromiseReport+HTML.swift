@@ -3,6 +3,22 @@ import RelaisCore
 /// `relaisctl report promise --html FILE`: measured transit beside the declared one per
 /// carrier service and zone, and the shares delivered on time.
 extension PromiseReport: HTMLReport {
+    /// The shares of `lines`' delivered shipments that came by their `promised_by` and by the
+    /// ETA at `confidence`, a pair of bars per line (`report promise`, `report carriers`).
+    static func onTimeChart(
+        _ lines: [Line], categories: [String], title: String, confidence: Percentile, style: NumberStyle
+    ) -> HTMLPage.Block {
+        let chart = BarChart(
+            title: title, categories: categories,
+            series: [
+                BarChart.Series("by promised_by", lines.map(\.onTimePromisedShare)),
+                BarChart.Series("by the ETA at \(confidence.rawValue)", lines.map(\.onTimeETAShare)),
+            ], unit: "share of the delivered shipments", style: style, label: { style.percent($0) })
+        return .chart(
+            chart.svg,
+            caption: "Of the shipments booked in the period and delivered, the share that came by the order's promised_by, and by the ETA at the policy's confidence that the decision announced.")
+    }
+
     public func htmlPage(style: NumberStyle) -> HTMLPage {
         let facts = [
             HTMLPage.Fact("period", period), HTMLPage.Fact("policy", "\(policy), ETA at \(confidence.rawValue)"),
@@ -30,16 +46,10 @@ extension PromiseReport: HTMLReport {
                 .chart(
                     chart.svg,
                     caption: "Per carrier service and zone with deliveries: the measured p50 and p90 beside the transit carrier.toml declares. A measured figure above the declared one means the ETAs promised too early."))
-            let onTime = BarChart(
-                title: "Delivered on time", categories: measured.map { "\($0.key) \($0.zone ?? "")" },
-                series: [
-                    BarChart.Series("by promised_by", measured.map(\.onTimePromisedShare)),
-                    BarChart.Series("by the ETA at \(confidence.rawValue)", measured.map(\.onTimeETAShare)),
-                ], unit: "share of the delivered shipments", style: style, label: { style.percent($0) })
             transit.append(
-                .chart(
-                    onTime.svg,
-                    caption: "Of the delivered shipments, the share that came by the order's promised_by, and by the ETA at the policy's confidence that the decision announced."))
+                Self.onTimeChart(
+                    measured, categories: measured.map { "\($0.key) \($0.zone ?? "")" }, title: "Delivered on time",
+                    confidence: confidence, style: style))
         }
         transit.append(.table(table))
         transit += notes.map { .paragraph($0) }
