@@ -174,13 +174,16 @@ let package = Package(
         ),
         // What-if replays of a policy on recorded history, emissions and carrier reports:
         // read-only, from a snapshot of the database.
-        .target(name: "RelaisReports", dependencies: ["RelaisCore", "RelaisStore", "RelaisRecords", "RelaisOrders", "RelaisXML"]),
+        .target(name: "RelaisReports", dependencies: ["RelaisCore", "RelaisStore", "RelaisOrders", "RelaisXML"]),
         // What relaisctl's commands do, as functions that return text and an exit status.
         .target(
             name: "RelaisCommands",
             dependencies: [
                 "RelaisCore", "RelaisConfig", "RelaisOrders", "RelaisControlAPI", "RelaisStore", "RelaisRecords", "RelaisReports",
+                "RelaisPostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -248,6 +251,7 @@ let package = Package(
             name: "RelaisPostgresTests",
             dependencies: [
                 "RelaisPostgres", "RelaisStore", "RelaisCore", "RelaisTesting", "RelaisAggregation", "RelaisConfig", "RelaisOrders",
+                "RelaisBooking", "RelaisCarriers", "RelaisCommands", "RelaisRecords", "RelaisReports",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -74,15 +74,29 @@ public final class ManifestCloser: Sendable {
     public func pass() async throws -> (closed: [ManifestRecord], unfinished: [Unfinished]) {
         var closed: [ManifestRecord] = []
         var unfinished: [Unfinished] = []
-        for record in try await store.closingManifests() {
-            do { closed.append(try await finish(record)) } catch let error as Unfinished { unfinished.append(error) }
+        for record in try await store.closingManifests(now: clock.now()) {
+            do {
+                closed.append(try await finish(record))
+            } catch let error as Unfinished {
+                unfinished.append(error)
+            } catch let error as StoreError where error.isRefused {
+                // Another node finished it after this one's lease ran out: closed once.
+                continue
+            }
         }
         let now = clock.now()
         for group in try await store.unmanifested() {
             guard let place = place(group.carrier, group.site) else { continue }
             let local = LocalTime(instant: now.secondsSinceEpoch, in: place.timeZone)
             guard let date = place.schedule.dueClose(now: local, lastClosed: group.lastClosed) else { continue }
-            let record = try await store.beginManifest(carrier: group.carrier, site: group.site, pickupDate: date, now: now)
+            let record: ManifestRecord
+            do {
+                record = try await store.beginManifest(carrier: group.carrier, site: group.site, pickupDate: date, now: now)
+            } catch let error as StoreError where error.isRefused {
+                // Several nodes on one store: another node closed the pair since it was
+                // listed, or is closing it now; it is that node's to finish.
+                continue
+            }
             do { closed.append(try await finish(record)) } catch let error as Unfinished { unfinished.append(error) }
         }
         return (closed, unfinished)

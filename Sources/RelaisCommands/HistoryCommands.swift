@@ -1,6 +1,9 @@
 import Foundation
+import Logging
+import PostgresNIO
 import RelaisConfig
 import RelaisCore
+import RelaisPostgres
 import RelaisRecords
 import RelaisStore
 import RelaisReports
@@ -21,14 +24,14 @@ public struct HTMLOutput: Sendable {
     }
 }
 
-/// `relaisctl simulate` and `relaisctl report`: read the database without the daemon, from
-/// a read-only snapshot, found through relais.toml (`paths.state`) or given with
-/// `--database` (a copy will do).
+/// `relaisctl simulate` and `relaisctl report`: read the records without the daemon, from
+/// read-only snapshots: the SQLite file relais.toml names (`paths.state`, or `--database`,
+/// a copy will do), or the PostgreSQL database of its `[store]` (SPEC §16).
 public enum HistoryCommands {
-    /// relais.toml and the database it names, opened read-only.
+    /// relais.toml and the records it names, open for reading.
     struct Context {
         var config: DaemonConfig
-        var history: RecordHistory
+        var history: any RecordHistory
         /// Report days are this time zone's: the first site's, else UTC.
         var timeZone: TimeZone
     }
@@ -38,21 +41,63 @@ public enum HistoryCommands {
         var output: CommandOutput
     }
 
-    static func open(configFile: String?, database: String?) throws(Refusal) -> Context {
+    /// Runs `body` with relais.toml and its records: `--database` (a SQLite file) when
+    /// given, else the `[store]` PostgreSQL database when relais.toml has one (its client
+    /// runs for the command's length), else `paths.state/relais.sqlite`.
+    static func withContext(
+        configFile: String?, database: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        _ body: (Context) async -> CommandOutput
+    ) async -> CommandOutput {
         let settings = Settings.resolve(configFile: configFile, carriers: nil, policies: nil)
         guard let configPath = settings.configFile else {
-            throw Refusal(
-                output: CommandOutput(
-                    stderr: "needs relais.toml for the sites and the database: pass --config FILE (no \(DaemonConfigLoader.defaultPath))\n",
-                    status: .cannotRun))
+            return CommandOutput(
+                stderr: "needs relais.toml for the sites and the database: pass --config FILE (no \(DaemonConfigLoader.defaultPath))\n",
+                status: .cannotRun)
         }
+        let config: DaemonConfig
         do {
-            let config = try DaemonConfigLoader.load(file: configPath)
-            let history = try RecordHistory(path: database ?? config.databaseFile)
-            return Context(config: config, history: history, timeZone: config.sites.first?.timeZone ?? TimeZone(identifier: "UTC")!)
+            config = try DaemonConfigLoader.load(file: configPath)
         } catch {
-            throw Refusal(output: CommandOutput(stderr: "\(error)\n", status: .cannotRun))
+            return CommandOutput(stderr: "\(error)\n", status: .cannotRun)
         }
+        let timeZone = config.sites.first?.timeZone ?? TimeZone(identifier: "UTC")!
+        guard database == nil, let shared = config.store else {
+            do {
+                let history = try SQLiteHistory(path: database ?? config.databaseFile)
+                return await body(Context(config: config, history: history, timeZone: timeZone))
+            } catch {
+                return CommandOutput(stderr: "\(error)\n", status: .cannotRun)
+            }
+        }
+        var quiet = Logger(label: "relais.postgres")
+        quiet.logLevel = .error
+        let client: PostgresClient
+        do {
+            client = try StoreClient.make(
+                shared, config: config, environment: environment, applicationName: "relaisctl", maximumConnections: 2, logger: quiet)
+        } catch {
+            return CommandOutput(stderr: "[store]: \(error)\n", status: .cannotRun)
+        }
+        let history = PostgresHistory(client: client, source: shared.url, logger: quiet)
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            do {
+                try await history.checkSchema()
+            } catch {
+                return CommandOutput(stderr: "\(shared.url): \(error)\n", status: .cannotRun)
+            }
+            return await body(Context(config: config, history: history, timeZone: timeZone))
+        }
+    }
+
+    /// `--since` and `--until`, each optional, the second not before the first.
+    static func dates(since: String?, until: String?) throws(Refusal) -> (CivilDate?, CivilDate?) {
+        let (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
+        if let first, let last, last < first {
+            throw Refusal(output: CommandOutput(stderr: "--until \(last) is before --since \(first)\n", status: .invalid))
+        }
+        return (first, last)
     }
 
     static func date(_ text: String?, option: String) throws(Refusal) -> CivilDate? {
@@ -87,18 +132,22 @@ public enum HistoryCommands {
     public static func simulate(
         policyFile: String, since: String?, until: String?, carriers: String?, configFile: String?, database: String?,
         format: ReportFormat, html: HTMLOutput? = nil
-    ) -> CommandOutput {
-        let context: Context
+    ) async -> CommandOutput {
         let first: CivilDate?, last: CivilDate?
         do throws(Refusal) {
-            (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
-            if let first, let last, last < first {
-                throw Refusal(output: CommandOutput(stderr: "--until \(last) is before --since \(first)\n", status: .invalid))
-            }
-            context = try open(configFile: configFile, database: database)
+            (first, last) = try dates(since: since, until: until)
         } catch {
             return error.output
         }
+        return await withContext(configFile: configFile, database: database) { context in
+            await simulate(policyFile: policyFile, first: first, last: last, carriers: carriers, context: context, format: format, html: html)
+        }
+    }
+
+    static func simulate(
+        policyFile: String, first: CivilDate?, last: CivilDate?, carriers: String?, context: Context, format: ReportFormat,
+        html: HTMLOutput?
+    ) async -> CommandOutput {
         let engine: DecisionEngine
         do {
             let panel = try PanelLoader.load(directory: carriers ?? context.config.paths.carriers)
@@ -109,10 +158,10 @@ public enum HistoryCommands {
         }
         let report: SimulationReport
         do {
-            report = try PolicySimulation(engine: engine, sites: context.config.sites)
+            report = try await PolicySimulation(engine: engine, sites: context.config.sites)
                 .run(history: context.history, period: ReportPeriod(first: first, last: last, timeZone: context.timeZone))
         } catch {
-            return CommandOutput(stderr: "\(context.history.path): \(error)\n", status: .cannotRun)
+            return CommandOutput(stderr: "\(context.history.source): \(error)\n", status: .cannotRun)
         }
         var output = CommandOutput()
         switch format {
@@ -163,13 +212,13 @@ public enum HistoryCommands {
     public static func emissions(
         month: String, through: String? = nil, configFile: String?, database: String?, format: ReportFormat,
         html: HTMLOutput? = nil
-    ) -> CommandOutput {
-        let context: Context
-        do {
-            context = try open(configFile: configFile, database: database)
-        } catch {
-            return error.output
+    ) async -> CommandOutput {
+        await withContext(configFile: configFile, database: database) { context in
+            await emissions(month: month, through: through, context: context, format: format, html: html)
         }
+    }
+
+    static func emissions(month: String, through: String?, context: Context, format: ReportFormat, html: HTMLOutput?) async -> CommandOutput {
         guard let period = ReportPeriod(month: month, timeZone: context.timeZone) else {
             return CommandOutput(stderr: "--month \(month): write the month as YYYY-MM\n", status: .invalid)
         }
@@ -185,9 +234,9 @@ public enum HistoryCommands {
         }
         let report: EmissionsReport
         do {
-            report = try EmissionsReport(history: context.history, period: months)
+            report = try await EmissionsReport(history: context.history, period: months)
         } catch {
-            return CommandOutput(stderr: "\(context.history.path): \(error)\n", status: .cannotRun)
+            return CommandOutput(stderr: "\(context.history.source): \(error)\n", status: .cannotRun)
         }
         var output = CommandOutput()
         switch format {
@@ -219,19 +268,23 @@ public enum HistoryCommands {
 
     public static func carriers(
         since: String, configFile: String?, database: String?, format: ReportFormat, html: HTMLOutput? = nil
-    ) -> CommandOutput {
-        let context: Context
+    ) async -> CommandOutput {
         let first: CivilDate?
         do {
             first = try date(since, option: "--since")
-            context = try open(configFile: configFile, database: database)
         } catch {
             return error.output
         }
+        return await withContext(configFile: configFile, database: database) { context in
+            await carriers(first: first, context: context, format: format, html: html)
+        }
+    }
+
+    static func carriers(first: CivilDate?, context: Context, format: ReportFormat, html: HTMLOutput?) async -> CommandOutput {
         let report: CarrierReport
         do {
             let (panel, policy) = try activePanelAndPolicy(context)
-            report = try CarrierReport(
+            report = try await CarrierReport(
                 history: context.history, period: ReportPeriod(first: first, last: nil, timeZone: context.timeZone), policy: policy,
                 panel: panel, sites: context.config.sites)
         } catch {
@@ -284,25 +337,28 @@ public enum HistoryCommands {
     public static func promise(
         since: String, until: String?, suggest: Bool = false, configFile: String?, database: String?, format: ReportFormat,
         html: HTMLOutput? = nil
-    ) -> CommandOutput {
-        let context: Context
+    ) async -> CommandOutput {
         let first: CivilDate?, last: CivilDate?
         do throws(Refusal) {
             if suggest && format == .csv {
                 throw Refusal(output: CommandOutput(stderr: "--suggest prints carrier.toml lines: not with --csv\n", status: .invalid))
             }
-            (first, last) = (try date(since, option: "--since"), try date(until, option: "--until"))
-            if let first, let last, last < first {
-                throw Refusal(output: CommandOutput(stderr: "--until \(last) is before --since \(first)\n", status: .invalid))
-            }
-            context = try open(configFile: configFile, database: database)
+            (first, last) = try dates(since: since, until: until)
         } catch {
             return error.output
         }
+        return await withContext(configFile: configFile, database: database) { context in
+            await promise(first: first, last: last, suggest: suggest, context: context, format: format, html: html)
+        }
+    }
+
+    static func promise(first: CivilDate?, last: CivilDate?, suggest: Bool, context: Context, format: ReportFormat, html: HTMLOutput?)
+        async -> CommandOutput
+    {
         let report: PromiseReport
         do {
             let (panel, policy) = try activePanelAndPolicy(context)
-            report = try PromiseReport(
+            report = try await PromiseReport(
                 history: context.history, period: ReportPeriod(first: first, last: last, timeZone: context.timeZone), panel: panel,
                 policy: policy, sites: context.config.sites)
         } catch {

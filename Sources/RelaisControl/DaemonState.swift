@@ -57,12 +57,12 @@ public final class DaemonState: Sendable {
     private let carriersView: @Sendable () -> CarrierView
     private let reloader: @Sendable (DaemonState, Actor) async -> ReloadOutcome
     /// Cancels a shipment (SPEC §14): the store's rules, then its carrier; nil where the
-    /// store has no ``CancelLedger`` (PostgreSQL, for now).
+    /// store has no ``CancelLedger``.
     public let canceller: (@Sendable (String, Actor) async throws -> CancelEnd)?
     /// Closes a carrier's manifest at a site now (SPEC §14); nil where the store has no
     /// ``ManifestLedger``.
     public let manifestCloser: (@Sendable (_ carrier: String, _ site: String) async throws -> ManifestRecord)?
-    /// The store's manifests, when its engine keeps them (SQLite; not yet PostgreSQL).
+    /// The store's manifests, when its engine keeps them (SQLite and PostgreSQL do).
     public var manifests: (any ManifestLedger)? { store as? any ManifestLedger }
 
     /// What a reload did.

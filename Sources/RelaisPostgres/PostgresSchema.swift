@@ -18,6 +18,81 @@ enum PostgresSchema {
         Migration(name: "v1: orders, shipments, decisions, attempts, events, claims, counts", statements: v1),
         Migration(name: "v2: write tokens", statements: v2),
         Migration(name: "v3: origins and requested services", statements: v3),
+        // v4 is the outbox and tracking (branch pg-roles); this one applies after it.
+        Migration(name: "v5: cancelled shipments, cancel intents, manifests, returns", statements: v5),
+    ]
+
+    /// Cancels, manifests and returns (SPEC §14), as SQLite's v8: the `cancelled` state,
+    /// `cancel_requests` (the intent written before the carrier call: `calling` during the
+    /// first call, `pending` once its outcome was lost, asked again), `manifests` (`closing`
+    /// with its shipments before the carrier call, `closed` after) and `returns` (the `R-…`
+    /// shipment's order-shaped body, booking's to read).
+    ///
+    /// Beyond SQLite, for several nodes: a `closing` manifest is held by the node finishing
+    /// it (`closing_by`, `lease_until`), so two nodes' manifest passes never finish one at
+    /// once; return shipment ids come from `return_seq`, never drawn twice.
+    static let v5: [String] = [
+        "ALTER TABLE shipments DROP CONSTRAINT shipments_state_check",
+        """
+        ALTER TABLE shipments ADD CONSTRAINT shipments_state_check
+            CHECK (state IN ('queued','booking','booked','deferred','held','uncertain','failed','cancelled'))
+        """,
+        "INSERT INTO queue_counts (state, n) VALUES ('cancelled', 0)",
+        """
+        CREATE TABLE cancel_requests (
+            shipment_id TEXT PRIMARY KEY REFERENCES shipments (id),
+            carrier TEXT NOT NULL,
+            tracking_number TEXT NOT NULL,
+            requested_at BIGINT NOT NULL,
+            actor TEXT NOT NULL,
+            uid BIGINT,
+            state TEXT NOT NULL CHECK (state IN ('calling', 'pending')),
+            attempts BIGINT NOT NULL DEFAULT 0,
+            next_attempt_at BIGINT NOT NULL,
+            last_error TEXT
+        )
+        """,
+        "CREATE INDEX cancel_requests_due ON cancel_requests (next_attempt_at)",
+        """
+        CREATE TABLE manifests (
+            id TEXT PRIMARY KEY,
+            carrier TEXT NOT NULL,
+            site TEXT NOT NULL,
+            pickup_date TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('closing', 'closed')),
+            started_at BIGINT NOT NULL,
+            closed_at BIGINT,
+            shipments BIGINT NOT NULL DEFAULT 0,
+            csv_path TEXT,
+            document_path TEXT,
+            carrier_reference TEXT,
+            last_error TEXT,
+            closing_by TEXT,
+            lease_until BIGINT,
+            UNIQUE (carrier, site, pickup_date)
+        )
+        """,
+        "CREATE INDEX manifests_date ON manifests (pickup_date)",
+        "CREATE INDEX manifests_closing ON manifests (carrier, site) WHERE state = 'closing'",
+        "ALTER TABLE shipments ADD COLUMN manifest_id TEXT REFERENCES manifests (id)",
+        "CREATE INDEX shipments_manifest ON shipments (manifest_id) WHERE manifest_id IS NOT NULL",
+        "CREATE INDEX shipments_unmanifested ON shipments (carrier, site) WHERE state = 'booked' AND manifest_id IS NULL",
+        """
+        ALTER TABLE shipments ADD COLUMN direction TEXT NOT NULL DEFAULT 'outbound' CHECK (direction IN ('outbound', 'return'))
+        """,
+        "CREATE SEQUENCE return_seq",
+        """
+        CREATE TABLE returns (
+            id TEXT PRIMARY KEY,
+            order_id TEXT NOT NULL REFERENCES orders (id),
+            shipment_id TEXT NOT NULL UNIQUE REFERENCES shipments (id),
+            reason TEXT,
+            parcels BIGINT NOT NULL,
+            body TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        )
+        """,
+        "CREATE INDEX returns_order ON returns (order_id)",
     ]
 
     /// Origin choice (SPEC §15), as SQLite's v5: the site each candidate would leave from and

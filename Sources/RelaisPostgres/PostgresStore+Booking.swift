@@ -74,6 +74,13 @@ extension PostgresStore {
             ).decode((String, String).self) {
                 assembly.bodies[shipment, default: []].append(body)
             }
+            // A return's body is its `returns` row: the customer's address, the parcels coming back.
+            for try await (shipment, body) in try await connection.query(
+                "SELECT shipment_id, body FROM returns WHERE shipment_id = ANY(\(ids))", logger: logger
+            ).decode((String, String).self) {
+                assembly.bodies[shipment, default: []].append(body)
+                assembly.returns.insert(shipment)
+            }
             for try await (id, createdAt) in try await connection.query(
                 "SELECT id, created_at FROM shipments WHERE id = ANY(\(ids))", logger: logger
             ).decode((String, Int64).self) {

@@ -162,9 +162,10 @@ extension PostgresConnection {
         logger: Logger
     ) async throws -> ShipmentState {
         guard
-            let current = try await query("SELECT state FROM shipments WHERE id = \(id) FOR UPDATE", logger: logger).collect().first
-                .map({ try $0.decode(String.self) }).flatMap(ShipmentState.init(rawValue:))
+            let row = try await query("SELECT state, direction FROM shipments WHERE id = \(id) FOR UPDATE", logger: logger).collect().first
         else { throw StoreError.notFound("shipment \(id)") }
+        let (stateName, direction) = try row.decode((String, String).self)
+        guard let current = ShipmentState(rawValue: stateName) else { throw StoreError.notFound("shipment \(id) in a known state") }
         let transition = try ShipmentTransition(shipment: id, from: current, on: event, now: now, nextAttemptAt: nextAttemptAt)
         let (next, due) = (transition.next, transition.due)
         let bookedAt: Int64? = next == .booked ? now : nil
@@ -177,6 +178,12 @@ extension PostgresConnection {
         try await recordEvent(
             at: now, kind: .shipment(event), shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")", logger: logger)
+        // The transactional outbox: the shop hears of the change in the same transaction.
+        if next != current, var type = OutboxEventType.announcing(next) {
+            // A return's booking is `return.booked` (SPEC §12, §14).
+            if type == .shipmentBooked, direction == Direction.return.rawValue { type = .returnBooked }
+            try await appendOutboxEvent(type, about: .shipment(id), now: now, logger: logger)
+        }
         return next
     }
 

@@ -406,8 +406,9 @@ extension PostgresConnection {
     }
 }
 
-/// The store's roles: PostgreSQL answers them all but the outbox (not yet ported), and
-/// says which node holds which claims (``SharedQueue``).
+/// The store's roles: PostgreSQL answers them all but the outbox and tracking (ported on
+/// their own), and says which node holds which claims (``SharedQueue``). Cancels, manifests
+/// and returns are in `PostgresStore+Cancels.swift`, `+Manifests.swift`, `+Returns.swift`.
 extension PostgresStore: OrderLedger, ShipmentQueue, SharedQueue, RecordReader, EventLog, StorageSpace {
     /// The server manages its own disk: a full one answers `53100`, and the stages retry;
     /// nothing here can measure the server's free space.

@@ -1,6 +1,5 @@
 import Foundation
 import RelaisCore
-import RelaisRecords
 import RelaisStore
 
 /// `relaisctl report carriers --since DATE`: per carrier, bookings and their share, the
@@ -119,14 +118,14 @@ public struct CarrierReport: Sendable {
     ///   - panel: its carriers are listed even when idle; its services and calendars measure
     ///     transit (``PromiseReport``).
     ///   - sites: for each site's own calendar days.
-    public init(history: RecordHistory, period: ReportPeriod, policy: Policy, panel: CarrierPanel, sites: [Site]) throws {
+    public init(history: any RecordHistory, period: ReportPeriod, policy: Policy, panel: CarrierPanel, sites: [Site]) async throws {
         let carriers = panel.carriers.map(\.id)
         let zones = Dictionary(sites.map { ($0.id, $0.timeZone) }, uniquingKeysWith: { first, _ in first })
         struct SiteDay: Hashable { var site: String, day: CivilDate }
         var perDay: [SiteDay: (total: Int, perCarrier: [String: Int])] = [:]
         var prices: [String: (sum: Int64, n: Int64, carrierSum: Int64, carrierN: Int64)] = [:]
         var total = 0
-        try history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
+        try await history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
             total += 1
             let carrier = booked.key.carrier
             let day = LocalTime(instant: booked.bookedAt / 1000, in: zones[booked.site] ?? period.timeZone).date
@@ -144,7 +143,7 @@ public struct CarrierReport: Sendable {
             }
             prices[carrier] = figures
         }
-        let incidents = try history.carrierIncidents(from: period.startMilliseconds, until: period.endMilliseconds)
+        let incidents = try await history.carrierIncidents(from: period.startMilliseconds, until: period.endMilliseconds)
 
         var lines: [String: Line] = [:]
         for carrier in Set(carriers).union(prices.keys).union(incidents.keys) {
@@ -177,7 +176,7 @@ public struct CarrierReport: Sendable {
                 }
             }
         }
-        let promise = try PromiseReport(history: history, period: period, panel: panel, policy: policy, sites: sites)
+        let promise = try await PromiseReport(history: history, period: period, panel: panel, policy: policy, sites: sites)
         for service in promise.serviceLines {
             lines[service.carrier, default: Line(carrier: service.carrier)].promise.add(service)
         }

@@ -1,6 +1,5 @@
 import RelaisCore
 import Foundation
-import RelaisRecords
 import RelaisStore
 
 /// `relaisctl report emissions --month YYYY-MM`: the month's booked shipments per carrier
@@ -115,12 +114,12 @@ public struct EmissionsReport: Sendable {
     public var months: [Month]
 
     /// Adds up every shipment booked in `period` (and still booked) from one snapshot.
-    public init(history: RecordHistory, period: ReportPeriod) throws {
+    public init(history: any RecordHistory, period: ReportPeriod) async throws {
         var lines: [ServiceKey: Line] = [:]
         var days: [CivilDate: Day] = [:]
         struct MonthService: Hashable { var month: String, service: ServiceKey }
         var byMonth: [MonthService: Double] = [:]
-        try history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
+        try await history.forEachBooked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { booked in
             lines[booked.key, default: Line(carrier: booked.key.carrier, service: booked.key.service)].add(booked)
             let day = LocalTime(instant: booked.bookedAt / 1000, in: period.timeZone).date
             days[day, default: Day(day: day)].shipments += 1

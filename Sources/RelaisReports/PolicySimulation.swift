@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 import RelaisCore
 import RelaisOrders
-import RelaisRecords
 import RelaisStore
 import Synchronization
 
@@ -31,9 +30,9 @@ public struct PolicySimulation: Sendable {
     }
 
     /// Replays every shipment of `period` from one snapshot of `history`.
-    public func run(history: RecordHistory, period: ReportPeriod) throws -> SimulationReport {
+    public func run(history: any RecordHistory, period: ReportPeriod) async throws -> SimulationReport {
         var tally = Tally(engine: engine)
-        try history.forEachShipment(createdFrom: period.startMilliseconds, until: period.endMilliseconds) { batch in
+        try await history.forEachShipment(createdFrom: period.startMilliseconds, until: period.endMilliseconds, batchSize: 4_096) { batch in
             let replays = replay(batch)
             for (index, replay) in replays.enumerated() { tally.add(replay, recorded: batch[index]) }
         }

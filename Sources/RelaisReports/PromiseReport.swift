@@ -1,7 +1,7 @@
 import Foundation
 import RelaisCore
 import RelaisOrders
-import RelaisRecords
+import RelaisStore
 
 /// `relaisctl report promise --since DATE`: per carrier, service and zone, of the shipments
 /// booked in the period, how many were delivered, their measured transit in delivery days at
@@ -196,7 +196,7 @@ public struct PromiseReport: Sendable {
 
     /// Measures every outbound shipment booked in `period` (and still booked) from one
     /// snapshot, against the services of `panel`, at `policy`'s confidence.
-    public init(history: RecordHistory, period: ReportPeriod, panel: CarrierPanel, policy: Policy, sites: [Site]) throws {
+    public init(history: any RecordHistory, period: ReportPeriod, panel: CarrierPanel, policy: Policy, sites: [Site]) async throws {
         let sites = Dictionary(sites.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var services: [ServiceKey: (carrier: Carrier, service: CarrierService, order: Int)] = [:]
         for carrier in panel.carriers {
@@ -213,7 +213,7 @@ public struct PromiseReport: Sendable {
             skippedCount += 1
             if skipped.count < 5 { skipped.append(Skipped(shipment: shipment.id, reason: reason)) }
         }
-        try history.forEachTracked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { tracked in
+        try await history.forEachTracked(bookedFrom: period.startMilliseconds, until: period.endMilliseconds) { tracked in
             guard let entry = services[tracked.key] else { return skip(tracked, "\(tracked.key) is not in the carrier panel") }
             let (carrier, service) = (entry.carrier, entry.service)
             guard let site = sites[tracked.site] else { return skip(tracked, "site '\(tracked.site)' is not in relais.toml") }

@@ -76,7 +76,10 @@ public struct StoreConformance: Sendable {
         name: "default", currency: "EUR", sha256: "abc", prices: PolicyPrices(perDay: PriceRate(0.6), perKgCO2e: PriceRate(0.1)),
         promise: PromisePolicy(), constraints: PolicyConstraints())
 
-    public static let checks: [Check] = [
+    /// Every check: these, then cancels, manifests and returns (`StoreConformance+Ledgers.swift`).
+    public static var checks: [Check] { storeChecks + ledgerChecks }
+
+    static let storeChecks: [Check] = [
         Check(description: "a decision over several origins reads back whole; failover stays at the chosen origin") { fixture in
             let store = try await fixture.makeStore("node-a", .seconds(60))
             _ = try await store.accept(fixture.makeOrders(["G-1", "G-2", "G-3"]), source: "conformance", actor: .intake, now: fixture.now)

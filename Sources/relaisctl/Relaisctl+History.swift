@@ -8,7 +8,9 @@ struct HistoryOptions: ParsableArguments {
     @Option(name: .long, help: "relais.toml: the sites, and paths.state for the database (default: /etc/relais/relais.toml).")
     var config: String?
 
-    @Option(name: .long, help: "Read this database file instead of paths.state/relais.sqlite (a copy will do).")
+    @Option(
+        name: .long,
+        help: "Read this SQLite database file instead of the store relais.toml names ([store], else paths.state/relais.sqlite); a copy will do.")
     var database: String?
 
     @Flag(name: .long, help: "Print JSON.")
@@ -38,12 +40,13 @@ struct HistoryOptions: ParsableArguments {
 }
 
 extension Relaisctl {
-    struct Simulate: ParsableCommand {
+    struct Simulate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replay recorded shipments under another policy and compare with what was recorded.",
             discussion: """
-                Reads the database read-only, from a snapshot: it never blocks relaisd, and works on a \
-                copy of the database with no daemon running (--database). Dates are days in the first \
+                Reads the records read-only, from a snapshot: it never blocks relaisd, and works on a \
+                copy of the database with no daemon running (--database). With a [store] in relais.toml, \
+                it reads that PostgreSQL database. Dates are days in the first \
                 site's time zone, both included. Costs are valued at the new policy's prices on both sides.
                 """)
 
@@ -61,20 +64,20 @@ extension Relaisctl {
 
         @OptionGroup var options: HistoryOptions
 
-        func run() throws {
+        func run() async throws {
             try emit(
-                HistoryCommands.simulate(
+                await HistoryCommands.simulate(
                     policyFile: policy, since: since, until: until, carriers: carriers, configFile: options.config,
                     database: options.database, format: options.format, html: options.htmlOutput))
         }
     }
 
-    struct Report: ParsableCommand {
+    struct Report: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reports from the records: emissions, carriers, promise.",
             subcommands: [Emissions.self, CarrierFigures.self, Promise.self])
 
-        struct Emissions: ParsableCommand {
+        struct Emissions: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "CO2e of the month's booked shipments per carrier and service, with data quality and method.")
 
@@ -86,15 +89,15 @@ extension Relaisctl {
 
             @OptionGroup var options: HistoryOptions
 
-            func run() throws {
+            func run() async throws {
                 try emit(
-                    HistoryCommands.emissions(
+                    await HistoryCommands.emissions(
                         month: month, through: through, configFile: options.config, database: options.database, format: options.format,
                         html: options.htmlOutput))
             }
         }
 
-        struct CarrierFigures: ParsableCommand {
+        struct CarrierFigures: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "carriers",
                 abstract:
@@ -110,9 +113,9 @@ extension Relaisctl {
 
             @OptionGroup var options: HistoryOptions
 
-            func run() throws {
+            func run() async throws {
                 try emit(
-                    HistoryCommands.carriers(
+                    await HistoryCommands.carriers(
                         since: since, configFile: options.config, database: options.database, format: options.format,
                         html: options.htmlOutput))
             }
@@ -121,7 +124,7 @@ extension Relaisctl {
 }
 
 extension Relaisctl.Report {
-    struct Promise: ParsableCommand {
+    struct Promise: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measured transit and deliveries on time per carrier, service and zone, beside the declared transit.",
             discussion: """
@@ -145,9 +148,9 @@ extension Relaisctl.Report {
 
         @OptionGroup var options: HistoryOptions
 
-        func run() throws {
+        func run() async throws {
             try emit(
-                HistoryCommands.promise(
+                await HistoryCommands.promise(
                     since: since, until: until, suggest: suggest, configFile: options.config, database: options.database,
                     format: options.format, html: options.htmlOutput))
         }

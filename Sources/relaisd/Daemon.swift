@@ -5,6 +5,7 @@ import Metrics
 import PostgresNIO
 import Prometheus
 import RelaisAggregation
+import RelaisCommands
 import RelaisBooking
 import RelaisCarriers
 import RelaisConfig
@@ -65,14 +66,9 @@ enum Daemon {
             let state = loaded.config.paths.state
             try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
             if let shared = loaded.config.store {
-                let directory =
-                    environment["CREDENTIALS_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? loaded.config.booking.credentialsDirectory
-                let password = try shared.credentials.map { try PostgresStore.password(credential: $0, directory: directory) }
                 let node = shared.node ?? RecordStore.hostName()
-                let client = PostgresClient(
-                    configuration: try PostgresStore.clientConfiguration(
-                        url: shared.url, password: password, applicationName: "relaisd \(node)"),
-                    backgroundLogger: Logger(label: "relais.postgres"))
+                let client = try StoreClient.make(
+                    shared, config: loaded.config, environment: environment, applicationName: "relaisd \(node)")
                 postgres = client
                 store = PostgresStore(client: client, node: node, lease: .seconds(shared.leaseSeconds))
             } else {
@@ -277,7 +273,7 @@ enum Daemon {
             services.append(
                 .init(service: CancelService(canceller: canceller, every: canceller.retryEvery, logger: logger), serviceName: CancelService.name))
         } else {
-            logger.notice("cancels and manifests are not available on this store (PostgreSQL): their routes answer 501")
+            logger.notice("cancels are not available on this store: their route answers 501")
         }
         if let tracking {
             // Late in the list: a graceful stop ends tracking before booking drains.

@@ -160,7 +160,7 @@ import RelaisSandbox
                 #expect(stage.breakerOpenings()[carrier] ?? 0 >= 1)
                 // Each opening is in the event log, for `relaisctl report carriers`; the
                 // failed calls are attempts of the transient class.
-                let history = try RecordHistory(path: rig.store.path)
+                let history = try SQLiteHistory(path: rig.store.path)
                 let incidents = try history.carrierIncidents(from: 0, until: .max / 2)[carrier]
                 #expect(incidents?.breakerOpenings == stage.breakerOpenings()[carrier])
                 #expect(incidents?.failures[.transient] ?? 0 >= 1)

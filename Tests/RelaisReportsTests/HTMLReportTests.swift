@@ -19,33 +19,34 @@ import Testing
     }
 
     static func render(_ fixture: HistoryFixture, locale: NumberStyle.Locale = .neutral, simulate policy: String = "new")
-        throws -> [Rendered]
+        async throws -> [Rendered]
     {
         let directory = fixture.path("html")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        func run(_ name: String, _ command: (ReportFormat, HTMLOutput?) -> CommandOutput) throws -> Rendered {
+        func run(_ name: String, _ command: (ReportFormat, HTMLOutput?) async -> CommandOutput) async throws -> Rendered {
             let file = "\(directory)/\(name).html"
-            let withPage = command(.text, HTMLOutput(file: file, style: NumberStyle(locale: locale)))
+            let withPage = await command(.text, HTMLOutput(file: file, style: NumberStyle(locale: locale)))
             #expect(withPage.status == .success, "\(name): \(withPage.stderr)")
             // --html leaves the printed form as it was.
-            #expect(command(.text, nil).stdout == withPage.stdout)
+            let withoutPage = await command(.text, nil)
+            #expect(withoutPage.stdout == withPage.stdout)
             return Rendered(name: name, text: withPage.stdout, html: try String(contentsOfFile: file, encoding: .utf8))
         }
         return [
-            try run("simulate") { format, html in
-                HistoryCommands.simulate(
+            try await run("simulate") { format, html in
+                await HistoryCommands.simulate(
                     policyFile: fixture.path("policies/\(policy).toml"), since: "2026-11-01", until: nil, carriers: nil,
                     configFile: fixture.configPath, database: nil, format: format, html: html)
             },
-            try run("emissions") { format, html in
-                HistoryCommands.emissions(month: "2026-11", configFile: fixture.configPath, database: nil, format: format, html: html)
+            try await run("emissions") { format, html in
+                await HistoryCommands.emissions(month: "2026-11", configFile: fixture.configPath, database: nil, format: format, html: html)
             },
-            try run("promise") { format, html in
-                HistoryCommands.promise(
+            try await run("promise") { format, html in
+                await HistoryCommands.promise(
                     since: "2026-11-01", until: nil, configFile: fixture.configPath, database: nil, format: format, html: html)
             },
-            try run("carriers") { format, html in
-                HistoryCommands.carriers(since: "2026-11-01", configFile: fixture.configPath, database: nil, format: format, html: html)
+            try await run("carriers") { format, html in
+                await HistoryCommands.carriers(since: "2026-11-01", configFile: fixture.configPath, database: nil, format: format, html: html)
             },
         ]
     }
@@ -74,7 +75,7 @@ import Testing
     @Test func eachPageIsWellFormedAndShowsEveryFigureOfTheTextReport() async throws {
         let fixture = try await ReportTests().bookedHistory()
         defer { fixture.remove() }
-        for report in try Self.render(fixture) {
+        for report in try await Self.render(fixture) {
             let root = try Self.parse(report.html)
             #expect(root.name == "html")
             let text = Self.texts(root).joined(separator: "\n")
@@ -86,13 +87,13 @@ import Testing
             #expect(!Self.elements(root, named: "svg").isEmpty, "\(report.name) has no chart")
         }
         // No failure in this history: a sentence says so instead of a chart of zeros.
-        #expect(try Self.render(fixture).last?.html.contains("No failed booking attempt and no breaker opening") == true)
+        #expect(try await Self.render(fixture).last?.html.contains("No failed booking attempt and no breaker opening") == true)
     }
 
     @Test func theSimulationPageNamesBothPoliciesWithTheirHashesAndDrawsTheMoves() async throws {
         let fixture = try await ReportTests().bookedHistory()
         defer { fixture.remove() }
-        let page = try #require(try Self.render(fixture).first)
+        let page = try #require(try await Self.render(fixture).first)
         let root = try Self.parse(page.html)
         let text = Self.texts(root).joined(separator: "\n")
         let tried = try fixture.policy("new"), recorded = try fixture.policy("old")
@@ -112,7 +113,7 @@ import Testing
     @Test func pagesFetchNothingAndRunNothing() async throws {
         let fixture = try await ReportTests().bookedHistory()
         defer { fixture.remove() }
-        for report in try Self.render(fixture) {
+        for report in try await Self.render(fixture) {
             for forbidden in ["<script", "src=", "href=", "<link", "url(", "@import", "http://", "https://", "<img", "<iframe"] {
                 #expect(!report.html.lowercased().contains(forbidden), "\(report.name) contains \(forbidden)")
             }
@@ -127,15 +128,15 @@ import Testing
         let policy = HistoryFixture.policy(name: "p", perDay: "1.50", perKg: "0.10")
             .replacingOccurrences(of: "name = \"p\"", with: "name = \"<script>alert('x')</script> & \\\"quoted\\\"\"")
         try policy.write(toFile: fixture.path("policies/hostile.toml"), atomically: true, encoding: .utf8)
-        let pages = try Self.render(fixture, simulate: "hostile")
+        let pages = try await Self.render(fixture, simulate: "hostile")
         let simulation = try #require(pages.first)
         #expect(!simulation.html.contains("<script"))
         let text = Self.texts(try Self.parse(simulation.html)).joined()
         #expect(text.contains("What <script>alert('x')</script> & \"quoted\" would have done"))
 
         // A carrier name in every chart of the carriers page, and one XML cannot carry.
-        let history = try RecordHistory(path: fixture.databasePath)
-        var report = try CarrierReport(
+        let history = try SQLiteHistory(path: fixture.databasePath)
+        var report = try await CarrierReport(
             history: history, period: ReportPeriod(first: CivilDate("2026-11-01"), last: nil, timeZone: HistoryFixture.paris),
             policy: try fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         report.lines[0].carrier = hostile
@@ -153,7 +154,7 @@ import Testing
     @Test func frenchFiguresOnAskingNeutralOtherwise() async throws {
         let fixture = try await ReportTests().bookedHistory()
         defer { fixture.remove() }
-        let emissions = try #require(try Self.render(fixture, locale: .fr).dropFirst().first)
+        let emissions = try #require(try await Self.render(fixture, locale: .fr).dropFirst().first)
         #expect(emissions.html.contains("13,000") && emissions.html.contains("2,300"))
         #expect(!emissions.html.contains("13.000"))
         // The printed form stays neutral whatever the page's locale.
@@ -243,9 +244,9 @@ import Testing
     @Test func twoWeeksOfHistoryDrawOnePointPerCarrierAndDay() async throws {
         let fixture = try await Self.twoWeeks()
         defer { fixture.remove() }
-        let pages = try Self.render(fixture, simulate: "capped")
-        let history = try RecordHistory(path: fixture.databasePath)
-        let carriers = try CarrierReport(
+        let pages = try await Self.render(fixture, simulate: "capped")
+        let history = try SQLiteHistory(path: fixture.databasePath)
+        let carriers = try await CarrierReport(
             history: history, period: ReportPeriod(first: CivilDate("2026-11-01"), last: nil, timeZone: HistoryFixture.paris),
             policy: try fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         #expect(carriers.days.count == 10)
@@ -263,7 +264,7 @@ import Testing
         #expect(Self.elements(shares, named: "polyline").count == 4)
         #expect(Self.texts(shares).contains("11-20"))
 
-        let emissions = try EmissionsReport(
+        let emissions = try await EmissionsReport(
             history: history, period: try #require(ReportPeriod(month: "2026-11", timeZone: HistoryFixture.paris)))
         #expect(emissions.days.count == 30)
         #expect(emissions.days.filter { $0.shipments > 0 }.count == 10)
@@ -284,7 +285,7 @@ import Testing
         try await fixture.bookAll(now: october + 60_000)
 
         let file = fixture.path("emissions.html")
-        let output = HistoryCommands.emissions(
+        let output = await HistoryCommands.emissions(
             month: "2026-10", through: "2026-11", configFile: fixture.configPath, database: nil, format: .text,
             html: HTMLOutput(file: file))
         #expect(output.status == .success, "\(output.stderr)")
@@ -303,16 +304,16 @@ import Testing
         #expect(Self.elements(monthChart, named: "rect").filter { $0.child("title") != nil }.count == 2)
 
         // A page that cannot be written: the printed form stands, the exit status says so.
-        let unwritable = HistoryCommands.emissions(
+        let unwritable = await HistoryCommands.emissions(
             month: "2026-11", configFile: fixture.configPath, database: nil, format: .text,
             html: HTMLOutput(file: fixture.path("no/such/directory/emissions.html")))
         #expect(unwritable.status == .cannotRun && unwritable.stderr.hasPrefix("--html \(fixture.path("no/such/directory/emissions.html")): cannot write"))
         #expect(unwritable.stdout.contains("2.300"))
 
-        let backwards = HistoryCommands.emissions(
+        let backwards = await HistoryCommands.emissions(
             month: "2026-11", through: "2026-10", configFile: fixture.configPath, database: nil, format: .text)
         #expect(backwards.status == .invalid && backwards.stderr.contains("before --month"))
-        let badMonth = HistoryCommands.emissions(
+        let badMonth = await HistoryCommands.emissions(
             month: "2026-11", through: "2026-13", configFile: fixture.configPath, database: nil, format: .text)
         #expect(badMonth.status == .invalid && badMonth.stderr.contains("YYYY-MM"))
     }

@@ -41,8 +41,8 @@ import RelaisStore
 
         let engine = DecisionEngine(panel: fixture.panel, policy: try fixture.policy("new"))
         let period = ReportPeriod(first: nil, last: nil, timeZone: HistoryFixture.paris)
-        let report = try PolicySimulation(engine: engine, sites: [fixture.site, Self.store], workers: 1)
-            .run(history: RecordHistory(path: fixture.databasePath), period: period)
+        let report = try await PolicySimulation(engine: engine, sites: [fixture.site, Self.store], workers: 1)
+            .run(history: SQLiteHistory(path: fixture.databasePath), period: period)
         #expect(report.shipments == 2 && report.skipped == 0)
         // The light one moves to beta, as in the single-site history; the heavy one stays.
         #expect(report.changes == [SimulationReport.Change(from: "alpha/A1", to: "beta/B1", shipments: 1)])
@@ -50,11 +50,11 @@ import RelaisStore
         // Booked, each counts once in the reports, though its decision holds alpha/A1 twice.
         try await fixture.bookAll(now: HistoryFixture.monday + 1_000)
         var booked: [String] = []
-        try RecordHistory(path: fixture.databasePath).forEachBooked(bookedFrom: 0, until: .max / 2) { booked.append($0.id) }
+        try SQLiteHistory(path: fixture.databasePath).forEachBooked(bookedFrom: 0, until: .max / 2) { booked.append($0.id) }
         #expect(booked.sorted() == ids.sorted())
 
-        let withoutStore = try PolicySimulation(engine: engine, sites: [fixture.site], workers: 1)
-            .run(history: RecordHistory(path: fixture.databasePath), period: period)
+        let withoutStore = try await PolicySimulation(engine: engine, sites: [fixture.site], workers: 1)
+            .run(history: SQLiteHistory(path: fixture.databasePath), period: period)
         #expect(withoutStore.skipped == 2)
         #expect(withoutStore.skippedExamples.first?.reason == "site 'paris-store' is not in relais.toml")
     }

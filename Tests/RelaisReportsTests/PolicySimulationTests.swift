@@ -12,10 +12,10 @@ import Testing
 @Suite struct PolicySimulationTests {
     static let history: [(id: String, kg: Double)] = [("L-1", 2), ("L-2", 2), ("H-1", 10), ("L-3", 2), ("H-2", 10)]
 
-    func simulate(_ fixture: HistoryFixture, policy: String, period: ReportPeriod? = nil, workers: Int = 2) throws -> SimulationReport {
+    func simulate(_ fixture: HistoryFixture, policy: String, period: ReportPeriod? = nil, workers: Int = 2) async throws -> SimulationReport {
         let engine = DecisionEngine(panel: fixture.panel, policy: try fixture.policy(policy))
-        return try PolicySimulation(engine: engine, sites: [fixture.site], workers: workers).run(
-            history: RecordHistory(path: fixture.databasePath),
+        return try await PolicySimulation(engine: engine, sites: [fixture.site], workers: workers).run(
+            history: SQLiteHistory(path: fixture.databasePath),
             period: period ?? ReportPeriod(first: nil, last: nil, timeZone: HistoryFixture.paris))
     }
 
@@ -27,7 +27,7 @@ import Testing
         // Recorded under `old`: everything on alpha.
         for id in ids { #expect(try await fixture.store.shipment(id: id)?.carrier == "alpha") }
 
-        let report = try simulate(fixture, policy: "new")
+        let report = try await simulate(fixture, policy: "new")
         #expect(report.shipments == 5)
         #expect(report.skipped == 0)
         #expect(report.changes == [SimulationReport.Change(from: "alpha/A1", to: "beta/B1", shipments: 3)])
@@ -75,7 +75,7 @@ import Testing
                     failureClass: .permanent, startedAt: (HistoryFixture.monday + 1).instant, finishedAt: (HistoryFixture.monday + 1).instant)
             ], now: (HistoryFixture.monday + 1).instant)
         #expect(try await fixture.store.shipment(id: claimed.id)?.carrier == "beta")
-        let report = try simulate(fixture, policy: "old", workers: 1)
+        let report = try await simulate(fixture, policy: "old", workers: 1)
         #expect(report.changes.isEmpty)
         #expect(report.recorded == report.simulated)
     }
@@ -86,7 +86,7 @@ import Testing
         try await fixture.record(Self.history)
         // `capped` is `new` with beta capped at 2 a day: L-1 and L-2 move, L-3 (the third
         // light one that day) stays on alpha.
-        let report = try simulate(fixture, policy: "capped")
+        let report = try await simulate(fixture, policy: "capped")
         #expect(report.changes == [SimulationReport.Change(from: "alpha/A1", to: "beta/B1", shipments: 2)])
         #expect(report.simulated.price == Money(minorUnits: 3900))
     }
@@ -100,12 +100,12 @@ import Testing
             [("L-4", 2)], now: HistoryFixture.monday + 7 * 86_400_000, readyAt: "2026-11-30T10:00:00+01:00")
         let paris = HistoryFixture.paris
         let week = ReportPeriod(first: CivilDate("2026-11-23"), last: CivilDate("2026-11-29"), timeZone: paris)
-        #expect(try simulate(fixture, policy: "new", period: week).shipments == 5)
+        #expect(try await simulate(fixture, policy: "new", period: week).shipments == 5)
         let later = ReportPeriod(first: CivilDate("2026-11-30"), last: nil, timeZone: paris)
-        let report = try simulate(fixture, policy: "new", period: later)
+        let report = try await simulate(fixture, policy: "new", period: later)
         #expect(report.shipments == 1)
         #expect(report.changes == [SimulationReport.Change(from: "alpha/A1", to: "beta/B1", shipments: 1)])
-        #expect(try simulate(fixture, policy: "new").shipments == 6)
+        #expect(try await simulate(fixture, policy: "new").shipments == 6)
         // Midnight in Paris, not in UTC: the 23rd begins at 23:00 UTC on the 22nd.
         #expect(week.startMilliseconds == 1_795_388_400_000)
     }
@@ -115,8 +115,8 @@ import Testing
         defer { fixture.remove() }
         try await fixture.record(Self.history)
         let engine = DecisionEngine(panel: fixture.panel, policy: try fixture.policy("new"))
-        let report = try PolicySimulation(engine: engine, sites: []).run(
-            history: RecordHistory(path: fixture.databasePath), period: ReportPeriod(first: nil, last: nil, timeZone: HistoryFixture.paris))
+        let report = try await PolicySimulation(engine: engine, sites: []).run(
+            history: SQLiteHistory(path: fixture.databasePath), period: ReportPeriod(first: nil, last: nil, timeZone: HistoryFixture.paris))
         #expect(report.shipments == 0)
         #expect(report.skipped == 5)
         #expect(report.skippedExamples.first?.reason == "site 'lyon-dc' is not in relais.toml")
@@ -133,18 +133,18 @@ import Testing
         try FileManager.default.copyItem(atPath: fixture.databasePath, toPath: copy)
         let before = try Data(contentsOf: URL(fileURLWithPath: copy))
         let engine = DecisionEngine(panel: fixture.panel, policy: try fixture.policy("new"))
-        let report = try PolicySimulation(engine: engine, sites: [fixture.site]).run(
-            history: RecordHistory(path: copy), period: ReportPeriod(first: nil, last: nil, timeZone: HistoryFixture.paris))
+        let report = try await PolicySimulation(engine: engine, sites: [fixture.site]).run(
+            history: SQLiteHistory(path: copy), period: ReportPeriod(first: nil, last: nil, timeZone: HistoryFixture.paris))
         #expect(report.changed == 3)
         #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
-        #expect(throws: StoreError.self) { try RecordHistory(path: fixture.path("copy/missing.sqlite")) }
+        #expect(throws: StoreError.self) { try SQLiteHistory(path: fixture.path("copy/missing.sqlite")) }
     }
 
     @Test func theReplayReadsASnapshotAndDoesNotBlockTheDaemonsWrites() async throws {
         let fixture = try HistoryFixture()
         defer { fixture.remove() }
         try await fixture.record(Self.history)
-        let history = try RecordHistory(path: fixture.databasePath)
+        let history = try SQLiteHistory(path: fixture.databasePath)
         let paused = DispatchSemaphore(value: 0)
         let resume = DispatchSemaphore(value: 0)
         let seen = Counter()

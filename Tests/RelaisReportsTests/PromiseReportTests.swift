@@ -65,9 +65,9 @@ import Testing
         try #require(try await fixture.store.order(id: order)?.shipmentID)
     }
 
-    static func november(_ fixture: HistoryFixture) throws -> PromiseReport {
-        try PromiseReport(
-            history: RecordHistory(path: fixture.databasePath),
+    static func november(_ fixture: HistoryFixture) async throws -> PromiseReport {
+        try await PromiseReport(
+            history: SQLiteHistory(path: fixture.databasePath),
             period: ReportPeriod(first: CivilDate("2026-11-01"), last: CivilDate("2026-11-30"), timeZone: HistoryFixture.paris),
             panel: fixture.panel, policy: fixture.policy("limits"), sites: [fixture.site])
     }
@@ -94,7 +94,7 @@ import Testing
     @Test func measuredTransitAndSharesOnTimePerServiceAndZone() async throws {
         let fixture = try await Self.history()
         defer { fixture.remove() }
-        let report = try Self.november(fixture)
+        let report = try await Self.november(fixture)
         #expect(report.skipped == 0)
         #expect(report.confidence == .p90)
         // Zones in the panel's order (by name), services in the panel's.
@@ -113,8 +113,8 @@ import Testing
         #expect(report.total.booked == 25 && report.total.delivered == 20 && report.total.onTimeETA == 16)
 
         // The same shipments under report carriers, each carrier's services together.
-        let carriers = try CarrierReport(
-            history: RecordHistory(path: fixture.databasePath),
+        let carriers = try await CarrierReport(
+            history: SQLiteHistory(path: fixture.databasePath),
             period: ReportPeriod(first: CivilDate("2026-11-01"), last: nil, timeZone: HistoryFixture.paris),
             policy: fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         #expect(carriers.serviceRows() == [["alpha", "A1", "24", "20", "4", "95.0%", "80.0%"], ["beta", "B1", "1", "0", "-", "-", "-"]])
@@ -124,16 +124,16 @@ import Testing
     @Test func anEmptyPeriodHasNoLineAndSaysSo() async throws {
         let fixture = try await Self.history()
         defer { fixture.remove() }
-        let october = try PromiseReport(
-            history: RecordHistory(path: fixture.databasePath),
+        let october = try await PromiseReport(
+            history: SQLiteHistory(path: fixture.databasePath),
             period: ReportPeriod(first: CivilDate("2026-10-01"), last: CivilDate("2026-10-31"), timeZone: HistoryFixture.paris),
             panel: fixture.panel, policy: fixture.policy("limits"), sites: [fixture.site])
         #expect(october.lines.isEmpty && october.total.booked == 0 && october.suggestions().isEmpty)
-        let text = HistoryCommands.promise(
+        let text = await HistoryCommands.promise(
             since: "2026-10-01", until: "2026-10-31", configFile: fixture.configPath, database: nil, format: .text)
         #expect(text.status == .success)
         #expect(text.stdout.hasPrefix("promise 2026-10-01 – 2026-10-31 — 0 booked, 0 delivered; policy limits, ETA at p90\n"))
-        let suggest = HistoryCommands.promise(
+        let suggest = await HistoryCommands.promise(
             since: "2026-10-01", until: "2026-10-31", suggest: true, configFile: fixture.configPath, database: nil, format: .text)
         #expect(suggest.stdout == "# no zone has 20 deliveries booked 2026-10-01 – 2026-10-31: transit stays as declared\n")
         let page = october.htmlPage(style: .neutral).render()
@@ -144,11 +144,11 @@ import Testing
     @Test func suggestPrintsTheTransitLinesTheMeasurementsSupport() async throws {
         let fixture = try await Self.history()
         defer { fixture.remove() }
-        let suggestions = try Self.november(fixture).suggestions()
+        let suggestions = try await Self.november(fixture).suggestions()
         // alpha/A1 FR has 20 deliveries: measured; CORSE none: as declared; beta none at all.
         #expect(suggestions.map(\.line) == ["transit = { CORSE = { p50 = 4, p90 = 4, p99 = 4 }, FR = { p50 = 2, p90 = 4, p99 = 4 } }"])
         #expect(suggestions.first?.changed == true)
-        let output = HistoryCommands.promise(
+        let output = await HistoryCommands.promise(
             since: "2026-11-01", until: nil, suggest: true, configFile: fixture.configPath, database: nil, format: .text)
         #expect(output.status == .success)
         #expect(
@@ -158,13 +158,13 @@ import Testing
 
                 """)
         // Fewer deliveries asked: beta still has none; a measured line equal to the declared one says so.
-        #expect(try Self.november(fixture).suggestions(minimum: 1).count == 1)
-        let json = HistoryCommands.promise(
+        #expect(try await Self.november(fixture).suggestions(minimum: 1).count == 1)
+        let json = await HistoryCommands.promise(
             since: "2026-11-01", until: nil, suggest: true, configFile: fixture.configPath, database: nil, format: .json)
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(entries.count == 1 && entries[0]["carrier"] as? String == "alpha" && entries[0]["changed"] as? Bool == true)
         #expect((entries[0]["zones"] as? [[String: Any]])?.map { $0["measured"] as? Bool } == [false, true])
-        let csv = HistoryCommands.promise(
+        let csv = await HistoryCommands.promise(
             since: "2026-11-01", until: nil, suggest: true, configFile: fixture.configPath, database: nil, format: .csv)
         #expect(csv.status == .invalid)
     }
@@ -172,17 +172,17 @@ import Testing
     @Test func csvJSONTextAndHTMLCarryTheSameFigures() async throws {
         let fixture = try await Self.history()
         defer { fixture.remove() }
-        func run(_ format: ReportFormat, html: HTMLOutput? = nil) -> CommandOutput {
-            HistoryCommands.promise(
+        func run(_ format: ReportFormat, html: HTMLOutput? = nil) async -> CommandOutput {
+            await HistoryCommands.promise(
                 since: "2026-11-01", until: "2026-11-30", configFile: fixture.configPath, database: nil, format: format, html: html)
         }
-        let csv = run(.csv)
+        let csv = await run(.csv)
         #expect(
             csv.stdout == "carrier,service,zone,booked,delivered,measured_p50,measured_p90,measured_p99,declared_p50,declared_p90,"
                 + "declared_p99,on_time_promised,on_time_eta\r\n" + "alpha,A1,CORSE,2,0,,,,4,4,4,,\r\n"
                 + "alpha,A1,FR,22,20,2,4,4,3,3,3,0.9500,0.8000\r\n" + "beta,B1,FR,1,0,,,,1,1,1,,\r\n")
 
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(run(.json).stdout.utf8)) as? [String: Any])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(await run(.json).stdout.utf8)) as? [String: Any])
         #expect(json["confidence"] as? String == "p90" && json["policy"] as? String == "limits")
         let lines = try #require(json["lines"] as? [[String: Any]])
         #expect(lines.count == 3)
@@ -194,10 +194,10 @@ import Testing
         #expect(lines[0]["measured"] as? [String: NSNull] != nil && lines[0]["on_time_eta_share"] is NSNull)
         #expect((json["total"] as? [String: Any])?["delivered"] as? Int == 20)
 
-        let text = run(.text)
+        let text = await run(.text)
         #expect(text.stdout.hasPrefix("promise 2026-11-01 – 2026-11-30 — 25 booked, 20 delivered; policy limits, ETA at p90\n"))
         let file = fixture.path("promise.html")
-        let withPage = run(.text, html: HTMLOutput(file: file))
+        let withPage = await run(.text, html: HTMLOutput(file: file))
         #expect(withPage.stdout == text.stdout)
         let root = try HTMLReportTests.parse(try String(contentsOfFile: file, encoding: .utf8))
         let pageText = HTMLReportTests.texts(root).joined(separator: "\n")
@@ -208,10 +208,10 @@ import Testing
         #expect(pageText.contains("transit = { CORSE = { p50 = 4, p90 = 4, p99 = 4 }, FR = { p50 = 2, p90 = 4, p99 = 4 } }"))
 
         // report carriers: the same figures per carrier in every form.
-        let carriersCSV = HistoryCommands.carriers(since: "2026-11-01", configFile: fixture.configPath, database: nil, format: .csv)
+        let carriersCSV = await HistoryCommands.carriers(since: "2026-11-01", configFile: fixture.configPath, database: nil, format: .csv)
         #expect(carriersCSV.stdout.hasPrefix(CSV.line(CarrierReport.columns.map(\.csv))))
         #expect(carriersCSV.stdout.contains(",20,4,0.9500,0.8000\r\n"))
-        let carriersText = HistoryCommands.carriers(
+        let carriersText = await HistoryCommands.carriers(
             since: "2026-11-01", configFile: fixture.configPath, database: nil, format: .text,
             html: HTMLOutput(file: fixture.path("carriers.html")))
         #expect(carriersText.stdout.contains("promise per carrier service:"))
@@ -221,10 +221,9 @@ import Testing
         for figure in HTMLReportTests.figures(in: carriersText.stdout).sorted() {
             #expect(carriersPage.contains(figure), "\(figure) is in the carriers text report, not in its HTML page")
         }
-        let carriersJSON = try #require(
-            try JSONSerialization.jsonObject(
-                with: Data(HistoryCommands.carriers(since: "2026-11-01", configFile: fixture.configPath, database: nil, format: .json).stdout.utf8))
-                as? [String: Any])
+        let carriersJSONOutput = await HistoryCommands.carriers(
+            since: "2026-11-01", configFile: fixture.configPath, database: nil, format: .json)
+        let carriersJSON = try #require(try JSONSerialization.jsonObject(with: Data(carriersJSONOutput.stdout.utf8)) as? [String: Any])
         let services = try #require(carriersJSON["services"] as? [[String: Any]])
         #expect(services.map { $0["delivered"] as? Int } == [20, 0])
         let alpha = try #require((carriersJSON["carriers"] as? [[String: Any]])?.first?["promise"] as? [String: Any])

@@ -27,7 +27,7 @@ import Testing
         let fixture = try await bookedHistory()
         defer { fixture.remove() }
         let november = try #require(ReportPeriod(month: "2026-11", timeZone: HistoryFixture.paris))
-        let report = try EmissionsReport(history: RecordHistory(path: fixture.databasePath), period: november)
+        let report = try await EmissionsReport(history: SQLiteHistory(path: fixture.databasePath), period: november)
         #expect(report.lines.count == 1)
         let line = try #require(report.lines.first)
         #expect(line.carrier == "alpha" && line.service == "A1")
@@ -43,7 +43,7 @@ import Testing
 
         // October had none; December neither.
         let october = try #require(ReportPeriod(month: "2026-10", timeZone: HistoryFixture.paris))
-        #expect(try EmissionsReport(history: RecordHistory(path: fixture.databasePath), period: october).lines.isEmpty)
+        #expect(try await EmissionsReport(history: SQLiteHistory(path: fixture.databasePath), period: october).lines.isEmpty)
         #expect(ReportPeriod(month: "2026-13", timeZone: HistoryFixture.paris) == nil)
         #expect(ReportPeriod(month: "2026-1", timeZone: HistoryFixture.paris) == nil)
     }
@@ -81,9 +81,9 @@ import Testing
             ], breakerOpenings: [BreakerOpening(carrier: "alpha", at: t0.instant, detail: "opened; last failure: HTTP 503")], now: t0.instant)
         try await fixture.bookAll(now: t0 + 2_000)
 
-        let history = try RecordHistory(path: fixture.databasePath)
+        let history = try SQLiteHistory(path: fixture.databasePath)
         let since = ReportPeriod(first: CivilDate("2026-11-01"), last: nil, timeZone: HistoryFixture.paris)
-        let report = try CarrierReport(
+        let report = try await CarrierReport(
             history: history, period: since, policy: try fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         #expect(report.bookings == 5)
         #expect(report.lines.map(\.carrier) == ["alpha", "beta"])
@@ -105,7 +105,7 @@ import Testing
 
         // Since the next day: nothing.
         let later = ReportPeriod(first: CivilDate("2026-11-24"), last: nil, timeZone: HistoryFixture.paris)
-        let empty = try CarrierReport(
+        let empty = try await CarrierReport(
             history: history, period: later, policy: try fixture.policy("limits"), panel: fixture.panel, sites: [fixture.site])
         #expect(empty.bookings == 0 && empty.lines.allSatisfy { $0.attempts == 0 && $0.breakerOpenings == 0 })
     }
@@ -113,41 +113,41 @@ import Testing
     @Test func relaisctlPrintsTheReportsAsTablesJSONAndCSV() async throws {
         let fixture = try await bookedHistory()
         defer { fixture.remove() }
-        let simulate = HistoryCommands.simulate(
+        let simulate = await HistoryCommands.simulate(
             policyFile: fixture.path("policies/new.toml"), since: "2026-11-01", until: nil, carriers: nil,
             configFile: fixture.configPath, database: nil, format: .text)
         #expect(simulate.status == .success)
         #expect(simulate.stdout.contains("5 replayed, 3 change service"))
         #expect(simulate.stdout.contains("alpha/A1  beta/B1"))
-        let json = HistoryCommands.simulate(
+        let json = await HistoryCommands.simulate(
             policyFile: fixture.path("policies/new.toml"), since: nil, until: nil, carriers: nil, configFile: fixture.configPath,
             database: fixture.databasePath, format: .json)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["changed"] as? Int == 3)
         #expect((object["delta"] as? [String: Any])?["price_total"] as? String == "6.00")
         #expect((object["simulated"] as? [String: Any])?["cost_mean"] as? String == "10.9322")
-        let csv = HistoryCommands.simulate(
+        let csv = await HistoryCommands.simulate(
             policyFile: fixture.path("policies/new.toml"), since: nil, until: nil, carriers: nil, configFile: fixture.configPath,
             database: nil, format: .csv)
         #expect(csv.stdout.hasPrefix("metric,from,to,recorded,simulated,delta\r\n"))
         #expect(csv.stdout.contains("total price,,,35.00,41.00,+6.00\r\n"))
         #expect(csv.stdout.contains("moved,alpha/A1,beta/B1,,3,\r\n"))
 
-        let emissions = HistoryCommands.emissions(month: "2026-11", configFile: fixture.configPath, database: nil, format: .csv)
+        let emissions = await HistoryCommands.emissions(month: "2026-11", configFile: fixture.configPath, database: nil, format: .csv)
         #expect(emissions.stdout.contains("alpha,A1,5,5,13.000,2.300,1,"))
-        #expect(HistoryCommands.emissions(month: "November", configFile: fixture.configPath, database: nil, format: .text).status == .invalid)
+        #expect(await HistoryCommands.emissions(month: "November", configFile: fixture.configPath, database: nil, format: .text).status == .invalid)
 
-        let carriers = HistoryCommands.carriers(since: "2026-11-01", configFile: fixture.configPath, database: nil, format: .text)
+        let carriers = await HistoryCommands.carriers(since: "2026-11-01", configFile: fixture.configPath, database: nil, format: .text)
         #expect(carriers.status == .success)
         #expect(carriers.stdout.contains("5 booked; policy limits"))
-        let badDate = HistoryCommands.carriers(since: "23/11/2026", configFile: fixture.configPath, database: nil, format: .text)
+        let badDate = await HistoryCommands.carriers(since: "23/11/2026", configFile: fixture.configPath, database: nil, format: .text)
         #expect(badDate.status == .invalid)
         #expect(badDate.stderr.contains("YYYY-MM-DD"))
-        let backwards = HistoryCommands.simulate(
+        let backwards = await HistoryCommands.simulate(
             policyFile: fixture.path("policies/new.toml"), since: "2026-11-30", until: "2026-11-01", carriers: nil,
             configFile: fixture.configPath, database: nil, format: .text)
         #expect(backwards.status == .invalid && backwards.stderr.contains("before --since"))
-        let noDatabase = HistoryCommands.carriers(
+        let noDatabase = await HistoryCommands.carriers(
             since: "2026-11-01", configFile: fixture.configPath, database: fixture.path("nowhere.sqlite"), format: .text)
         #expect(noDatabase.status == .cannotRun)
     }

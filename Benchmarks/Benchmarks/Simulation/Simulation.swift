@@ -51,8 +51,8 @@ let benchmarks: @Sendable () -> Void = {
         configuration: .init(scalingFactor: .one, maxDuration: .seconds(120), setup: record)
     ) { benchmark in
         let simulation = PolicySimulation(engine: DecisionEngine(panel: panel, policy: newPolicy), sites: config.sites)
-        let report = try simulation.run(
-            history: RecordHistory(path: database),
+        let report = try await simulation.run(
+            history: SQLiteHistory(path: database),
             period: ReportPeriod(first: nil, last: nil, timeZone: config.sites[0].timeZone))
         precondition(report.shipments == days * perDay, "replayed \(report.shipments)")
         blackHole(report)

@@ -10,7 +10,7 @@ extension ControlHandlers {
     /// `GET /v1/manifests?date=YYYY-MM-DD`: that pickup date's manifests, else the latest.
     func manifests(query: Parameters) async throws -> Response {
         guard let ledger = state.manifests else {
-            throw ControlError.notOnThisStore("manifests need the SQLite store in this version; the PostgreSQL store keeps none yet")
+            throw ControlError.notOnThisStore("this store keeps no manifests")
         }
         var date: CivilDate?
         if let text = query["date"].map(String.init) {
@@ -33,7 +33,7 @@ extension ControlHandlers {
     /// closer relaisd wires in throws ``ControlError/unavailable(_:)`` for it).
     func closeManifest(body: Data, peer: PeerCredentials, logger: Logger) async throws -> Response {
         guard let close = state.manifestCloser else {
-            throw ControlError.notOnThisStore("manifests need the SQLite store in this version; the PostgreSQL store keeps none yet")
+            throw ControlError.notOnThisStore("this store keeps no manifests")
         }
         let request: CloseRequest
         do {

@@ -15,7 +15,7 @@ extension ControlHandlers {
     /// back, or a return id used before.
     func createReturn(body: Data, peer: PeerCredentials, logger: Logger) async throws -> Response {
         guard let desk = state.store as? any ReturnDesk else {
-            throw ControlError.notOnThisStore("returns need the SQLite store in this version; the PostgreSQL store keeps none yet")
+            throw ControlError.notOnThisStore("this store keeps no returns")
         }
         let request: ReturnRequest
         do {

@@ -253,7 +253,7 @@ struct ControlHandlers: Sendable {
     /// the carrier did not cancel now (nothing recorded); 501 on a store without cancels.
     func cancel(_ id: String, peer: PeerCredentials, logger: Logger) async throws -> Response {
         guard let canceller = state.canceller else {
-            throw ControlError.notOnThisStore("cancels need the SQLite store in this version; the PostgreSQL store keeps none yet")
+            throw ControlError.notOnThisStore("this store keeps no cancels")
         }
         guard let before = try await state.store.shipment(id: id) else { throw ControlError.notFound("no shipment \(id)") }
         let end: CancelEnd

@@ -22,7 +22,7 @@ public struct ControlError: HTTPResponseError, Sendable {
     public static func tooLarge(_ reason: String) -> ControlError { ControlError(.contentTooLarge, "too-large", reason) }
     /// Not done, and nothing recorded: try again later (a carrier that did not answer).
     public static func unavailable(_ reason: String) -> ControlError { ControlError(.serviceUnavailable, "unavailable", reason) }
-    /// The store in use does not do this yet (a PostgreSQL store and cancels, SPEC §16).
+    /// The store in use does not do this (a store engine without the role, SPEC §16).
     public static func notOnThisStore(_ reason: String) -> ControlError { ControlError(.notImplemented, "not-on-this-store", reason) }
     public static func `internal`(_ reason: String) -> ControlError { ControlError(.internalServerError, "internal", reason) }
 

@@ -2,7 +2,7 @@ import RelaisCore
 
 /// A cancel that needs the carrier: the booked shipment, its carrier and the tracking
 /// number the carrier gave it (SPEC §14).
-public struct CancelJob: Hashable, Sendable {
+public struct CancelJob: Hashable, Sendable, Codable {
     public var shipmentID: String
     public var carrier: String
     public var trackingNumber: String
@@ -22,7 +22,7 @@ public struct CancelJob: Hashable, Sendable {
 }
 
 /// What asking to cancel a shipment comes to before any carrier call.
-public enum CancelStart: Hashable, Sendable {
+public enum CancelStart: Hashable, Sendable, Codable {
     /// Not at a carrier yet: cancelled in the same transaction.
     case cancelled
     /// Booked: the cancel is recorded as an intent; call the carrier, then
@@ -43,7 +43,7 @@ public enum CancelCallResult: Hashable, Sendable {
 }
 
 /// How a cancel ended, as the operator hears of it.
-public enum CancelEnd: Hashable, Sendable {
+public enum CancelEnd: Hashable, Sendable, Codable {
     case cancelled
     /// Refused (409), with the reason.
     case refused(String)

@@ -3,8 +3,8 @@ import RelaisCore
 /// Cancels (SPEC §14): the rules checked and the intent recorded before any carrier call,
 /// the outcome applied after it, and the intents whose outcome is unknown asked again.
 ///
-/// A role of its own, answered by SQLite and not yet by PostgreSQL: relaisd answers the
-/// cancel routes with "not available on this store" there.
+/// A role of its own, answered by SQLite and by PostgreSQL (several nodes: a cancel locks its
+/// shipment, a pending one is asked again by one node at a time).
 ///
 /// - Important: A booked shipment's cancel is durable (`cancel_requests`) before the
 ///   carrier is called: a crash mid-call leaves it pending, asked again at the next start,

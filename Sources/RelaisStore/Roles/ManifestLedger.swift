@@ -3,8 +3,8 @@ import RelaisCore
 /// End-of-day manifests (SPEC §14): which booked shipments wait for one, the close begun as
 /// a durable intent, finished once its files are written and its carrier has answered.
 ///
-/// A role of its own, answered by SQLite and not yet by PostgreSQL: relaisd runs no
-/// manifest service there and answers the manifest routes with 501.
+/// A role of its own, answered by SQLite and by PostgreSQL (several nodes: one manifest per
+/// carrier × site × pickup date, a `closing` one finished by one node at a time).
 ///
 /// - Important: ``beginManifest(carrier:site:pickupDate:now:)`` writes the manifest
 ///   `closing` with its shipments before any carrier call or file: a crash leaves it
@@ -26,6 +26,15 @@ public protocol ManifestLedger: Sendable {
         -> ManifestRecord
     /// Manifests still `closing`: cut short by a crash, finished at start-up.
     func closingManifests() async throws -> [ManifestRecord]
+    /// The `closing` manifests this process should finish now. One process alone: all of
+    /// them. Several nodes on one store: this node's own, and those whose node's lease ran
+    /// out, each taken for this node, so that two nodes never finish one at once.
+    func closingManifests(now: Instant) async throws -> [ManifestRecord]
     /// Manifests for `pickupDate` (all when nil), newest first.
     func manifests(pickupDate: CivilDate?, limit: Int) async throws -> [ManifestRecord]
+}
+
+extension ManifestLedger {
+    /// One process alone: every `closing` manifest is its own to finish.
+    public func closingManifests(now: Instant) async throws -> [ManifestRecord] { try await closingManifests() }
 }

@@ -27,7 +27,8 @@ public struct NewReturn: Sendable {
     }
 }
 
-/// Returns (SPEC §14). A role of its own, answered by SQLite and not yet by PostgreSQL.
+/// Returns (SPEC §14). A role of its own, answered by SQLite and by PostgreSQL (return
+/// shipment ids from a sequence, never drawn twice across nodes).
 public protocol ReturnDesk: Sendable {
     /// The order as recorded (its canonical JSON), if it exists.
     func recordedOrder(id: String) async throws -> String?

@@ -3,7 +3,7 @@ import GRDB
 import RelaisCore
 import RelaisStore
 
-/// A read-only view of a Relais database for what-if replays and reports
+/// The ``RecordHistory`` of a SQLite database, for what-if replays and reports
 /// (`relaisctl simulate`, `relaisctl report`).
 ///
 /// - Important: It never writes and never blocks the daemon. The file is opened read-only;
@@ -11,8 +11,9 @@ import RelaisStore
 ///   meanwhile and the reader sees the database as it was when the read began. It works as
 ///   well on a copy of `relais.sqlite` with no daemon running. (A long read holds back WAL
 ///   checkpoints until it ends: the WAL grows meanwhile, and shrinks at the next checkpoint.)
-public final class RecordHistory: Sendable {
+public final class SQLiteHistory: RecordHistory {
     public let path: String
+    public var source: String { path }
     let queue: DatabaseQueue
 
     /// Opens `path` read-only.
@@ -39,8 +40,10 @@ public final class RecordHistory: Sendable {
     /// Every recorded shipment created in `[from, until)` (milliseconds), in creation order,
     /// in batches of about `batchSize`, all from one snapshot.
     ///
-    /// `body` runs on the reading thread while the snapshot is open; it may fan work out
-    /// to other threads but must return before the next batch is read.
+    /// The file is read on the calling thread, synchronously (a local read, which waits for
+    /// nothing else of the process; through ``RecordHistory`` the call is `async`); `body`
+    /// runs there while the snapshot is open, and may fan work out to other threads but
+    /// must return before the next batch is read.
     public func forEachShipment(
         createdFrom from: Int64, until: Int64, batchSize: Int = 4_096, _ body: ([RecordedShipment]) throws -> Void
     ) throws {
@@ -92,32 +95,3 @@ public final class RecordHistory: Sendable {
     }
 }
 
-/// A shipment as recorded, with what a replay needs: its orders as accepted, and what its
-/// recorded decision chose, with that candidate's figures.
-public struct RecordedShipment: Sendable {
-    public var seq: Int64
-    public var id: String
-    public var site: String
-    /// When it was created and decided, ms since the Unix epoch.
-    public var createdAt: Int64
-    public var state: ShipmentState
-    public var currency: String?
-    /// What its decision chose (before any failover: a failover is the carrier's doing, not
-    /// the policy's); nil when the decision held it.
-    public var recorded: RecordedChoice?
-    /// The policy its recorded decision was made under; nil when it has no decision.
-    public var policyName: String?
-    public var policySHA256: String?
-    /// Canonical JSON of its orders, in id order.
-    public var orderBodies: [String]
-}
-
-/// The service a recorded decision chose, with its figures as decided.
-public struct RecordedChoice: Hashable, Sendable {
-    public var key: ServiceKey
-    public var price: Money?
-    public var leadDays: Int?
-    public var co2eGrams: Double?
-    /// The decision sent it knowing it would miss the promise (`fastest`).
-    public var late: Bool
-}

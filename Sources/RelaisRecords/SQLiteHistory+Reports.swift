@@ -2,36 +2,7 @@ import GRDB
 import RelaisCore
 import RelaisStore
 
-/// A booked shipment with what reports add up: its price, and its emissions inputs as
-/// decided for the service it went to.
-public struct BookedShipment: Sendable {
-    public var id: String
-    public var site: String
-    public var key: ServiceKey
-    /// ms since the Unix epoch.
-    public var bookedAt: Int64
-    public var price: Money?
-    public var currency: String?
-    /// What the carrier says it charged, when its reply carries a price.
-    public var carrierPrice: Money?
-    public var parcels: Int?
-    /// Nil when its decision record has no figure for the service (not expected).
-    public var emissions: ShipmentEmissions?
-}
-
-/// Booking attempts and breaker openings of one carrier over a period.
-public struct CarrierIncidents: Hashable, Sendable {
-    public var attempts = 0
-    /// Failed attempts by class (`transient`, `permanent`, `unknown-outcome`).
-    public var failures: [FailureClass: Int] = [:]
-    public var breakerOpenings = 0
-
-    public init() {}
-}
-
-extension RecordHistory {
-    /// Every shipment booked in `[from, until)` (ms) and still booked, in booking order, from
-    /// one snapshot.
+extension SQLiteHistory {
     public func forEachBooked(bookedFrom from: Int64, until: Int64, _ body: (BookedShipment) throws -> Void) throws {
         try queue.read { db in
             let cursor = try Row.fetchCursor(
@@ -66,7 +37,6 @@ extension RecordHistory {
         }
     }
 
-    /// Failed booking attempts by class and breaker openings, per carrier, in `[from, until)` (ms).
     public func carrierIncidents(from: Int64, until: Int64) throws -> [String: CarrierIncidents] {
         try queue.read { db in
             var incidents: [String: CarrierIncidents] = [:]
