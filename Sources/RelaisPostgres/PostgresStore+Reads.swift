@@ -4,15 +4,18 @@ import RelaisCore
 import RelaisStore
 
 extension PostgresStore {
-    /// A shipment row with the chosen candidate's emissions inputs; the columns
-    /// ``shipmentRecord(_:orders:)`` reads, in its order.
+    /// A shipment row with the chosen candidate's emissions inputs (the candidate at the
+    /// shipment's site: a decision over several origins has one per origin) and, for a
+    /// return, its request; the columns ``shipmentRecord(_:orders:)`` reads, in its order.
     static let shipmentSelect = """
         SELECT s.id, s.state, s.site, s.carrier, s.service, s.tracking_number, s.price_minor, s.currency, s.eta, s.co2e_g,
             s.late, s.label_path, s.attempts, s.next_attempt_at, s.reason, s.created_at, s.updated_at, s.parcels, s.weight_kg,
-            c.km, c.data_quality, d.distance_basis
+            c.km, c.data_quality, d.distance_basis, r.id, r.order_id, r.reason
         FROM shipments s
         LEFT JOIN decisions d ON d.id = s.decision_id
         LEFT JOIN decision_candidates c ON c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
+            AND (c.origin IS NULL OR c.origin = s.site)
+        LEFT JOIN returns r ON r.shipment_id = s.id
         """
 
     static func shipmentRecord(_ row: PostgresRow, orders: [String]) throws -> ShipmentRecord {
@@ -28,12 +31,18 @@ extension PostgresStore {
                 parcels: try value(17), weightKg: try value(18))
         }
         let price: Int64? = try value(6)
+        // A return has no orders of its own: it brings one back.
+        var returnOf: ReturnOf?
+        if let returnID: String = try value(22), let orderID: String = try value(23) {
+            returnOf = ReturnOf(id: returnID, orderID: orderID, reason: try value(24))
+        }
         return ShipmentRecord(
-            id: try value(0), state: ShipmentState(rawValue: try value(1)) ?? .failed, orderIDs: orders, site: try value(2),
+            id: try value(0), state: ShipmentState(rawValue: try value(1)) ?? .failed,
+            orderIDs: orders.isEmpty ? returnOf.map { [$0.orderID] } ?? [] : orders, site: try value(2),
             carrier: try value(3), service: try value(4), trackingNumber: try value(5), price: price.map(Money.init(minorUnits:)),
             currency: try value(7), eta: try value(8), co2eGrams: co2e, late: try value(10), labelPath: try value(11),
             attempts: try value(12), nextAttemptAt: try value(13), reason: try value(14), createdAt: try value(15),
-            updatedAt: try value(16), emissions: emissions)
+            updatedAt: try value(16), emissions: emissions, returnOf: returnOf)
     }
 
     public func shipment(id: String) async throws -> ShipmentRecord? {

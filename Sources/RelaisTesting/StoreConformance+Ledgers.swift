@@ -222,6 +222,12 @@ extension StoreConformance {
             try require(ids.allSatisfy { $0.hasPrefix("R-") } && Set(ids).count == 2, "return ids \(ids)")
             let shipment = try await a.shipment(id: ids[0])
             try require(shipment?.state == .queued && shipment?.site == "lille-store", "the return is queued: \(String(describing: shipment))")
+            // The shop is told which return and which order: in the shipment and its events.
+            let back = try await b.shipments(state: .queued, carrier: nil, limit: 100).first { $0.id == ids[1] }
+            try require(
+                shipment?.returnOf == ReturnOf(id: "RET-A", orderID: orders[0], reason: "too small") && shipment?.orderIDs == [orders[0]]
+                    && back?.returnOf?.id == "RET-B" && back?.orderIDs == [orders[1]],
+                "a return names its request: \(String(describing: shipment?.returnOf)), \(String(describing: back?.returnOf))")
             try require(try await a.decision(shipment: ids[0])?.chosen?.key.description == "dpd/PREDICT", "its decision is recorded")
 
             let used = try await refusal("a return id used before") {

@@ -101,6 +101,11 @@ public struct StoreConformance: Sendable {
                 let read = try await store.decision(shipment: id)
                 try require(read == expected, "decision of \(id): \(String(describing: read))\nexpected \(expected)")
             }
+            // One row per shipment, whatever the origins its decision weighed.
+            let listed = try await store.shipments(state: nil, carrier: nil, limit: 100).map(\.id).filter(ids.contains)
+            try require(listed.sorted() == ids.sorted(), "each shipment listed once: \(listed)")
+            let emissions = try await store.shipment(id: ids[0])?.emissions
+            try require(emissions?.dataQuality == 2, "the chosen candidate's emissions: \(String(describing: emissions))")
             let claimed = try await store.claim(limits: [:], othersLimit: 10, now: Instant(millisecondsSinceEpoch: fixture.now + 1))
             let jobs = Dictionary(uniqueKeysWithValues: try await store.bookingJobs(for: claimed).map { ($0.id, $0) })
             let atOrigin = jobs[ids[0]]?.candidates.map(\.key.description)
