@@ -26,6 +26,8 @@ public final class TrackingStage: Sendable {
         /// Shipments left due because their carrier's gate refused (booking first, full,
         /// breaker open, rate).
         public var deferredByGate = 0
+        /// Carriers that had a whole batch due: more of theirs may be due now.
+        public var fullBatches = 0
         public var changes: [TrackingChange] = []
         /// Events whose time the carrier's format could not read.
         public var unreadableEvents = 0
@@ -85,6 +87,7 @@ public final class TrackingStage: Sendable {
             guard let adapter = current.adapters[carrier] else { continue }
             let now = clock.now()
             let due = try await store.dueTracking(carrier: carrier, now: now, limit: settings.batch)
+            if due.count >= settings.batch { report.fullBatches += 1 }
             var waiting: [(TrackedShipment, Instant)] = []
             for shipment in due {
                 let pickup = pickupStart(shipment, panel: current)

@@ -31,14 +31,15 @@ import RelaisTracking
         return ids
     }
 
-    func stage(_ rig: BookingRig, url: String, http: CarrierHTTP, clock: ScriptedClock, gates: CarrierGates = CarrierGates())
-        -> TrackingStage
-    {
+    func stage(
+        _ rig: BookingRig, url: String, http: CarrierHTTP, clock: ScriptedClock, gates: CarrierGates = CarrierGates(),
+        settings: DaemonConfig.Tracking = DaemonConfig.Tracking()
+    ) -> TrackingStage {
         let adapters = Dictionary(
             uniqueKeysWithValues: Fixtures.panel.carriers.map { ($0.carrier.id, Fixtures.adapter($0.carrier.id, sandbox: url, http: http)) })
         gates.configure(adapters.mapValues { CarrierGate.Limits(maxInFlight: max(1, $0.api.maxInFlight)) })
         return TrackingStage(
-            store: rig.store, adapters: adapters, panel: Fixtures.panel.panel, sites: [Fixtures.lyon], settings: DaemonConfig.Tracking(),
+            store: rig.store, adapters: adapters, panel: Fixtures.panel.panel, sites: [Fixtures.lyon], settings: settings,
             gates: gates, clock: clock)
     }
 
@@ -71,6 +72,35 @@ import RelaisTracking
                 let due = try await rig.store.dueTracking(carrier: carrier, now: clock.now() + .seconds(86_400), limit: 100)
                 #expect(due.map(\.shipmentID).contains(ids[7]))
                 #expect(!due.map(\.shipmentID).contains(ids[0]))
+            }
+        }
+    }
+
+    /// A pass takes at most `batch` shipments of a carrier and says when it took a whole
+    /// batch, so that the service goes again at once instead of pausing.
+    @Test func aCarrierThatFillsItsBatchSaysSoUntilItsDueAreDone() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                let ids = try await bookJourneys(rig, sandbox: sandbox, url: url, http: http)
+                let carriers = try await rig.store.shipments(state: .booked, limit: 100).compactMap(\.carrier)
+                let perCarrier = Dictionary(grouping: carriers, by: { $0 }).mapValues(\.count)
+                let clock = ScriptedClock(Instant(millisecondsSinceEpoch: BookingRig.now()) + .seconds(3 * 86_400))
+                var settings = DaemonConfig.Tracking()
+                settings.batch = 3
+                let tracking = stage(rig, url: url, http: http, clock: clock, settings: settings)
+                var report = try await tracking.pass()
+                #expect(report.fullBatches == perCarrier.values.filter { $0 >= 3 }.count)
+                #expect(report.polled == perCarrier.values.map { min($0, 3) }.reduce(0, +))
+                var polled = report.polled
+                var passes = 1
+                while report.fullBatches > 0 && passes < ids.count {
+                    report = try await tracking.pass()
+                    polled += report.polled
+                    passes += 1
+                }
+                #expect(report.fullBatches == 0 && polled == ids.count, "after \(passes) passes")
             }
         }
     }
