@@ -139,24 +139,27 @@ extension PostgresStore {
 
     /// A shipment's carrier calls, oldest first.
     public func attempts(shipment id: String) async throws -> [AttemptRecord] {
-        try await read("attempts") { connection, logger in
-            var attempts: [AttemptRecord] = []
-            for try await (carrier, service, started, finished, outcome, failure, status, duration, tracking, detail) in try await connection
-                .query(
-                    """
-                    SELECT carrier, service, started_at, finished_at, outcome, failure_class, http_status, duration_ms,
-                        tracking_number, detail
-                    FROM booking_attempts WHERE shipment_id = \(id) ORDER BY id
-                    """, logger: logger
-                ).decode((String, String, Int64, Int64?, String?, String?, Int?, Int?, String?, String?).self)
-            {
-                attempts.append(
-                    AttemptRecord(
-                        carrier: carrier, service: service, startedAt: started, finishedAt: finished, outcome: outcome,
-                        failureClass: failure, httpStatus: status, durationMilliseconds: duration, trackingNumber: tracking, detail: detail))
-            }
-            return attempts
+        try await read("attempts") { connection, logger in try await Self.attempts(shipment: id, connection, logger) }
+    }
+
+    /// A shipment's carrier calls, oldest first, on `connection` (in its transaction, if any).
+    static func attempts(shipment id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> [AttemptRecord] {
+        var attempts: [AttemptRecord] = []
+        for try await (carrier, service, started, finished, outcome, failure, status, duration, tracking, detail) in try await connection
+            .query(
+                """
+                SELECT carrier, service, started_at, finished_at, outcome, failure_class, http_status, duration_ms,
+                    tracking_number, detail
+                FROM booking_attempts WHERE shipment_id = \(id) ORDER BY id
+                """, logger: logger
+            ).decode((String, String, Int64, Int64?, String?, String?, Int?, Int?, String?, String?).self)
+        {
+            attempts.append(
+                AttemptRecord(
+                    carrier: carrier, service: service, startedAt: started, finishedAt: finished, outcome: outcome,
+                    failureClass: failure, httpStatus: status, durationMilliseconds: duration, trackingNumber: tracking, detail: detail))
         }
+        return attempts
     }
 
     public func events(shipment id: String) async throws -> [EventRecord] {

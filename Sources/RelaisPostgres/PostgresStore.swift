@@ -406,8 +406,8 @@ extension PostgresConnection {
     }
 }
 
-/// The store's roles: PostgreSQL answers them all but the outbox (not yet ported), and
-/// says which node holds which claims (``SharedQueue``).
+/// The store's roles: PostgreSQL answers the daemon's (the outbox and tracking in their own
+/// files), and says which node holds which claims (``SharedQueue``).
 extension PostgresStore: OrderLedger, ShipmentQueue, SharedQueue, RecordReader, EventLog, StorageSpace {
     /// The server manages its own disk: a full one answers `53100`, and the stages retry;
     /// nothing here can measure the server's free space.
