@@ -120,7 +120,7 @@ let package = Package(
         .target(
             name: "RelaisPostgres",
             dependencies: [
-                "RelaisCore", "RelaisStore",
+                "RelaisCore", "RelaisStore", "RelaisControlAPI",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -162,7 +162,7 @@ let package = Package(
         .target(
             name: "RelaisOutbox",
             dependencies: [
-                "RelaisCore", "RelaisConfig", "RelaisStore", "RelaisRecords", "RelaisWebhooks",
+                "RelaisCore", "RelaisConfig", "RelaisStore", "RelaisRecords", "RelaisControlAPI", "RelaisWebhooks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

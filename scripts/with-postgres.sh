@@ -7,7 +7,8 @@
 #   scripts/with-postgres.sh swift test --skip-build --filter RelaisPostgresTests
 #
 # Needs Debian's PostgreSQL server (apt-get install postgresql); PG_BIN overrides where
-# its binaries are (default: the newest /usr/lib/postgresql/*/bin). Run as root, the
+# its binaries are (default: the newest /usr/lib/postgresql/*/bin); PG_SERVER_OPTIONS adds
+# server options after the defaults (a benchmark sets `-c fsync=on`). Run as root, the
 # server runs as the 'postgres' user (PostgreSQL refuses to run as root).
 set -euo pipefail
 
@@ -48,7 +49,7 @@ trap 'exit 143' TERM
   || { cat "$dir/initdb.log" >&2; exit 1; }
 # Unix socket in the temporary directory only; fsync off: a test cluster, thrown away.
 "${run_as[@]}" "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c max_connections=200" start >/dev/null \
+  -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c fsync=off -c max_connections=200 ${PG_SERVER_OPTIONS:-}" start >/dev/null \
   || { cat "$dir/server.log" >&2; exit 1; }
 
 export RELAIS_TEST_POSTGRES_URL="postgres://postgres@/postgres?host=$dir"

@@ -1,5 +1,7 @@
 import Logging
 import Metrics
+import RelaisControlAPI
+import RelaisCore
 import RelaisRecords
 import RelaisStore
 import ServiceLifecycle
@@ -37,10 +39,15 @@ public struct OutboxService: Service {
     let logger: Logger
     /// How often an idle endpoint looks for new events: the lag floor.
     let pollInterval: Duration
+    /// When several nodes deliver one store's outbox (SPEC §16): each look claims what it
+    /// takes for this many milliseconds, so that no other node makes the same attempt
+    /// meanwhile. Nil for the one process delivering a store: looks are reads.
+    let claimLease: Int64?
 
     public init(
         store: any OutboxLog, endpoints: [Endpoint], schedule: DeliverySchedule = DeliverySchedule(),
-        clock: @escaping @Sendable () -> Int64, logger: Logger, pollInterval: Duration = .milliseconds(50)
+        clock: @escaping @Sendable () -> Int64, logger: Logger, pollInterval: Duration = .milliseconds(50),
+        claimLease: Duration? = nil
     ) {
         self.store = store
         self.endpoints = endpoints
@@ -48,6 +55,7 @@ public struct OutboxService: Service {
         self.clock = clock
         self.logger = logger
         self.pollInterval = pollInterval
+        self.claimLease = claimLease.map { $0.wholeMilliseconds }
     }
 
     public func run() async throws {
@@ -81,7 +89,8 @@ public struct OutboxService: Service {
             var lookNow = true
             var results: [(OutboxDelivery, OutboxDeliveryResult)] = []
             // Events under way or with results not yet recorded: still pending in the store,
-            // never taken again meanwhile. Claims are reads; nothing is leased.
+            // never taken again meanwhile. Claims are reads unless several nodes share the
+            // store (`claimLease`).
             var taken: Set<Int64> = []
             func flush() async throws {
                 guard !results.isEmpty else { return }
@@ -95,8 +104,13 @@ public struct OutboxService: Service {
                 if !stopping, lookNow || inFlight <= endpoint.maxInFlight / 2, inFlight < endpoint.maxInFlight {
                     lookNow = false
                     let now = clock()
-                    let claimed = try await store.dueOutboxDeliveries(
-                        endpoint: endpoint.id, now: now, limit: endpoint.maxInFlight - inFlight, excluding: taken)
+                    let limit = endpoint.maxInFlight - inFlight
+                    let claimed =
+                        if let claimLease {
+                            try await store.claimOutboxDeliveries(endpoint: endpoint.id, now: now, limit: limit, lease: claimLease)
+                        } else {
+                            try await store.dueOutboxDeliveries(endpoint: endpoint.id, now: now, limit: limit, excluding: taken)
+                        }
                     for delivery in claimed {
                         inFlight += 1
                         taken.insert(delivery.eventSeq)

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import RelaisConfig
+import RelaisControlAPI
 import RelaisRecords
 import RelaisStore
 import RelaisWebhooks

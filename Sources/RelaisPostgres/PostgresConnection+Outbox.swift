@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import RelaisControlAPI
 import RelaisCore
 import RelaisStore
 
@@ -11,16 +12,14 @@ enum OutboxSubject: Sendable {
 }
 
 extension PostgresConnection {
-    /// Appends an outbox event in the caller's transaction: the one place where the
-    /// PostgreSQL store's writes announce a change to the shop (`shipment.*` from
-    /// ``applyEvent(_:to:actor:now:nextAttemptAt:detail:logger:)``, `return.booked`,
-    /// `shipment.held` for a return decided on nothing, `manifest.closed`), as the SQLite
-    /// store's `writeOutboxEvent` does.
-    ///
-    /// - Important: The outbox's tables are OutboxLog's (PostgreSQL migration v4, ported on
-    ///   its own branch). Until they are connected here this writes nothing, and that loses
-    ///   nothing: relaisd refuses `[outbox]` and `[[webhook]]` on a store that is no
-    ///   ``OutboxLog``, so no endpoint exists to miss an event. Connect the outbox here,
-    ///   and every caller announces in its own transaction.
-    func appendOutboxEvent(_ type: OutboxEventType, about subject: OutboxSubject, now: Int64, logger: Logger) async throws {}
+    /// Appends an outbox event in the caller's transaction, for the writes that announce a
+    /// change outside ``applyEvent(_:to:actor:now:nextAttemptAt:detail:logger:)`` (which
+    /// reads its endpoints with its update): `shipment.held` for a return decided on nothing,
+    /// `manifest.closed`; as the SQLite store's `writeOutboxEvent` does.
+    func appendOutboxEvent(_ type: OutboxEventType, about subject: OutboxSubject, now: Int64, logger: Logger) async throws {
+        switch subject {
+        case .shipment(let id): try await writeOutboxEvent(type, shipment: id, now: now, logger: logger)
+        case .manifest(let record): try await writeOutboxEvent(type, data: ManifestReply(record), now: now, logger: logger)
+        }
+    }
 }

@@ -136,28 +136,24 @@ public final class PostgresHistory: RecordHistory {
 
     /// Pages of 4,096 outbound shipments by (`booked_at`, `seq`), each page's orders read for
     /// it alone. The tracking status is the `tracking` table's (TrackingLog, PostgreSQL
-    /// migration v4); on a schema without it, no shipment has one yet.
+    /// migration v4).
     public func forEachTracked(bookedFrom from: Int64, until: Int64, _ body: (TrackedDelivery) throws -> Void) async throws {
         let size = 4_096
         try await snapshot { connection in
-            let tracked = try await connection.query("SELECT to_regclass('tracking') IS NOT NULL", logger: logger).collect().first?
-                .decode(Bool.self) ?? false
-            let status = tracked ? "t.status, t.delivered_at" : "NULL::text, NULL::bigint"
-            let join = tracked ? "LEFT JOIN tracking t ON t.shipment_id = s.id" : ""
             var last = (at: Int64.min, seq: Int64.min)
             while true {
                 var page: [TrackedDelivery] = []
                 page.reserveCapacity(size)
                 for try await row in try await connection.query(
                     """
-                    SELECT s.seq, s.booked_at, s.id, s.site, s.carrier, s.service, c.eta_p50, c.eta_p90, c.eta_p99, \(unescaped: status)
+                    SELECT s.seq, s.booked_at, s.id, s.site, s.carrier, s.service, c.eta_p50, c.eta_p90, c.eta_p99, t.status, t.delivered_at
                     FROM shipments s
                     LEFT JOIN LATERAL (
                         SELECT eta_p50, eta_p90, eta_p99 FROM decision_candidates c
                         WHERE c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
                             AND (c.origin IS NULL OR c.origin = s.site)
                         ORDER BY c.position LIMIT 1) c ON TRUE
-                    \(unescaped: join)
+                    LEFT JOIN tracking t ON t.shipment_id = s.id
                     WHERE s.booked_at >= \(from) AND s.booked_at < \(until) AND s.state = 'booked' AND s.carrier IS NOT NULL
                         AND s.direction = 'outbound' AND (s.booked_at, s.seq) > (\(last.at), \(last.seq))
                         AND EXISTS (SELECT 1 FROM orders o WHERE o.shipment_id = s.id)

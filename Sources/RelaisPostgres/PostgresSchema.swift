@@ -18,9 +18,179 @@ enum PostgresSchema {
         Migration(name: "v1: orders, shipments, decisions, attempts, events, claims, counts", statements: v1),
         Migration(name: "v2: write tokens", statements: v2),
         Migration(name: "v3: origins and requested services", statements: v3),
-        // v4 is the outbox and tracking (branch pg-roles); this one applies after it.
+        Migration(name: "v4: the outbox and tracking", statements: v4),
         Migration(name: "v5: cancelled shipments, cancel intents, manifests, returns", statements: v5),
     ]
+
+    /// The transactional outbox (SPEC §12) and tracking (SPEC §13), as SQLite's v6 and v7,
+    /// for several nodes: a delivery and a tracked shipment carry the node that took them
+    /// (`claimed_by`); the lease is the due time moved ahead (`next_attempt_at`,
+    /// `next_poll_at`), so a node that dies mid-attempt leaves them due again when it runs out.
+    ///
+    /// Events are frozen once written (a trigger refuses UPDATE); `seq` orders them, `id` is
+    /// the public `evt_…` name. A shipment enters tracking when it becomes `booked`, by a
+    /// trigger in the transaction that books it; shipments booked before this migration
+    /// are entered by it. Tracked shipments per status are counted by statement-level
+    /// triggers, as `queue_counts`.
+    static let v4: [String] = [
+        """
+        CREATE TABLE outbox_endpoints (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            -- 'spool', or the webhook's URL: the identity that survives a reordered relais.toml
+            target TEXT NOT NULL UNIQUE,
+            -- in relais.toml now: only active endpoints get new events
+            active BOOLEAN NOT NULL DEFAULT TRUE,
+            -- the event types it wants, comma-separated; '' for all
+            events TEXT NOT NULL DEFAULT '',
+            disabled_at BIGINT,
+            disabled_reason TEXT
+        )
+        """,
+        "CREATE TABLE outbox_tracking_urls (carrier TEXT PRIMARY KEY, template TEXT NOT NULL)",
+        """
+        CREATE TABLE outbox_events (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            at BIGINT NOT NULL,
+            shipment_id TEXT,
+            -- the label file, for endpoints that want it inline (include_label)
+            label_path TEXT,
+            body BYTEA NOT NULL
+        )
+        """,
+        "CREATE INDEX outbox_events_shipment ON outbox_events (shipment_id) WHERE shipment_id IS NOT NULL",
+        """
+        CREATE FUNCTION outbox_events_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'outbox events are frozen once written';
+        END
+        $$
+        """,
+        "CREATE TRIGGER outbox_events_no_update BEFORE UPDATE ON outbox_events FOR EACH ROW EXECUTE FUNCTION outbox_events_frozen()",
+        """
+        CREATE TABLE outbox_deliveries (
+            endpoint_id BIGINT NOT NULL REFERENCES outbox_endpoints (id),
+            event_seq BIGINT NOT NULL REFERENCES outbox_events (seq),
+            -- copied from the event: a shipment's events are delivered in order per endpoint
+            shipment_id TEXT,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+            attempts BIGINT NOT NULL DEFAULT 0,
+            next_attempt_at BIGINT,
+            last_attempt_at BIGINT,
+            delivered_at BIGINT,
+            last_error TEXT,
+            -- the node whose attempt is (or was last) under way
+            claimed_by TEXT,
+            PRIMARY KEY (endpoint_id, event_seq)
+        )
+        """,
+        "CREATE INDEX outbox_deliveries_due ON outbox_deliveries (endpoint_id, next_attempt_at) WHERE state = 'pending'",
+        "CREATE INDEX outbox_deliveries_shipment ON outbox_deliveries (endpoint_id, shipment_id, event_seq) WHERE state = 'pending'",
+        "CREATE INDEX outbox_deliveries_dead ON outbox_deliveries (endpoint_id, event_seq) WHERE state = 'dead'",
+        "CREATE INDEX outbox_deliveries_event ON outbox_deliveries (event_seq)",
+        """
+        CREATE TABLE tracking (
+            shipment_id TEXT PRIMARY KEY REFERENCES shipments (id),
+            carrier TEXT NOT NULL,
+            tracking_number TEXT NOT NULL,
+            booked_at BIGINT NOT NULL,
+            -- NULL before the first event
+            status TEXT,
+            -- the carrier's time of the event the status came from
+            status_at BIGINT,
+            -- the latest event time that decided the status (TrackingProgress.at)
+            progress_at BIGINT NOT NULL DEFAULT 0,
+            delivered_at BIGINT,
+            -- NULL: no more polls (terminal status, max_age)
+            next_poll_at BIGINT,
+            last_polled_at BIGINT,
+            polls BIGINT NOT NULL DEFAULT 0,
+            last_error TEXT,
+            -- the node whose poll is (or was last) under way
+            claimed_by TEXT
+        )
+        """,
+        "CREATE INDEX tracking_due ON tracking (carrier, next_poll_at) WHERE next_poll_at IS NOT NULL",
+        """
+        CREATE TABLE tracking_events (
+            shipment_id TEXT NOT NULL REFERENCES shipments (id),
+            code TEXT NOT NULL,
+            at BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            label TEXT,
+            location TEXT,
+            recorded_at BIGINT NOT NULL,
+            PRIMARY KEY (shipment_id, code, at)
+        )
+        """,
+        // Tracked shipments per status ('none' before the first event); events with a code no
+        // mapping knows, per carrier: what an operator should map.
+        "CREATE TABLE tracking_counts (status TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+        "CREATE TABLE tracking_unmapped (carrier TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+        """
+        CREATE FUNCTION tracking_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            change RECORD;
+        BEGIN
+            FOR change IN SELECT COALESCE(status, 'none') AS status, COUNT(*) AS n FROM new_rows GROUP BY 1 ORDER BY 1 LOOP
+                INSERT INTO tracking_counts (status, n) VALUES (change.status, change.n)
+                    ON CONFLICT (status) DO UPDATE SET n = tracking_counts.n + excluded.n;
+            END LOOP;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE FUNCTION tracking_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            change RECORD;
+        BEGIN
+            FOR change IN
+                SELECT d.status, SUM(d.delta) AS delta FROM (
+                    SELECT COALESCE(o.status, 'none') AS status, -1 AS delta
+                    FROM old_rows o JOIN new_rows n ON n.shipment_id = o.shipment_id WHERE o.status IS DISTINCT FROM n.status
+                    UNION ALL
+                    SELECT COALESCE(n.status, 'none'), 1
+                    FROM old_rows o JOIN new_rows n ON n.shipment_id = o.shipment_id WHERE o.status IS DISTINCT FROM n.status
+                ) d GROUP BY d.status HAVING SUM(d.delta) <> 0 ORDER BY d.status
+            LOOP
+                INSERT INTO tracking_counts (status, n) VALUES (change.status, change.delta)
+                    ON CONFLICT (status) DO UPDATE SET n = tracking_counts.n + excluded.n;
+            END LOOP;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER tracking_count_insert AFTER INSERT ON tracking REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION tracking_counts_insert()
+        """,
+        """
+        CREATE TRIGGER tracking_count_update AFTER UPDATE ON tracking REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION tracking_counts_update()
+        """,
+        """
+        CREATE FUNCTION tracking_on_booked() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO tracking (shipment_id, carrier, tracking_number, booked_at, next_poll_at)
+            VALUES (NEW.id, NEW.carrier, NEW.tracking_number, COALESCE(NEW.booked_at, NEW.updated_at),
+                COALESCE(NEW.booked_at, NEW.updated_at))
+            ON CONFLICT (shipment_id) DO NOTHING;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER shipments_tracking_on_booked AFTER UPDATE OF state ON shipments FOR EACH ROW
+            WHEN (NEW.state = 'booked' AND OLD.state <> 'booked' AND NEW.carrier IS NOT NULL AND NEW.tracking_number IS NOT NULL)
+            EXECUTE FUNCTION tracking_on_booked()
+        """,
+        """
+        INSERT INTO tracking (shipment_id, carrier, tracking_number, booked_at, next_poll_at)
+        SELECT id, carrier, tracking_number, COALESCE(booked_at, updated_at), COALESCE(booked_at, updated_at)
+        FROM shipments WHERE state = 'booked' AND carrier IS NOT NULL AND tracking_number IS NOT NULL
+        """,
 
     /// Cancels, manifests and returns (SPEC §14), as SQLite's v8: the `cancelled` state,
     /// `cancel_requests` (the intent written before the carrier call: `calling` during the

@@ -167,10 +167,8 @@ extension PostgresStore {
                         outcome, attemptOutcome: attemptOutcome, tracking: tracking, node: node, now: now, logger: logger)
                     continue
                 }
-                try await connection.applyEvent(
-                    event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
-                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")",
-                    logger: logger)
+                // The columns and the attempt first, the state change last: the outbox event that
+                // applyEvent writes shows the tracking number, the label and this attempt.
                 switch outcome.result {
                 case .booked(let trackingNumber, let carrierPrice, let labelPath):
                     try await connection.query(
@@ -183,7 +181,6 @@ extension PostgresStore {
                 case .postponed:
                     try await connection.query(
                         "UPDATE shipments SET reason = \(outcome.detail), attempts = attempts - 1 WHERE id = \(id)", logger: logger)
-                    continue
                 case .failover(let candidate):
                     try await connection.query(
                         """
@@ -193,7 +190,13 @@ extension PostgresStore {
                         WHERE id = \(id)
                         """, logger: logger)
                 }
-                try await connection.recordAttempt(outcome, attemptOutcome: attemptOutcome, tracking: tracking, logger: logger)
+                if case .postponed = outcome.result {} else {
+                    try await connection.recordAttempt(outcome, attemptOutcome: attemptOutcome, tracking: tracking, logger: logger)
+                }
+                try await connection.applyEvent(
+                    event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
+                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")",
+                    logger: logger)
             }
         }
     }
@@ -226,11 +229,13 @@ extension PostgresStore {
         try await transaction("reconcile") { connection, logger in
             switch result {
             case .booked(let tracking):
+                // The tracking number first: the outbox event applyEvent writes shows it.
+                try await connection.query(
+                    "UPDATE shipments SET tracking_number = \(tracking), reason = NULL WHERE id = \(shipment.id) AND state = 'uncertain'",
+                    logger: logger)
                 try await connection.applyEvent(
                     .reconciled(booked: true), to: shipment.id, actor: .booking, now: now,
                     detail: "\(shipment.carrier) holds it as \(tracking)", logger: logger)
-                try await connection.query(
-                    "UPDATE shipments SET tracking_number = \(tracking), reason = NULL WHERE id = \(shipment.id)", logger: logger)
             case .notBooked:
                 try await connection.applyEvent(
                     .reconciled(booked: false), to: shipment.id, actor: .booking, now: now,
@@ -264,23 +269,25 @@ extension PostgresConnection {
     ) async throws {
         let id = outcome.shipment
         let state = try await query("SELECT state FROM shipments WHERE id = \(id)", logger: logger).collect().first?.decode(String.self)
+        if case .postponed = outcome.result {} else {
+            // The attempt and the columns before the state change: its outbox event shows them.
+            try await recordAttempt(outcome, attemptOutcome: attemptOutcome, tracking: tracking, logger: logger)
+        }
         if case .booked(let trackingNumber, let carrierPrice, let labelPath) = outcome.result, state == ShipmentState.uncertain.rawValue {
-            try await applyEvent(
-                .reconciled(booked: true), to: id, actor: .booking, now: now,
-                detail: "\(outcome.carrier) booked it as \(trackingNumber) for \(node) after its claim was taken over", logger: logger)
             try await query(
                 """
                 UPDATE shipments SET tracking_number = \(trackingNumber), carrier_price_minor = \(carrierPrice?.minorUnits),
                     label_path = \(labelPath), reason = NULL WHERE id = \(id)
                 """, logger: logger)
+            try await applyEvent(
+                .reconciled(booked: true), to: id, actor: .booking, now: now,
+                detail: "\(outcome.carrier) booked it as \(trackingNumber) for \(node) after its claim was taken over", logger: logger)
         } else {
             try await recordEvent(
                 at: now, kind: EventKind(recorded: "shipment.late-outcome"), shipment: id, actor: .booking,
                 detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue) reached \(node) after its claim was taken over (now \(state ?? "?")): left as it is",
                 logger: logger)
         }
-        if case .postponed = outcome.result { return }
-        try await recordAttempt(outcome, attemptOutcome: attemptOutcome, tracking: tracking, logger: logger)
     }
 
     func recordAttempt(_ outcome: BookingOutcome, attemptOutcome: AttemptOutcome, tracking: String?, logger: Logger) async throws {

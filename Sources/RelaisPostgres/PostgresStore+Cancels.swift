@@ -134,15 +134,11 @@ extension PostgresStore: CancelLedger {
 }
 
 extension PostgresConnection {
-    /// The shipment's normalised tracking status (SPEC §13), nil before its first event or
-    /// when it is not tracked: ``CancelRule`` takes that as no evidence of movement.
-    ///
-    /// The `tracking` table is TrackingLog's (PostgreSQL migration v4, ported beside this
-    /// one): on a schema without it, there is no status to read.
+    /// The shipment's normalised tracking status (SPEC §13, TrackingLog's `tracking` table),
+    /// nil before its first event or when it is not tracked: ``CancelRule`` takes that as no
+    /// evidence of movement.
     func trackingStatus(shipment id: String, logger: Logger) async throws -> String? {
-        let tracked = try await query("SELECT to_regclass('tracking') IS NOT NULL", logger: logger).collect().first?.decode(Bool.self) ?? false
-        guard tracked else { return nil }
-        return try await query("SELECT status FROM tracking WHERE shipment_id = \(id)", logger: logger).collect().first?
+        try await query("SELECT status FROM tracking WHERE shipment_id = \(id)", logger: logger).collect().first?
             .decode(String?.self)
     }
 }

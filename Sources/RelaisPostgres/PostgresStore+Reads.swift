@@ -10,13 +10,16 @@ extension PostgresStore {
     static let shipmentSelect = """
         SELECT s.id, s.state, s.site, s.carrier, s.service, s.tracking_number, s.price_minor, s.currency, s.eta, s.co2e_g,
             s.late, s.label_path, s.attempts, s.next_attempt_at, s.reason, s.created_at, s.updated_at, s.parcels, s.weight_kg,
-            c.km, c.data_quality, d.distance_basis, r.id, r.order_id, r.reason
+            c.km, c.data_quality, d.distance_basis, r.id AS return_id, r.order_id AS return_order, r.reason AS return_reason
         FROM shipments s
         LEFT JOIN decisions d ON d.id = s.decision_id
         LEFT JOIN decision_candidates c ON c.decision_id = s.decision_id AND c.carrier = s.carrier AND c.service = s.service
             AND (c.origin IS NULL OR c.origin = s.site)
         LEFT JOIN returns r ON r.shipment_id = s.id
         """
+
+    /// How many columns ``shipmentSelect`` reads: a query that adds its own comes after.
+    static let shipmentColumns = 25
 
     static func shipmentRecord(_ row: PostgresRow, orders: [String]) throws -> ShipmentRecord {
         let r = row.makeRandomAccess()
@@ -148,24 +151,27 @@ extension PostgresStore {
 
     /// A shipment's carrier calls, oldest first.
     public func attempts(shipment id: String) async throws -> [AttemptRecord] {
-        try await read("attempts") { connection, logger in
-            var attempts: [AttemptRecord] = []
-            for try await (carrier, service, started, finished, outcome, failure, status, duration, tracking, detail) in try await connection
-                .query(
-                    """
-                    SELECT carrier, service, started_at, finished_at, outcome, failure_class, http_status, duration_ms,
-                        tracking_number, detail
-                    FROM booking_attempts WHERE shipment_id = \(id) ORDER BY id
-                    """, logger: logger
-                ).decode((String, String, Int64, Int64?, String?, String?, Int?, Int?, String?, String?).self)
-            {
-                attempts.append(
-                    AttemptRecord(
-                        carrier: carrier, service: service, startedAt: started, finishedAt: finished, outcome: outcome,
-                        failureClass: failure, httpStatus: status, durationMilliseconds: duration, trackingNumber: tracking, detail: detail))
-            }
-            return attempts
+        try await read("attempts") { connection, logger in try await Self.attempts(shipment: id, connection, logger) }
+    }
+
+    /// A shipment's carrier calls, oldest first, on `connection` (in its transaction, if any).
+    static func attempts(shipment id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> [AttemptRecord] {
+        var attempts: [AttemptRecord] = []
+        for try await (carrier, service, started, finished, outcome, failure, status, duration, tracking, detail) in try await connection
+            .query(
+                """
+                SELECT carrier, service, started_at, finished_at, outcome, failure_class, http_status, duration_ms,
+                    tracking_number, detail
+                FROM booking_attempts WHERE shipment_id = \(id) ORDER BY id
+                """, logger: logger
+            ).decode((String, String, Int64, Int64?, String?, String?, Int?, Int?, String?, String?).self)
+        {
+            attempts.append(
+                AttemptRecord(
+                    carrier: carrier, service: service, startedAt: started, finishedAt: finished, outcome: outcome,
+                    failureClass: failure, httpStatus: status, durationMilliseconds: duration, trackingNumber: tracking, detail: detail))
         }
+        return attempts
     }
 
     public func events(shipment id: String) async throws -> [EventRecord] {

@@ -53,6 +53,8 @@ extension PostgresStore {
                     at: now, kind: .shipmentCreated, shipment: id, actor: actor,
                     detail: "orders \(shipment.orderIDs.joined(separator: ",")); policy \(policy.name) \(policy.sha256.prefix(12)); \(summary)",
                     logger: logger)
+                // Held at decision time (the policy's hold): the shop hears of it as of any hold.
+                if state == .held { try await connection.writeOutboxEvent(.shipmentHeld, shipment: id, now: now, logger: logger) }
                 ids.append(id)
             }
             return ids
@@ -169,20 +171,28 @@ extension PostgresConnection {
         let transition = try ShipmentTransition(shipment: id, from: current, on: event, now: now, nextAttemptAt: nextAttemptAt)
         let (next, due) = (transition.next, transition.due)
         let bookedAt: Int64? = next == .booked ? now : nil
-        try await query(
+        // The transactional outbox: the shop hears of the change in the same transaction. The
+        // endpoints that want it come back with the update: no round trip of their own.
+        var announced = next != current ? OutboxEventType.announcing(next) : nil
+        // A return's booking is `return.booked` (SPEC §12, §14).
+        if announced == .shipmentBooked, direction == Direction.return.rawValue { announced = .returnBooked }
+        let endpoints = try await query(
             """
             UPDATE shipments SET state = \(next.rawValue), updated_at = \(now), next_attempt_at = \(due),
                 booked_at = COALESCE(\(bookedAt), booked_at)
             WHERE id = \(id)
-            """, logger: logger)
+            RETURNING ARRAY(
+                SELECT p.id FROM outbox_endpoints p
+                WHERE p.active AND (p.events = '' OR \(announced?.rawValue)::text = ANY(string_to_array(p.events, ',')))
+                    AND \(announced?.rawValue)::text IS NOT NULL
+                ORDER BY p.id)
+            """, logger: logger
+        ).collect().first?.decode([Int64].self) ?? []
         try await recordEvent(
             at: now, kind: .shipment(event), shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")", logger: logger)
-        // The transactional outbox: the shop hears of the change in the same transaction.
-        if next != current, var type = OutboxEventType.announcing(next) {
-            // A return's booking is `return.booked` (SPEC §12, §14).
-            if type == .shipmentBooked, direction == Direction.return.rawValue { type = .returnBooked }
-            try await appendOutboxEvent(type, about: .shipment(id), now: now, logger: logger)
+        if let announced, !endpoints.isEmpty {
+            try await writeOutboxEvent(announced, shipment: id, now: now, endpoints: endpoints, logger: logger)
         }
         return next
     }

@@ -406,9 +406,9 @@ extension PostgresConnection {
     }
 }
 
-/// The store's roles: PostgreSQL answers them all but the outbox and tracking (ported on
-/// their own), and says which node holds which claims (``SharedQueue``). Cancels, manifests
-/// and returns are in `PostgresStore+Cancels.swift`, `+Manifests.swift`, `+Returns.swift`.
+/// The store's roles: PostgreSQL answers them all, and says which node holds which claims
+/// (``SharedQueue``). The outbox, tracking, cancels, manifests and returns are in files of
+/// their own (`PostgresStore+Outbox.swift`, `+Tracking`, `+Cancels`, `+Manifests`, `+Returns`).
 extension PostgresStore: OrderLedger, ShipmentQueue, SharedQueue, RecordReader, EventLog, StorageSpace {
     /// The server manages its own disk: a full one answers `53100`, and the stages retry;
     /// nothing here can measure the server's free space.

@@ -139,8 +139,7 @@ enum Daemon {
                     uniquingKeysWith: { first, _ in first })
                 outbox = (try await OutboxSetup.make(config: settings, trackingURLs: trackingURLs, store: log), log)
             } else if settings.outbox.spool || !settings.webhooks.isEmpty {
-                throw OutboxSetupError(
-                    reason: "[outbox] and [[webhook]] need the SQLite store in this version; the PostgreSQL store ([store]) keeps no outbox yet")
+                throw OutboxSetupError(reason: "[outbox] and [[webhook]]: this store keeps no outbox")
             }
         } catch {
             logger.critical("cannot start: outbox: \(error)")
@@ -198,7 +197,7 @@ enum Daemon {
             let pending = try await cancelLedger.recoverInterruptedCancels(now: clock.now())
             if pending > 0 { logger.warning("\(pending) cancels are pending at their carriers: asked again now") }
         }
-        // Tracking needs a store that answers TrackingLog (SQLite does; PostgreSQL not yet).
+        // Tracking needs a store that answers TrackingLog (SQLite and PostgreSQL do).
         var tracking: TrackingStage?
         if !settings.tracking.enabled {
             logger.notice("tracking: off ([tracking] enabled = false)")
@@ -210,7 +209,7 @@ enum Daemon {
             logger.info(
                 "tracking: \(stage.trackedCarriers.isEmpty ? "no carrier has [api.track]" : stage.trackedCarriers.joined(separator: ", ")), every \(settings.tracking.everySeconds / 60) min")
         } else {
-            logger.warning("tracking: off: the PostgreSQL store ([store]) keeps no tracking in this version; shipments are not polled")
+            logger.warning("tracking: off: this store keeps no tracking; shipments are not polled")
         }
         let reloader = Reloader(
             configFile: configFile, started: settings, http: http, booking: booking, tracking: tracking, availability: availability,
@@ -261,7 +260,9 @@ enum Daemon {
         if let outbox {
             services.insert(
                 .init(
-                    service: OutboxService(store: outbox.log, endpoints: outbox.setup.endpoints, clock: Clock.millis, logger: logger),
+                    service: OutboxService(
+                        store: outbox.log, endpoints: outbox.setup.endpoints, clock: Clock.millis, logger: logger,
+                        claimLease: Self.outboxClaimLease(store: store, webhooks: settings.webhooks)),
                     serviceName: "outbox"),
                 at: 1)
         }
@@ -303,6 +304,15 @@ enum Daemon {
         let statistics = booking.statistics
         logger.info(
             "stopped: \(statistics.booked) booked, \(statistics.deferred) deferred, \(statistics.uncertain) uncertain, \(statistics.failed) failed since start")
+    }
+
+    /// On a store several nodes share, how long a node's outbox claim holds: the node's own
+    /// lease, and at least twice the slowest webhook's deadline (an attempt and its result's
+    /// group commit). Nil on a store of one node, whose outbox looks are reads.
+    static func outboxClaimLease(store: any DaemonStore, webhooks: [WebhookSettings]) -> Duration? {
+        guard let shared = store as? PostgresStore else { return nil }
+        let slowest = webhooks.map(\.timeoutSeconds).max() ?? 0
+        return max(shared.lease, .seconds(2 * slowest + 5))
     }
 
     /// An error as the journal gets it (a PostgreSQL error by code, SQLSTATE and message,

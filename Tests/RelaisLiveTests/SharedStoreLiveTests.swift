@@ -79,9 +79,15 @@ struct SharedStoreLiveTests {
     }
 
     /// A deployment whose relaisd is node `name` on the shared database, with a 10 s lease.
-    static func node(_ name: String, sandboxURL: String, databaseURL: String) throws -> Deployment {
+    /// With `webhook`, the node delivers the outbox to the sandbox's OMS (2 s deadline: the
+    /// outbox's claims then hold the node's 10 s lease).
+    static func node(_ name: String, sandboxURL: String, databaseURL: String, webhook: Bool = false) throws -> Deployment {
         let deployment = try Deployment(sandboxURL: sandboxURL)
-        let text = "\n[store]\nurl = \"\(databaseURL)\"\nnode = \"\(name)\"\nlease = \"10s\"\n"
+        var text = "\n[store]\nurl = \"\(databaseURL)\"\nnode = \"\(name)\"\nlease = \"10s\"\n"
+        if webhook {
+            try Data("\(OutboxCrashTests.secret)\n".utf8).write(to: deployment.root.appendingPathComponent("credentials/oms-webhook"))
+            text += "\n[[webhook]]\nurl = \"\(sandboxURL)/_oms/hooks\"\nsecret = \"oms-webhook\"\ntimeout_s = 2\n"
+        }
         let handle = try FileHandle(forWritingTo: deployment.config)
         handle.seekToEndOfFile()
         handle.write(Data(text.utf8))
@@ -108,9 +114,11 @@ struct SharedStoreLiveTests {
 
     func killOneNode(sandbox: Sandbox, sandboxURL: String, databaseURL: String, client: PostgresClient) async throws {
         let nodes = try ["node-a", "node-b"].map { name in
-            try Self.node(name, sandboxURL: sandboxURL, databaseURL: databaseURL)
+            try Self.node(name, sandboxURL: sandboxURL, databaseURL: databaseURL, webhook: true)
         }
         defer { for node in nodes { node.remove() } }
+        sandbox.oms.setSecrets([OutboxCrashTests.secret])
+        sandbox.oms.script([], then: .init(status: 200, delay: .milliseconds(5)))
         let total = 600
         // Each node takes orders from its own spool; both book from the one queue.
         for (index, node) in nodes.enumerated() {
@@ -134,7 +142,8 @@ struct SharedStoreLiveTests {
         kill(a.processIdentifier, SIGKILL)
         await a.exited()
 
-        // node-b alone finishes the queue, taking node-a's claims over once their lease expires.
+        // node-b alone finishes the queue, taking node-a's claims over once their lease expires,
+        // and its outbox deliveries too.
         let store = PostgresStore(client: client, node: "observer")
         var counts: [ShipmentState: Int] = [:]
         let end = Date().addingTimeInterval(90)
@@ -144,7 +153,8 @@ struct SharedStoreLiveTests {
             let queued: Int = counts[ShipmentState.queued] ?? 0
             let booking: Int = counts[ShipmentState.booking] ?? 0
             let deferred: Int = counts[ShipmentState.deferred] ?? 0
-            if shipments == total, queued + booking + deferred == 0 { break }
+            let undelivered = try await store.outboxBacklog().map(\.pending).reduce(0, +)
+            if shipments == total, queued + booking + deferred == 0, undelivered == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
         kill(b.processIdentifier, SIGTERM)
@@ -163,6 +173,16 @@ struct SharedStoreLiveTests {
         for shipment in try await store.shipments(state: .booked, carrier: nil, limit: total) {
             #expect(ledger[shipment.id]?.count == 1 && ledger[shipment.id]?.first?.carrier == shipment.carrier, "\(shipment.id)")
         }
+        // Every event written, by either node, reached the OMS verified, at least once, with
+        // one body per id; node-a's deliveries in hand when it died were made by node-b.
+        let deliveries = try await store.outboxDeliveries(state: nil, endpoint: nil, limit: 10_000)
+        #expect(deliveries.allSatisfy { $0.state == "delivered" }, "\(deliveries.filter { $0.state != "delivered" }.prefix(3))")
+        let bookedEvents = Set(deliveries.filter { $0.type == "shipment.booked" }.compactMap(\.shipmentID))
+        #expect(bookedEvents.count == booked, "\(bookedEvents.count) shipment.booked events for \(booked) booked")
+        let received = Dictionary(grouping: sandbox.oms.received.filter { $0.verified && $0.status == 200 }, by: \.id)
+        let missing = Set(deliveries.map(\.eventID)).subtracting(received.keys)
+        #expect(missing.isEmpty, "never received: \(missing.prefix(3))")
+        #expect(received.values.allSatisfy { Set($0.map(\.body)).count == 1 }, "an event re-sent with another body")
         // node-a had calls under way when it died: node-b made them uncertain once their
         // lease expired (then reconciled them by lookup where the carrier allows it).
         let log = nodes[1].log

@@ -18,7 +18,7 @@ import Testing
 /// suite is skipped: `scripts/with-postgres.sh swift test …` starts one.
 @Suite(.enabled(if: TestDatabase.url != nil, "RELAIS_TEST_POSTGRES_URL is not set: run under scripts/with-postgres.sh"))
 struct PostgresStoreConformanceTests {
-    @Test(arguments: StoreConformance.checks)
+    @Test(arguments: StoreConformance.all)
     func postgres(_ check: StoreConformance.Check) async throws {
         try await TestDatabase.withSchema { client in
             let fixture = StoreConformance(

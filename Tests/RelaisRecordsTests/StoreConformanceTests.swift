@@ -8,7 +8,7 @@ import Testing
 /// The store conformance suite (RelaisTesting) against SQLite: the checks a second engine
 /// must pass too. Each check gets a new database; its "nodes" are stores on that one file.
 @Suite struct StoreConformanceTests {
-    @Test(arguments: StoreConformance.checks)
+    @Test(arguments: StoreConformance.all)
     func sqlite(_ check: StoreConformance.Check) async throws {
         let temporary = try TemporaryStore()
         defer { temporary.remove() }

@@ -1,6 +1,4 @@
-import RelaisStore
 import Foundation
-import RelaisControlAPI
 
 /// The bytes of an outbox event (SPEC §12): `{"id","type","timestamp","data"}`, the same
 /// in a spool file and a webhook.
@@ -24,7 +22,7 @@ public enum OutboxBody {
 
     /// The event's bytes; `data` is last, so that a label can be added before the final
     /// braces for endpoints that want it (``withLabel(_:format:base64:)``).
-    static func encode(id: String, type: String, at: Int64, data: some Encodable) throws -> [UInt8] {
+    public static func encode(id: String, type: String, at: Int64, data: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         // Keys in byte order: the same shape every time (Foundation's encoder on Linux
         // otherwise writes a keyed container in hash order, which varies from run to run).
