@@ -150,6 +150,7 @@ let package = Package(
                 "RelaisCore", "RelaisConfig", "RelaisStore", "RelaisOrders", "RelaisIntake", "RelaisControlAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,8 +3,12 @@
 # spool (carriers pointed at a closed port: nothing to book), waits until it is ready and
 # idle, and prints its resident set size from /proc/<pid>/status.
 #   usage: Benchmarks/idle-rss.sh            (from the repository root)
+#   BUILD_FLAGS for the release build's flags (default --static-swift-stdlib, as README's release build); BIN=DIR to measure DIR/relaisd, unbuilt.
 set -euo pipefail
-swift build -c release --product relaisd >/dev/null
+. "$(dirname "$0")/relais-toml.sh"
+bin=${BIN:-.build/release}
+# shellcheck disable=SC2086
+[ -n "${BIN:-}" ] || swift build -c release ${BUILD_FLAGS---static-swift-stdlib} --product relaisd >/dev/null
 root=$(mktemp -d /tmp/relais-rss-XXXXXX)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$root"' EXIT
 mkdir -p "$root/credentials"
@@ -12,24 +16,8 @@ for c in carriers/*/; do
   id=$(basename "$c")
   [ -f "$c/sandbox/credentials" ] && cp "$c/sandbox/credentials" "$root/credentials/$id"
 done
-cat > "$root/relais.toml" <<TOML
-[paths]
-state = "$root/state"
-spool = "$root/spool"
-carriers = "$PWD/carriers"
-policies = "$PWD/policies"
-socket = "$root/relais.sock"
-
-[booking]
-credentials = "$root/credentials"
-sandbox_url = "http://127.0.0.1:9"
-
-[[site]]
-id = "lyon-dc"
-country = "FR"
-postcode = "69007"
-TOML
-.build/release/relaisd --config "$root/relais.toml" 2>"$root/relaisd.log" &
+relais_toml "$root" "$PWD/carriers" "$root/credentials" "http://127.0.0.1:9" > "$root/relais.toml"
+"$bin/relaisd" --config "$root/relais.toml" 2>"$root/relaisd.log" &
 pid=$!
 for _ in $(seq 100); do [ -S "$root/relais.sock" ] && break; sleep 0.1; done
 sleep "${SETTLE_SECONDS:-10}"

@@ -9,6 +9,7 @@
 #   usage: Benchmarks/outbox-lag.sh [N]     (from the repository root; N default 5000)
 #   BIN=.build/debug to skip the release build (figures then mean little).
 set -euo pipefail
+. "$(dirname "$0")/relais-toml.sh"
 n=${1:-5000}
 bin=${BIN:-.build/release}
 if [ "$bin" = .build/release ]; then swift build -c release --product relaisd >/dev/null && swift build -c release --product relais-sandbox >/dev/null; fi
@@ -26,25 +27,7 @@ sleep 1
 run() {  # run NAME WEBHOOK(yes|no)
   local dir="$root/$1"
   mkdir -p "$dir/spool/tmp" "$dir/spool/new"
-  cat > "$dir/relais.toml" <<TOML
-[paths]
-state = "$dir/state"
-spool = "$dir/spool"
-carriers = "$PWD/carriers"
-policies = "$PWD/policies"
-socket = "$dir/relais.sock"
-
-[booking]
-credentials = "$root/credentials"
-sandbox_url = "http://127.0.0.1:$port"
-
-[[site]]
-id = "lyon-dc"
-country = "FR"
-postcode = "69007"
-lat = 45.7323
-lon = 4.8283
-TOML
+  relais_toml "$dir" "$PWD/carriers" "$root/credentials" "http://127.0.0.1:$port" > "$dir/relais.toml"
   if [ "$2" = yes ]; then cat >> "$dir/relais.toml" <<TOML
 
 [[webhook]]

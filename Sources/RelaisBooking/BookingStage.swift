@@ -179,7 +179,9 @@ public final class BookingStage: Sendable {
                 group.addTask { .called(await self.perform(job, adapter: adapter, site: site, pass: pass, claimedAt: claimedAt)) }
             case .commit(let batch, let openings, let syncLabels, let latency):
                 group.addTask {
-                    if syncLabels { try self.syncLabels() }
+                    // syncfs blocks until every label is on disk: off the cooperative pool,
+                    // where it held one of the two threads for milliseconds per group.
+                    if syncLabels { try await NIOThreadPool.singleton.runIfActive { try self.syncLabels() } }
                     try await self.store.commit(batch, breakerOpenings: openings, now: self.clock.now())
                     return .committed(batch, latency: latency)
                 }

@@ -24,6 +24,9 @@ import Glibc
 ///    a reserve that only root, the daemon's user and the operator group may use, a cap per
 ///    user for everyone else, and an idle timeout that also bounds how long a request's
 ///    headers may take. Connections over a limit are closed as soon as they open.
+/// 5. **The pipeline cannot slow the socket.** The socket and its handlers run on a thread
+///    of their own (``ControlEventLoop``), not on Swift's cooperative pool where booking
+///    runs: status answers within milliseconds while booking saturates the cores.
 public struct ControlServer: Service {
     public let socketPath: String
     let state: DaemonState
@@ -64,9 +67,10 @@ public struct ControlServer: Service {
                 logger.info("control: listening", metadata: ["relais.socket": "\(path)"])
                 await onReady()
             },
+            eventLoopGroupProvider: .shared(ControlEventLoop.shared.group),
             logger: logger)
         defer { unlink(path) }
-        try await application.run()
+        try await withTaskExecutorPreference(ControlEventLoop.shared) { try await application.run() }
     }
 
     /// Makes sure `path` can be bound: creates its directory if missing, removes a stale

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPEC §11: booking end to end ≥ 3,000 durable bookings/s on 2 cores, and GET /v1/status
+# ≤ 5 ms p99 while booking at full rate, with relais-sandbox and the probe in processes of
+# their own, as in production.
+#
+# relaisd (release) takes N orders dropped into its spool at once (intake, aggregation,
+# booking: everything durable, synchronous=FULL, labels flushed before each commit) and
+# books them against relais-sandbox. The carriers are copies of the shipped ones with
+# max_in_flight raised (MAX_IN_FLIGHT, default 32): this measures Relais, not the
+# carriers' contracts. Meanwhile Benchmarks/probe.py asks the control socket for PROBE
+# (comma-separated paths, default /v1/status) on one persistent connection, one request
+# every PROBE_INTERVAL_MS (default 2), as a monitoring agent would.
+#
+# Prints bookings per second (N / first to last booked_at) and, for each probed path, the
+# latency p50/p99/max of the requests sent between the first and the last booking.
+#   usage: Benchmarks/booking-e2e.sh [N]        (from the repository root; N default 10000)
+#   BIN=DIR to run DIR's binaries unbuilt; BUILD_FLAGS for the release build's flags (default --static-swift-stdlib, as README's release build);
+#   PERF=FILE to record relaisd's profile while it books (perf record -g), SANDBOX_PERF=FILE
+#   the sandbox's.
+set -euo pipefail
+. "$(dirname "$0")/relais-toml.sh"
+n=${1:-10000}
+bin=${BIN:-.build/release}
+if [ "$bin" = .build/release ]; then
+  # shellcheck disable=SC2086
+  swift build -c release ${BUILD_FLAGS---static-swift-stdlib} --product relaisd >/dev/null
+  # shellcheck disable=SC2086
+  swift build -c release ${BUILD_FLAGS---static-swift-stdlib} --product relais-sandbox >/dev/null
+fi
+port=${PORT:-18473}
+root=$(mktemp -d /tmp/relais-e2e-bench-XXXXXX)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+mkdir -p "$root/credentials" "$root/spool/tmp" "$root/spool/new"
+cp -R carriers "$root/carriers"
+sed -i -E "s/^max_in_flight = [0-9]+/max_in_flight = ${MAX_IN_FLIGHT:-32}/" "$root"/carriers/*/carrier.toml
+for c in carriers/*/; do
+  id=$(basename "$c")
+  [ -f "$c/sandbox/credentials" ] && cp "$c/sandbox/credentials" "$root/credentials/$id"
+done
+"$bin/relais-sandbox" --carriers "$root/carriers" --port "$port" >"$root/sandbox.log" 2>&1 &
+sandbox=$!
+pids+=($sandbox)
+relais_toml "$root" "$root/carriers" "$root/credentials" "http://127.0.0.1:$port" > "$root/relais.toml"
+# Five destinations, a third to relay points, one to five kilos (as the in-process booking
+# benchmark): the default policy spreads them over DPD, Mondial Relay, Colissimo, Vélocité.
+python3 - "$n" > "$root/spool/tmp/orders.ndjson" <<'PY'
+import json, sys
+cities = [("75011", "Paris"), ("13001", "Marseille"), ("69003", "Lyon"), ("33000", "Bordeaux"), ("20000", "Ajaccio")]
+for i in range(int(sys.argv[1])):
+    pc, city = cities[i % len(cities)]
+    order = {"id": f"E-{i}", "site": "lyon-dc", "ready_at": "2026-11-23T10:15:00+01:00", "service_level": "standard",
+             "delivery_mode": "relay" if i % 3 == 0 else "home",
+             "recipient": {"name": f"Client {i}", "street": [f"{i} rue de la Paix"], "postcode": pc, "city": city, "country": "FR"},
+             "parcels": [{"weight_kg": 1 + i % 5, "length_cm": 30, "width_cm": 20, "height_cm": 10}]}
+    if i % 3 == 0:
+        order["relay_point"] = f"RP-{i % 97}"
+    print(json.dumps(order))
+PY
+"$bin/relaisd" --config "$root/relais.toml" 2>"$root/relaisd.log" &
+pid=$!
+pids+=($pid)
+for _ in $(seq 100); do [ -S "$root/relais.sock" ] && break; sleep 0.1; done
+IFS=, read -r -a paths <<< "${PROBE:-/v1/status}"
+python3 Benchmarks/probe.py "$root/relais.sock" "$root/probe.txt" "${PROBE_INTERVAL_MS:-2}" "${paths[@]}" &
+probe=$!
+pids+=($probe)
+sleep 1
+recorders=()
+if [ -n "${PERF:-}" ]; then perf record -q -F 499 -g -p "$pid" -o "$PERF" 2>/dev/null & recorders+=($!); fi
+if [ -n "${SANDBOX_PERF:-}" ]; then perf record -q -F 499 -g -p "$sandbox" -o "$SANDBOX_PERF" 2>/dev/null & recorders+=($!); fi
+cpu_before=$(awk '{print $14 + $15}' "/proc/$pid/stat"); sandbox_before=$(awk '{print $14 + $15}' "/proc/$sandbox/stat")
+mv "$root/spool/tmp/orders.ndjson" "$root/spool/new/"
+db="$root/state/relais.sqlite"
+booked=0
+for _ in $(seq 1200); do
+  sleep 0.25
+  booked=$(sqlite3 "$db" "SELECT n FROM queue_counts WHERE state='booked'" 2>/dev/null || echo 0)
+  [ "${booked:-0}" -ge "$n" ] && break
+done
+kill -TERM "$probe"; wait "$probe" || true
+ticks=$(getconf CLK_TCK)
+cpu=$(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - cpu_before ))
+sandbox_cpu=$(( $(awk '{print $14 + $15}' "/proc/$sandbox/stat") - sandbox_before ))
+for r in "${recorders[@]}"; do kill -INT "$r"; wait "$r" || true; done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+kill -TERM "$pid"; wait "$pid" || true
+echo "booked: $booked of $n"
+echo "CPU from the drop to the last booking: relaisd $((cpu * 1000 / ticks)) ms, relais-sandbox $((sandbox_cpu * 1000 / ticks)) ms"
+sqlite3 "$db" "SELECT printf('bookings/s: %.0f', COUNT(*) * 1000.0 / (MAX(booked_at) - MIN(booked_at))) FROM shipments WHERE state='booked'"
+window=$(sqlite3 "$db" "SELECT MIN(booked_at) || ' ' || MAX(booked_at) FROM shipments WHERE state='booked'")
+python3 - "$root/probe.txt" $window <<'PY'
+import sys
+lines = [l.split() for l in open(sys.argv[1]) if l.strip()]
+first, last = int(sys.argv[2]), int(sys.argv[3])
+by_path = {}
+for at, path, micros, status in lines:
+    if first <= int(at) <= last:
+        by_path.setdefault(path, []).append((int(micros), status))
+for path, samples in by_path.items():
+    v = sorted(m for m, _ in samples)
+    bad = sum(1 for _, s in samples if not s.startswith("2"))
+    p = lambda q: v[min(len(v) - 1, int(len(v) * q))] / 1000
+    print(f"{path}: {len(v)} requests while booking, p50 {p(0.5):.2f} ms, p99 {p(0.99):.2f} ms, max {v[-1] / 1000:.2f} ms"
+          + (f", {bad} not 2xx" if bad else ""))
+PY
+# Left in place: deleting thousands of label files slows file creation on this VM for
+# minutes after (BENCHMARKS.md, note on ext4). Remove /tmp/relais-e2e-bench-* after.
+echo "run directory: $root"

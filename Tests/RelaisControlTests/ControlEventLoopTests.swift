@@ -1,0 +1,28 @@
+import Testing
+
+@testable import RelaisControl
+
+/// Issue 19: the control socket's handlers run on a thread of their own, so a status
+/// request never waits behind the booking loop on Swift's cooperative pool.
+@Suite struct ControlEventLoopTests {
+    @Test func codeRunWithTheControlExecutorStaysOnItsThreadAcrossAwaitsAndChildTasks() async throws {
+        #expect(!ControlEventLoop.shared.isCurrent)
+        let seen = try await withTaskExecutorPreference(ControlEventLoop.shared) {
+            // Once suspended, the task resumes on the control thread, not on the pool.
+            await Task.yield()
+            var seen = [ControlEventLoop.shared.isCurrent]
+            try await Task.sleep(for: .milliseconds(1))
+            seen.append(ControlEventLoop.shared.isCurrent)
+            // Child tasks (the server's connection tasks are) inherit the preference.
+            let children = await withTaskGroup(of: Bool.self) { group -> [Bool] in
+                for _ in 0..<3 { group.addTask { ControlEventLoop.shared.isCurrent } }
+                var children: [Bool] = []
+                for await child in group { children.append(child) }
+                return children
+            }
+            seen += children
+            return seen
+        }
+        #expect(seen == [true, true, true, true, true])
+    }
+}
