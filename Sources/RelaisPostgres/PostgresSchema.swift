@@ -191,6 +191,7 @@ enum PostgresSchema {
         SELECT id, carrier, tracking_number, COALESCE(booked_at, updated_at), COALESCE(booked_at, updated_at)
         FROM shipments WHERE state = 'booked' AND carrier IS NOT NULL AND tracking_number IS NOT NULL
         """,
+    ]
 
     /// Cancels, manifests and returns (SPEC §14), as SQLite's v8: the `cancelled` state,
     /// `cancel_requests` (the intent written before the carrier call: `calling` during the
