@@ -5,6 +5,7 @@ import Testing
 import RelaisConfig
 import RelaisCore
 import RelaisSandbox
+import RelaisTesting
 import RelaisXML
 
 /// Every shipped carrier's definition, booked against relais-sandbox on loopback.
@@ -81,8 +82,9 @@ import RelaisXML
                     let result = await adapter.book(.init(reference: id, service: "13", shipment: Fixtures.shipment(id: id), now: 1_795_425_300))
                     guard case .failure(let failure) = result else { Issue.record("\(id) read as booked"); continue }
                     #expect(failure.failureClass == .unknownOutcome, "\(failure)")
-                    // The carrier did book: exactly why the shipment must not go elsewhere.
-                    #expect(sandbox.ledger.bookings(reference: id).count == 1)
+                    // The carrier did book (on its own time, after the client gave up): exactly
+                    // why the shipment must not go elsewhere.
+                    #expect(try await eventually(within: .seconds(10)) { sandbox.ledger.bookings(reference: id).count == 1 })
                 }
             }
         }

@@ -65,13 +65,9 @@ import Testing
         }
     }
 
-    /// Polls the store until `condition` holds (deliveries are asynchronous), at most 10 s.
+    /// Polls the store until `condition` holds (deliveries are asynchronous), at most 30 s.
     static func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        if try await RelaisTesting.eventually(condition) { return }
         Issue.record("timed out waiting for \(what)")
     }
 
