@@ -265,8 +265,10 @@ lon = 3.0635
         recorded = {row[0] for row in db.execute("SELECT id FROM orders")}
         undecided = db.execute("SELECT COUNT(*) FROM orders WHERE shipment_id IS NULL").fetchone()[0]
         states = dict(db.execute("SELECT state, COUNT(*) FROM shipments GROUP BY state").fetchall())
-        booked = {(row[0], row[1]): row[2] for row in db.execute(
-            "SELECT carrier, tracking_number, id FROM shipments WHERE state = 'booked'")}
+        # (carrier, tracking number, id) of every booked shipment: a list, not a map keyed by
+        # the number, so that two shipments given one number are both seen.
+        booked = [(row[0], row[1], row[2]) for row in db.execute(
+            "SELECT carrier, tracking_number, id FROM shipments WHERE state = 'booked'")]
         uncertain = dict(db.execute("SELECT carrier, COUNT(*) FROM shipments WHERE state = 'uncertain' GROUP BY carrier").fetchall())
         uncertain_ids = {row[0] for row in db.execute("SELECT id FROM shipments WHERE state = 'uncertain'")}
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
@@ -277,8 +279,12 @@ lon = 3.0635
         references[entry["reference"]] = references.get(entry["reference"], 0) + 1
     doubled = {reference: count for reference, count in references.items() if count > 1}
     issued = {(entry["carrier"], entry["trackingNumber"]) for entry in ledger}
-    not_issued = [shipment for key, shipment in booked.items() if key not in issued]
-    booked_ids = set(booked.values())
+    not_issued = [shipment for carrier, number, shipment in booked if (carrier, number) not in issued]
+    booked_ids = {shipment for _, _, shipment in booked}
+    numbers = {}
+    for carrier, number, shipment in booked:
+        numbers.setdefault((carrier, number), []).append(shipment)
+    shared_numbers = {f"{carrier} {number}": ids for (carrier, number), ids in numbers.items() if len(ids) > 1}
     # A booking the carrier made is a booked shipment, or one uncertain awaiting an operator.
     unrecorded = sorted({entry["reference"] for entry in ledger} - booked_ids - uncertain_ids)
     # Memory: the verdict is the slope of VmRSS after the warm-up (the page caches and
@@ -296,6 +302,7 @@ lon = 3.0635
         "minutes": args.minutes, "rate_per_s": args.rate, "orders_dropped": dropped, "kills": kills, "hups": hups,
         "exit_status": status, "states": states, "lost": len(lost), "undecided": undecided, "doubled": len(doubled),
         "booked_not_issued": len(not_issued), "carrier_bookings_not_booked": len(unrecorded),
+        "tracking_numbers_shared": shared_numbers,
         "left_open": open_states or {}, "uncertain_awaiting_operator": uncertain, "integrity_check": integrity, "foreign_key_violations": len(foreign),
         "memory_samples": len(samples), "memory_settled_samples": len(settled), "warmup_minutes": round(warmup / 60, 1),
         "rss_slope_mb_per_hour": round(slope_mb_per_hour, 2),
