@@ -25,29 +25,11 @@ port=${PORT:-18472}
 root=$(mktemp -d /tmp/relais-tracking-bench-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
-mkdir -p "$root/credentials"
-for c in carriers/*/; do
-  id=$(basename "$c")
-  [ -f "$c/sandbox/credentials" ] && cp "$c/sandbox/credentials" "$root/credentials/$id"
-done
+source Benchmarks/bench-common.sh
+sandbox_credentials "$root/credentials"
 "$bin/relais-sandbox" --carriers carriers --port "$port" >"$root/sandbox.log" 2>&1 &
 pids+=($!)
 sleep 1
-
-orders() {  # orders COUNT PREFIX
-  python3 - "$1" "$2" <<'PY'
-import json, sys
-n, prefix = int(sys.argv[1]), sys.argv[2]
-cities = [("75011", "Paris", 48.853, 2.372), ("13001", "Marseille", 43.296, 5.381), ("33000", "Bordeaux", 44.837, -0.579)]
-for i in range(n):
-    pc, city, lat, lon = cities[i % 3]
-    print(json.dumps({"id": f"{prefix}-{i}", "site": "lyon-dc", "ready_at": "2026-11-23T10:15:00+01:00",
-        "service_level": "standard", "delivery_mode": "home",
-        "recipient": {"name": f"Client {prefix} {i}", "street": [f"{i} rue de la Paix"], "postcode": pc, "city": city,
-                      "country": "FR", "lat": lat, "lon": lon},
-        "parcels": [{"weight_kg": 1 + i % 5, "length_cm": 30, "width_cm": 20, "height_cm": 10}]}))
-PY
-}
 
 configure() {  # configure DIR TRACKING(true|false) [CARRIERS]
   mkdir -p "$1/spool/tmp" "$1/spool/new"
