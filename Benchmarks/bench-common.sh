@@ -11,6 +11,15 @@ sandbox_credentials() {  # sandbox_credentials DIR
   return 0
 }
 
+# relais-sandbox in a process of its own on PORT, the carriers' credentials copied into
+# ROOT/credentials; its pid joins the caller's `pids`, which its EXIT trap kills.
+start_sandbox() {  # start_sandbox BIN ROOT PORT
+  sandbox_credentials "$2/credentials"
+  "$1/relais-sandbox" --carriers carriers --port "$3" >"$2/sandbox.log" 2>&1 &
+  pids+=($!)
+  sleep 1
+}
+
 # COUNT orders as NDJSON, ids PREFIX-0…, to Paris, Marseille and Bordeaux from lyon-dc.
 orders() {  # orders COUNT PREFIX
   python3 - "$1" "$2" <<'PY'

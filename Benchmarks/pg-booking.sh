@@ -23,10 +23,7 @@ root=$(mktemp -d /tmp/relais-pg-bench-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$root"' EXIT
 source Benchmarks/bench-common.sh
-sandbox_credentials "$root/credentials"
-"$bin/relais-sandbox" --carriers carriers --port "$port" >"$root/sandbox.log" 2>&1 &
-pids+=($!)
-sleep 1
+start_sandbox "$bin" "$root" "$port"
 
 node_config() {  # node_config DIR STORE-TOML
   cat > "$1/relais.toml" <<TOML

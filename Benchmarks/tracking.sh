@@ -26,10 +26,7 @@ root=$(mktemp -d /tmp/relais-tracking-bench-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 source Benchmarks/bench-common.sh
-sandbox_credentials "$root/credentials"
-"$bin/relais-sandbox" --carriers carriers --port "$port" >"$root/sandbox.log" 2>&1 &
-pids+=($!)
-sleep 1
+start_sandbox "$bin" "$root" "$port"
 
 configure() {  # configure DIR TRACKING(true|false) [CARRIERS]
   mkdir -p "$1/spool/tmp" "$1/spool/new"

@@ -306,9 +306,10 @@ extension Database {
     ) throws -> ShipmentState {
         // Cached statements: a booking commit applies hundreds of events in one transaction,
         // and compiling each statement again cost more than running it.
-        guard let current = try String.fetchOne(cachedStatement(sql: "SELECT state FROM shipments WHERE id = ?"), arguments: [id])
-            .flatMap(ShipmentState.init(rawValue:))
+        guard let row = try Row.fetchOne(cachedStatement(sql: "SELECT state, direction FROM shipments WHERE id = ?"), arguments: [id]),
+            let current = ShipmentState(rawValue: row["state"])
         else { throw StoreError.notFound("shipment \(id)") }
+        let direction: String = row["direction"]
         let transition = try ShipmentTransition(shipment: id, from: current, on: event, now: now, nextAttemptAt: nextAttemptAt)
         let (next, due) = (transition.next, transition.due)
         try cachedStatement(
@@ -324,11 +325,7 @@ extension Database {
         // The transactional outbox: the shop hears of the change in the same transaction.
         if next != current, var type = OutboxEventType.announcing(next) {
             // A return's booking is `return.booked` (SPEC §12, §14).
-            if type == .shipmentBooked, try String.fetchOne(
-                cachedStatement(sql: "SELECT direction FROM shipments WHERE id = ?"), arguments: [id]) == Direction.return.rawValue
-            {
-                type = .returnBooked
-            }
+            if type == .shipmentBooked, direction == Direction.return.rawValue { type = .returnBooked }
             try writeOutboxEvent(type, shipment: id, now: now)
         }
         return next
