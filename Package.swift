@@ -147,7 +147,7 @@ let package = Package(
         .target(
             name: "RelaisControl",
             dependencies: [
-                "RelaisCore", "RelaisConfig", "RelaisStore", "RelaisOrders", "RelaisIntake", "RelaisControlAPI",
+                "RelaisCore", "RelaisConfig", "RelaisStore", "RelaisOrders", "RelaisIntake", "RelaisControlAPI", "CRelaisSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

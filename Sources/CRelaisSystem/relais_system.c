@@ -1,4 +1,7 @@
 #define _GNU_SOURCE
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "relais_system.h"
 
@@ -9,4 +12,28 @@ int relais_syncfs(int fd) {
     sync();
     return 0;
 #endif
+}
+
+int relais_raise_thread_priority(int steps, int *before, int *after) {
+#ifdef __linux__
+    // On Linux, PRIO_PROCESS with a thread id names that thread alone.
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, tid);
+    *before = current;
+    *after = current;
+    if (current == -1 && errno != 0) return 0;
+    for (int taken = steps; taken > 0; taken--) {
+        int target = current - taken;
+        if (target < -20) continue;
+        if (setpriority(PRIO_PROCESS, tid, target) == 0) {
+            *after = target;
+            return taken;
+        }
+    }
+#else
+    *before = 0;
+    *after = 0;
+#endif
+    return 0;
 }

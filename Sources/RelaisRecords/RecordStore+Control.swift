@@ -41,6 +41,17 @@ extension RecordStore {
     }
 }
 
+extension RecordStore: ImmediateStatusReader {
+    public func statusCountsNow() throws -> StatusCounts {
+        // The synchronous read: GRDB runs it on this thread when a reader is free.
+        try pool.read { db in
+            StatusCounts(
+                queue: try Self.queueCounts(db), pendingOrders: try Self.pendingOrderCount(db),
+                outbox: try Self.outboxBacklog(db), tracking: try Self.trackingCounts(db))
+        }
+    }
+}
+
 extension RecordStore {
     /// Copies the WAL into the database file and empties it, so that the file alone holds
     /// every committed transaction (before copying it elsewhere, for one).

@@ -50,16 +50,18 @@ extension RecordStore: TrackingLog {
     }
 
     public func trackingCounts() async throws -> TrackingCounts {
-        try await pool.read { db in
-            var counts = TrackingCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT status, n FROM tracking_counts WHERE n > 0") {
-                counts.byStatus[row["status"]] = row["n"]
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT carrier, n FROM tracking_unmapped") {
-                counts.unmappedEvents[row["carrier"]] = row["n"]
-            }
-            return counts
+        try await pool.read { db in try Self.trackingCounts(db) }
+    }
+
+    static func trackingCounts(_ db: Database) throws -> TrackingCounts {
+        var counts = TrackingCounts()
+        for row in try Row.fetchAll(db, sql: "SELECT status, n FROM tracking_counts WHERE n > 0") {
+            counts.byStatus[row["status"]] = row["n"]
         }
+        for row in try Row.fetchAll(db, sql: "SELECT carrier, n FROM tracking_unmapped") {
+            counts.unmappedEvents[row["carrier"]] = row["n"]
+        }
+        return counts
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RelaisControl
@@ -24,5 +25,15 @@ import Testing
             return seen
         }
         #expect(seen == [true, true, true, true, true])
+    }
+
+    @Test func itsThreadRunsAboveTheDaemonsOtherThreadsWhenAllowed() async {
+        let priority = await ControlEventLoop.shared.priority
+        #expect(priority.after <= priority.before)
+        // Root may always; the unit's LimitNICE=+0 lets the daemon's user do the same.
+        if geteuid() == 0 { #expect(priority.after == max(-20, priority.before - 5)) }
+        // Once per process, whatever the number of servers started.
+        let again = await ControlEventLoop.shared.priority
+        #expect(again.after == priority.after)
     }
 }

@@ -5,4 +5,10 @@
 /// _GNU_SOURCE, which Swift's Glibc module does not set.
 int relais_syncfs(int fd);
 
+/// Lowers the calling thread's nice value by up to `steps` (a higher scheduling priority),
+/// as far as RLIMIT_NICE or privileges allow: tries `steps`, then one fewer, down to 1.
+/// Writes the thread's nice value before and after into `before` and `after`.
+/// Returns the steps taken, 0 when none was allowed.
+int relais_raise_thread_priority(int steps, int *before, int *after);
+
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TOMLKit
 
 /// A TOML file parsed into ``TOMLNode``s, with the line of every key for diagnostics.
@@ -9,10 +10,40 @@ struct TOMLDocument: Sendable {
     let file: String
     let root: [String: TOMLNode]
     let lines: TOMLLineIndex
+    /// The text parsed, to know a file read again unchanged.
+    private let text: String
+    /// Which of this process's TOMLKit parses produced the document (from 1): a document
+    /// read again unchanged keeps its number.
+    let parseNumber: Int
 
     /// Parses `text`; a syntax error is reported as `file:line: message (column N)`.
+    ///
+    /// A file read again with the same text (a reload that changed nothing in it) is not
+    /// parsed again: TOMLKit loses memory on every parse (below), so a reload costs memory
+    /// only for the files that changed.
     init(text: String, file: String) throws(ConfigError) {
+        if let parsed = Self.parsed.withLock({ $0[file] }), parsed.text == text {
+            self = parsed
+            return
+        }
+        try self.init(parsing: text, file: file)
+        let document = self
+        Self.parsed.withLock { parsed in
+            if parsed.count >= Self.parsedLimit { parsed.removeAll() }
+            parsed[file] = document
+        }
+    }
+
+    /// The last document parsed from each file, by file name.
+    private static let parsed = Mutex<[String: TOMLDocument]>([:])
+    /// More files than a configuration names: past this, the remembered documents are dropped.
+    private static let parsedLimit = 1024
+    private static let parses = Atomic<Int>(0)
+
+    private init(parsing text: String, file: String) throws(ConfigError) {
         self.file = file
+        self.text = text
+        self.parseNumber = Self.parses.add(1, ordering: .relaxed).newValue
         let lines = TOMLLineIndex(source: text)
         if let header = lines.badHeaderStart {
             let what = header.scalar.map { "start with " + String(format: "U+%04X", $0.value) } ?? "be empty"

@@ -21,11 +21,16 @@ extension ControlHandlers {
     /// Every endpoint the records know with its backlog, named after relais.toml; endpoints
     /// no longer configured that still have pending or dead events are listed by target.
     func outboxEndpoints() async throws -> [OutboxEndpointReply] {
-        guard state.outbox != nil else { return [] }
+        guard let outbox = state.outbox else { return [] }
+        return outboxEndpoints(try await outbox.outboxBacklog())
+    }
+
+    /// The endpoints' replies from their backlog as the store counted it.
+    func outboxEndpoints(_ backlogs: [OutboxEndpointBacklog]) -> [OutboxEndpointReply] {
         let config = state.running.configuration.config
         let configured = Dictionary(config.outboxEndpoints.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first })
         let now = state.clock()
-        return try await outboxLog().outboxBacklog().compactMap { backlog in
+        return backlogs.compactMap { backlog in
             let endpoint = configured[backlog.target]
             guard endpoint != nil || backlog.pending > 0 || backlog.dead > 0 else { return nil }
             let spool = (config.paths.spool as NSString).appendingPathComponent("out")

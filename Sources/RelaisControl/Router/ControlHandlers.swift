@@ -21,22 +21,22 @@ struct ControlHandlers: Sendable {
 
     func status() async throws -> Response {
         let running = state.running
-        let (counts, pendingOrders) = try await state.store.statusCounts()
+        let counts = try await statusCounts()
         let view = state.carriers
         let policy = running.configuration.policy
         var reply = StatusReply(
             version: state.version, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000), pid: getpid(),
             policy: .init(name: policy.name, sha256: policy.sha256),
-            queue: Dictionary(uniqueKeysWithValues: ShipmentState.allCases.map { ($0.rawValue, counts[$0] ?? 0) }),
+            queue: Dictionary(uniqueKeysWithValues: ShipmentState.allCases.map { ($0.rawValue, counts.queue[$0] ?? 0) }),
             carriers: running.configuration.panel.carriers.map { loaded -> StatusReply.CarrierState in
                 if let reason = view.unavailable[loaded.carrier.id] {
                     return StatusReply.CarrierState(id: loaded.carrier.id, state: "unavailable", reason: reason)
                 }
                 return StatusReply.CarrierState(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
             },
-            pendingOrders: pendingOrders,
+            pendingOrders: counts.pendingOrders,
             configurationLoadedAt: Timestamps.iso(running.loadedAt), alerts: state.alerts.isEmpty ? nil : state.alerts)
-        reply.outbox = try await outboxEndpoints()
+        reply.outbox = counts.outbox.map(outboxEndpoints) ?? []
         reply.node = state.store.node
         if let shared = state.store as? any SharedQueue {
             let now = state.clock()
@@ -45,8 +45,23 @@ struct ControlHandlers: Sendable {
                     node: $0.node, shipments: $0.shipments, leaseUntil: Timestamps.iso($0.leaseUntil), expired: $0.leaseUntil <= now)
             }
         }
-        reply.tracking = try await state.tracking?.trackingCounts().byStatus
+        reply.tracking = counts.tracking?.byStatus
         return try JSONResponse.make(reply)
+    }
+
+    /// The store's counts for status and metrics: read on this thread when the store can
+    /// (``ImmediateStatusReader``), otherwise awaited.
+    func statusCounts() async throws -> StatusCounts {
+        if let immediate = state.store as? any ImmediateStatusReader {
+            var counts = try immediate.statusCountsNow()
+            if state.outbox == nil { counts.outbox = nil }
+            if state.tracking == nil { counts.tracking = nil }
+            return counts
+        }
+        let (queue, pendingOrders) = try await state.store.statusCounts()
+        return StatusCounts(
+            queue: queue, pendingOrders: pendingOrders, outbox: try await state.outbox?.outboxBacklog(),
+            tracking: try await state.tracking?.trackingCounts())
     }
 
     func carriers() throws -> Response {
@@ -106,10 +121,11 @@ struct ControlHandlers: Sendable {
     }
 
     func metrics() async throws -> Response {
-        state.metrics.recordOutbox(try await outboxEndpoints())
-        if let tracking = state.tracking { state.metrics.recordTracking(try await tracking.trackingCounts()) }
+        let counts = try await statusCounts()
+        state.metrics.recordOutbox(counts.outbox.map(outboxEndpoints) ?? [])
+        if let tracking = counts.tracking { state.metrics.recordTracking(tracking) }
         let text = state.metrics.scrape(
-            queue: try await state.store.queueCounts(), pendingOrders: try await state.store.pendingOrderCount(),
+            queue: counts.queue, pendingOrders: counts.pendingOrders,
             carriers: state.carriers, uptimeSeconds: Int((state.clock() - state.startedAt) / 1000))
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

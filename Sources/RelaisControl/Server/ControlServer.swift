@@ -70,6 +70,12 @@ public struct ControlServer: Service {
             eventLoopGroupProvider: .shared(ControlEventLoop.shared.group),
             logger: logger)
         defer { unlink(path) }
+        let priority = await ControlEventLoop.shared.priority
+        let rank =
+            priority.after < priority.before
+            ? "(the daemon's other threads at \(priority.before))"
+            : "as the daemon's other threads: not allowed higher (unit: Nice=5, LimitNICE=+0)"
+        logger.info("control: the socket's thread runs at nice \(priority.after) \(rank)")
         try await withTaskExecutorPreference(ControlEventLoop.shared) { try await application.run() }
     }
 
