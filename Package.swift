@@ -112,7 +112,7 @@ let package = Package(
         .target(
             name: "RelaisRecords",
             dependencies: [
-                "RelaisCore", "RelaisStore", "RelaisControlAPI", .product(name: "GRDB", package: "GRDB.swift"),
+                "RelaisCore", "RelaisStore", "RelaisControlAPI", "CRelaisSystem", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

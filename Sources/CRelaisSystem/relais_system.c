@@ -37,3 +37,9 @@ int relais_raise_thread_priority(int steps, int *before, int *after) {
 #endif
     return 0;
 }
+
+static _Thread_local int reads_inline = 0;
+
+void relais_set_thread_reads_inline(int on) { reads_inline = on; }
+
+int relais_thread_reads_inline(void) { return reads_inline; }

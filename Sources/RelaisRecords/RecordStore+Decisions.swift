@@ -42,7 +42,7 @@ extension RecordStore {
     /// The latest decision made for a shipment, exactly as recorded: the answer to "why
     /// this carrier, why not that one", with the policy version that made it.
     public func decision(shipment id: String) async throws -> Decision? {
-        try await pool.read { db in
+        try await quickRead { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT * FROM decisions WHERE shipment_id = ? ORDER BY id DESC LIMIT 1", arguments: [id])

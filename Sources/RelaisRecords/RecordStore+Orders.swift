@@ -68,7 +68,7 @@ extension RecordStore {
     }
 
     public func order(id: String) async throws -> OrderRecord? {
-        try await pool.read { db in
+        try await quickRead { db in
             guard
                 let row = try Row.fetchOne(
                     db,

@@ -237,7 +237,7 @@ extension RecordStore {
     /// Every endpoint with its pending and dead counts and its oldest pending event; from
     /// the partial indexes, so a long delivered history costs nothing.
     public func outboxBacklog() async throws -> [OutboxEndpointBacklog] {
-        try await pool.read { db in try Self.outboxBacklog(db) }
+        try await quickRead { db in try Self.outboxBacklog(db) }
     }
 
     static func outboxBacklog(_ db: Database) throws -> [OutboxEndpointBacklog] {

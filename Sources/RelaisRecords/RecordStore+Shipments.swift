@@ -64,7 +64,7 @@ extension RecordStore {
 
     /// Shipments per state, from counters the database keeps: no scan, whatever the size.
     public func queueCounts() async throws -> [ShipmentState: Int] {
-        try await pool.read { db in try Self.queueCounts(db) }
+        try await quickRead { db in try Self.queueCounts(db) }
     }
 
     static func queueCounts(_ db: Database) throws -> [ShipmentState: Int] {
@@ -163,7 +163,7 @@ extension RecordStore {
     }
 
     public func shipment(id: String) async throws -> ShipmentRecord? {
-        try await pool.read { db in
+        try await quickRead { db in
             guard let row = try Row.fetchOne(db, sql: "\(Self.shipmentSelect) WHERE s.id = ?", arguments: [id]) else { return nil }
             let orders = try String.fetchAll(db, sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id", arguments: [id])
             return Self.shipmentRecord(row, orders: orders)
@@ -277,14 +277,14 @@ extension RecordStore {
 
     /// The event log of a shipment, oldest first.
     public func events(shipment id: String) async throws -> [EventRecord] {
-        try await pool.read { db in
+        try await quickRead { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events WHERE shipment_id = ? ORDER BY id", arguments: [id]).map(EventRecord.init)
         }
     }
 
     /// The event log of an order, oldest first.
     public func events(order id: String) async throws -> [EventRecord] {
-        try await pool.read { db in
+        try await quickRead { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events WHERE order_id = ? ORDER BY id", arguments: [id]).map(EventRecord.init)
         }
     }

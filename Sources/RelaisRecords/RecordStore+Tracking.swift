@@ -46,11 +46,11 @@ extension RecordStore: TrackingLog {
     }
 
     public func tracking(shipment id: String) async throws -> ShipmentTracking? {
-        try await pool.read { db in try db.shipmentTracking(id) }
+        try await quickRead { db in try db.shipmentTracking(id) }
     }
 
     public func trackingCounts() async throws -> TrackingCounts {
-        try await pool.read { db in try Self.trackingCounts(db) }
+        try await quickRead { db in try Self.trackingCounts(db) }
     }
 
     static func trackingCounts(_ db: Database) throws -> TrackingCounts {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import RelaisControl
+@testable import RelaisRecords
 
 /// Issue 19: the control socket's handlers run on a thread of their own, so a status
 /// request never waits behind the booking loop on Swift's cooperative pool.
@@ -35,5 +36,23 @@ import Testing
         // Once per process, whatever the number of servers started.
         let again = await ControlEventLoop.shared.priority
         #expect(again.after == priority.after)
+    }
+
+    /// A short read from the control thread runs on it: no hop to GRDB's readers and back,
+    /// which cost milliseconds per request while booking kept the cores busy.
+    @Test func theStoresShortReadsRunOnTheControlThreadAndElsewhereOnTheReaders() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relais-inline-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try RecordStore(path: directory.appendingPathComponent("relais.sqlite").path)
+        let here = try await withTaskExecutorPreference(ControlEventLoop.shared) {
+            try await store.quickRead { _ in ControlEventLoop.shared.isCurrent }
+        }
+        #expect(here)
+        let elsewhere = try await store.quickRead { _ in ControlEventLoop.shared.isCurrent }
+        #expect(!elsewhere)
+        // And the answers are the store's: an empty store counts nothing.
+        let counts = try await withTaskExecutorPreference(ControlEventLoop.shared) { try await store.statusCounts() }
+        #expect(counts.pendingOrders == 0)
+        #expect(counts.queue.values.allSatisfy { $0 == 0 })
     }
 }

@@ -148,25 +148,3 @@ import Testing
         #expect(try await store.order(id: "P-1")?.state == "pending")
     }
 }
-
-/// Issue 19: `GET /v1/status` reads its counts on the control socket's thread, in one read.
-@Suite struct ImmediateStatusTests {
-    @Test func theImmediateReadAgreesWithTheAwaitedOnes() async throws {
-        let temporary = try TemporaryStore()
-        defer { temporary.remove() }
-        let store = temporary.store
-        _ = try await store.accept(
-            ["A-1", "A-2", "A-3"].map { Orders.incoming(Orders.json(id: $0, street: "\($0) rue de la Roquette")) },
-            source: "test", now: Orders.readyMillis)
-        var counts = try store.statusCountsNow()
-        #expect(counts.pendingOrders == 3)
-        #expect(counts.queue[.queued, default: 0] == 0)
-        _ = try await AggregationStageTests.stage(store).runOnce(now: Orders.readyMillis)
-        counts = try store.statusCountsNow()
-        #expect(counts.pendingOrders == 0)
-        #expect(counts.queue == (try await store.queueCounts()))
-        #expect(counts.queue[.queued] == 3)
-        #expect(counts.outbox == (try await store.outboxBacklog()))
-        #expect(counts.tracking == (try await store.trackingCounts()))
-    }
-}

@@ -11,4 +11,11 @@ int relais_syncfs(int fd);
 /// Returns the steps taken, 0 when none was allowed.
 int relais_raise_thread_priority(int steps, int *before, int *after);
 
+/// Marks the calling thread as one whose short database reads run on the thread itself
+/// (1), or not (0): the control socket's own thread, which may block for a read and must
+/// not wait for another thread to be scheduled. Threads start unmarked.
+void relais_set_thread_reads_inline(int on);
+/// Whether the calling thread is marked by `relais_set_thread_reads_inline`.
+int relais_thread_reads_inline(void);
+
 #endif

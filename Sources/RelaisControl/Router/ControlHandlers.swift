@@ -49,15 +49,9 @@ struct ControlHandlers: Sendable {
         return try JSONResponse.make(reply)
     }
 
-    /// The store's counts for status and metrics: read on this thread when the store can
-    /// (``ImmediateStatusReader``), otherwise awaited.
+    /// The store's counts for status and metrics (SQLite reads them on this thread:
+    /// ``ControlEventLoop``).
     func statusCounts() async throws -> StatusCounts {
-        if let immediate = state.store as? any ImmediateStatusReader {
-            var counts = try immediate.statusCountsNow()
-            if state.outbox == nil { counts.outbox = nil }
-            if state.tracking == nil { counts.tracking = nil }
-            return counts
-        }
         let (queue, pendingOrders) = try await state.store.statusCounts()
         return StatusCounts(
             queue: queue, pendingOrders: pendingOrders, outbox: try await state.outbox?.outboxBacklog(),

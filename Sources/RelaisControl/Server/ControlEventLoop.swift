@@ -25,6 +25,9 @@ final class ControlEventLoop: TaskExecutor {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
         raised = loop.submit {
+            // The store's short reads (a status, a shipment) run here rather than on GRDB's
+            // readers: no hop to another thread and back (RecordStore.quickRead).
+            relais_set_thread_reads_inline(1)
             var before: Int32 = 0
             var after: Int32 = 0
             _ = relais_raise_thread_priority(5, &before, &after)

@@ -43,15 +43,3 @@ public struct StatusCounts: Sendable {
         self.tracking = tracking
     }
 }
-
-/// A store that reads ``StatusCounts`` on the caller's own thread, without suspending.
-///
-/// The control socket's thread reads status through it (SPEC §11: ≤ 5 ms p99 while booking
-/// at full rate). An `await` on the store resumed the request on another thread and back:
-/// with booking keeping both cores busy, each hop waited for the scheduler, 2 ms at the
-/// median and 12 ms at p99. SQLite's readers do not wait for its writer (WAL), so a read
-/// on the caller's thread costs the read alone.
-public protocol ImmediateStatusReader: Sendable {
-    /// Blocks the calling thread for one read: never call it from Swift's cooperative pool.
-    func statusCountsNow() throws -> StatusCounts
-}
