@@ -265,6 +265,23 @@ import Testing
         }
     }
 
+    /// Found by fuzzing the release build: `[` and a combining mark are one Swift
+    /// `Character`, so a scanner of `Character`s saw no header in `[\u{325}` (and lost
+    /// track of strings and arrays opened by a quote or bracket carrying one).
+    @Test(arguments: [
+        ("[\u{325}", 1, 2), ("[\u{325}]\nname = \"x\"\n", 1, 2), ("[[\u{301}a]]\n", 1, 3),
+        ("a = [\"\u{301}x\", 1]\n[é]\n", 2, 2), ("a = \"\u{301}\"\nb = [\n  1,\n]\n[/x]\n", 5, 2),
+    ])
+    func aHeaderAfterACombiningMarkIsRefusedWithItsLine(text: String, line: Int, column: Int) {
+        do {
+            _ = try TOMLDocument(text: text, file: "p.toml")
+            Issue.record("accepted: \(text.debugDescription)")
+        } catch {
+            #expect(error.description.hasPrefix("p.toml:\(line): TOML syntax: a table name cannot "), "\(error)")
+            #expect(error.description.contains("(column \(column))"), "\(error)")
+        }
+    }
+
     @Test func nonASCIIInStringsCommentsAndLaterInAHeaderStaysFine() throws {
         let text = """
             # Politique « défaut » — été

@@ -36,13 +36,19 @@ struct TOMLLineIndex: Sendable {
         return nil
     }
 
+    /// Works on Unicode scalars, as toml++ does, never on Swift's `Character`s: a combining
+    /// mark after `[` or `"` makes one `Character` of the two (`"[\u{325}"` is not
+    /// `hasPrefix("[")`), so a scanner of `Character`s lost step with toml++ and a header it
+    /// should refuse reached toml++'s assertion (found by fuzzing, FUZZING.md).
     private struct Scanner {
+        typealias Scalars = Substring.UnicodeScalarView
+
         /// The current table's path.
         var table = ""
         /// How many `[[name]]` headers were seen, by raw dotted name.
         var arrayCounts: [String: Int] = [:]
         /// Inside a multi-line string: its closing delimiter.
-        var openString: Substring?
+        var openString: [Unicode.Scalar]?
         /// Inside a multi-line array: the key path that holds it and the next element index.
         var openArray: (path: String, next: Int)?
         var depth = 0
@@ -50,12 +56,12 @@ struct TOMLLineIndex: Sendable {
         var badHeaderStart: (line: Int, column: Int, scalar: Unicode.Scalar?)?
 
         /// Notes the first header whose name starts badly (see ``badHeaderStart``).
-        mutating func checkHeader(_ header: Substring, in line: Substring, lineNumber: Int) {
+        mutating func checkHeader(_ header: Scalars, in line: Scalars, lineNumber: Int) {
             guard badHeaderStart == nil else { return }
-            let opening = header.prefix(2) == "[[" ? header.dropFirst(2) : header.dropFirst()
+            let opening = header.starts(with: "[[".unicodeScalars) ? header.dropFirst(2) : header.dropFirst()
             let name = opening.drop { $0 == " " || $0 == "\t" }
             let column = line.distance(from: line.startIndex, to: name.startIndex) + 1
-            guard let first = name.unicodeScalars.first, first != "]" else {
+            guard let first = name.first, first != "]" else {
                 badHeaderStart = (lineNumber, column, nil)
                 return
             }
@@ -64,9 +70,9 @@ struct TOMLLineIndex: Sendable {
         }
 
         mutating func scan(_ raw: Substring, lineNumber: Int, into lines: inout [String: Int]) {
-            let line = raw
+            let line = raw.unicodeScalars
             if let delimiter = openString {
-                if line.contains(delimiter) { openString = nil }
+                if Self.range(of: delimiter, in: line) != nil { openString = nil }
                 return
             }
             let text = line.drop { $0 == " " || $0 == "\t" }
@@ -74,9 +80,9 @@ struct TOMLLineIndex: Sendable {
                 followArray(text, lineNumber: lineNumber, into: &lines)
                 return
             }
-            if text.isEmpty || text.hasPrefix("#") { return }
-            if text.hasPrefix("[") { checkHeader(text, in: line, lineNumber: lineNumber) }
-            if text.hasPrefix("[[") {
+            guard let first = text.first, first != "#" else { return }
+            if first == "[" { checkHeader(text, in: line, lineNumber: lineNumber) }
+            if text.starts(with: "[[".unicodeScalars) {
                 let name = Self.headerName(text.dropFirst(2), closing: "]]")
                 let count = arrayCounts[name, default: 0]
                 arrayCounts[name] = count + 1
@@ -84,7 +90,7 @@ struct TOMLLineIndex: Sendable {
                 lines[table] = lineNumber
                 return
             }
-            if text.hasPrefix("[") {
+            if first == "[" {
                 table = resolve(Self.headerName(text.dropFirst(), closing: "]"))
                 lines[table] = lineNumber
                 return
@@ -94,11 +100,11 @@ struct TOMLLineIndex: Sendable {
             let path = table.isEmpty ? key : "\(table).\(key)"
             lines[path] = lineNumber
             let value = text[text.index(after: equals)...].drop { $0 == " " || $0 == "\t" }
-            for delimiter in ["\"\"\"", "'''"] where value.hasPrefix(delimiter) {
-                if !value.dropFirst(3).contains(delimiter) { openString = Substring(delimiter) }
+            for delimiter in [Array("\"\"\"".unicodeScalars), Array("\'\'\'".unicodeScalars)] where value.starts(with: delimiter) {
+                if Self.range(of: delimiter, in: value.dropFirst(3)) == nil { openString = delimiter }
                 return
             }
-            if value.hasPrefix("[") {
+            if value.first == "[" {
                 openArray = (path, 0)
                 followArray(value, lineNumber: lineNumber, into: &lines)
             }
@@ -106,23 +112,23 @@ struct TOMLLineIndex: Sendable {
 
         /// Follows an array value over its lines, recording the line where each top-level
         /// element starts, until its closing bracket.
-        private mutating func followArray(_ text: Substring, lineNumber: Int, into lines: inout [String: Int]) {
-            var quote: Character?
+        private mutating func followArray(_ text: Scalars, lineNumber: Int, into lines: inout [String: Int]) {
+            var quote: Unicode.Scalar?
             var escaped = false
-            for character in text {
+            for scalar in text {
                 if let open = quote {
-                    if escaped { escaped = false } else if character == "\\" && open == "\"" { escaped = true } else if character == open {
+                    if escaped { escaped = false } else if scalar == "\\" && open == "\"" { escaped = true } else if scalar == open {
                         quote = nil
                     }
                     continue
                 }
-                if depth == 1, expectingElement, !" \t,]#".contains(character), let array = openArray {
+                if depth == 1, expectingElement, !" \t,]#".unicodeScalars.contains(scalar), let array = openArray {
                     lines["\(array.path)[\(array.next)]"] = lineNumber
                     openArray = (array.path, array.next + 1)
                     expectingElement = false
                 }
-                switch character {
-                case "\"", "'": quote = character
+                switch scalar {
+                case "\"", "'": quote = scalar
                 case "#": return
                 case "[", "{":
                     depth += 1
@@ -145,7 +151,7 @@ struct TOMLLineIndex: Sendable {
             var raw = ""
             var resolved = ""
             for part in name.split(separator: ".") {
-                let key = Self.normaliseKey(part)
+                let key = Self.normaliseKey(part.unicodeScalars)
                 raw = raw.isEmpty ? key : "\(raw).\(key)"
                 resolved = resolved.isEmpty ? key : "\(resolved).\(key)"
                 if raw != name, let count = arrayCounts[raw] { resolved += "[\(count - 1)]" }
@@ -153,30 +159,48 @@ struct TOMLLineIndex: Sendable {
             return resolved
         }
 
-        private static func headerName(_ text: Substring, closing: String) -> String {
-            let name = text.range(of: closing).map { text[..<$0.lowerBound] } ?? text
+        private static func headerName(_ text: Scalars, closing: String) -> String {
+            let name = range(of: Array(closing.unicodeScalars), in: text).map { text[..<$0.lowerBound] } ?? text
             return name.split(separator: ".").map(normaliseKey).joined(separator: ".")
         }
 
-        private static func normaliseKey(_ key: Substring) -> String {
-            var trimmed = key.trimmingSpaces()
+        private static func normaliseKey(_ key: Scalars) -> String {
+            var trimmed = trimmingSpaces(key)
             if trimmed.count >= 2, let first = trimmed.first, first == "\"" || first == "'", trimmed.last == first {
                 trimmed = trimmed.dropFirst().dropLast()
             }
-            return trimmed.split(separator: ".").map { String($0.trimmingSpaces()) }.joined(separator: ".")
+            return trimmed.split(separator: ".").map { String(Substring(trimmingSpaces($0))) }.joined(separator: ".")
         }
 
-        private static func firstUnquoted(_ target: Character, in text: Substring) -> Substring.Index? {
-            var quote: Character?
+        private static func trimmingSpaces(_ text: Scalars) -> Scalars {
+            var trimmed = text.drop { $0 == " " || $0 == "\t" }
+            while let last = trimmed.last, last == " " || last == "\t" { trimmed = trimmed.dropLast() }
+            return trimmed
+        }
+
+        private static func firstUnquoted(_ target: Unicode.Scalar, in text: Scalars) -> Scalars.Index? {
+            var quote: Unicode.Scalar?
             for index in text.indices {
-                let character = text[index]
+                let scalar = text[index]
                 if let open = quote {
-                    if character == open { quote = nil }
+                    if scalar == open { quote = nil }
                     continue
                 }
-                if character == "\"" || character == "'" { quote = character } else if character == target {
+                if scalar == "\"" || scalar == "'" { quote = scalar } else if scalar == target {
                     return index
                 }
+            }
+            return nil
+        }
+
+        /// Where `needle` first occurs in `text`, scalar by scalar.
+        private static func range(of needle: [Unicode.Scalar], in text: Scalars) -> Range<Scalars.Index>? {
+            var start = text.startIndex
+            while start != text.endIndex {
+                if text[start...].starts(with: needle) {
+                    return start..<text.index(start, offsetBy: needle.count)
+                }
+                start = text.index(after: start)
             }
             return nil
         }
