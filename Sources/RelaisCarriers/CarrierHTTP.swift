@@ -20,6 +20,8 @@ public struct HTTPReply: Sendable {
 ///   reading. Call `shutdown()` before the process exits.
 public final class CarrierHTTP: Sendable {
     public let client: HTTPClient
+    /// The event loop of each host's connections (``loop(for:)``).
+    private let loops = Mutex<[String: any EventLoop]>([:])
 
     /// - Parameter connectionsPerHost: at least the sum of the carriers' `max_in_flight`
     ///   that may share one host (the sandbox serves them all on one port).
@@ -55,8 +57,13 @@ public final class CarrierHTTP: Sendable {
         // calls it on another loop, and a deadline firing there before the hop that reports
         // the request written made a request the carrier had booked read as "not sent", a
         // transient failure, sent again (a double booking seen once under heavy load).
+        // The loop is the host's own (`loop(for:)`): every connection to the host is opened
+        // on it, so the delegate runs on the connection's loop. Preferred, not required
+        // (`.delegateAndChannel`): AHC serves a request that requires a loop on an "overflow"
+        // connection, outside the pool's limit and closed as soon as it is idle, so every
+        // booking opened a connection of its own.
         let task = client.execute(
-            request: request, delegate: collector, eventLoop: .delegateAndChannel(on: client.eventLoopGroup.next()), deadline: deadline)
+            request: request, delegate: collector, eventLoop: .delegate(on: loop(for: request.host)), deadline: deadline)
         do {
             let reply = try await withTaskCancellationHandler {
                 try await task.get()
@@ -72,6 +79,18 @@ public final class CarrierHTTP: Sendable {
                 return .failure(CarrierFailure(.unknownOutcome, "\(what) after the request was sent"))
             }
             return .failure(CarrierFailure(.transient, "\(what) before the request was sent"))
+        }
+    }
+
+    /// The event loop of `host`'s connections, given on first use (round robin): AHC opens
+    /// a pool's connections on the loop its requests prefer, so a host whose requests all
+    /// prefer one loop has all its connections there.
+    func loop(for host: String) -> any EventLoop {
+        loops.withLock { loops in
+            if let loop = loops[host] { return loop }
+            let loop = client.eventLoopGroup.next()
+            loops[host] = loop
+            return loop
         }
     }
 
