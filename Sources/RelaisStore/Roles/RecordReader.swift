@@ -24,7 +24,7 @@ public protocol RecordReader: Sendable {
 }
 
 
-/// What `GET /v1/status` and `/metrics` read from the store, taken in one read.
+/// What `GET /v1/status` and `/metrics` read from the store.
 public struct StatusCounts: Sendable {
     public var queue: [ShipmentState: Int]
     /// Orders accepted and not yet in a shipment.
