@@ -23,32 +23,13 @@ root=$(mktemp -d /tmp/relais-pg-bench-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$root"' EXIT
 source Benchmarks/bench-common.sh
+source Benchmarks/relais-toml.sh
 start_sandbox "$bin" "$root" "$port"
 
 node_config() {  # node_config DIR STORE-TOML
-  cat > "$1/relais.toml" <<TOML
-[paths]
-state = "$1/state"
-spool = "$1/spool"
-carriers = "$PWD/carriers"
-policies = "$PWD/policies"
-socket = "$1/relais.sock"
-
-[booking]
-credentials = "$root/credentials"
-sandbox_url = "http://127.0.0.1:$port"
-
-[tracking]
-enabled = false
-
-[[site]]
-id = "lyon-dc"
-country = "FR"
-postcode = "69007"
-lat = 45.7323
-lon = 4.8283
-$2
-TOML
+  { relais_toml "$1" "$PWD/carriers" "$root/credentials" "http://127.0.0.1:$port"
+    printf '\n[tracking]\nenabled = false\n%s\n' "$2"
+  } > "$1/relais.toml"
 }
 
 sql() { psql -X -q -t -A "$1" -c "$2"; }

@@ -26,35 +26,14 @@ root=$(mktemp -d /tmp/relais-tracking-bench-XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 source Benchmarks/bench-common.sh
+source Benchmarks/relais-toml.sh
 start_sandbox "$bin" "$root" "$port"
 
 configure() {  # configure DIR TRACKING(true|false) [CARRIERS]
   mkdir -p "$1/spool/tmp" "$1/spool/new"
-  cat > "$1/relais.toml" <<TOML
-[paths]
-state = "$1/state"
-spool = "$1/spool"
-carriers = "${3:-$PWD/carriers}"
-policies = "$PWD/policies"
-socket = "$1/relais.sock"
-
-[booking]
-credentials = "$root/credentials"
-sandbox_url = "http://127.0.0.1:$port"
-
-[tracking]
-enabled = $2
-
-[[site]]
-id = "lyon-dc"
-name = "Entrepôt Lyon Gerland"
-street = ["10 avenue Tony Garnier"]
-postcode = "69007"
-city = "Lyon"
-country = "FR"
-lat = 45.7323
-lon = 4.8283
-TOML
+  { relais_toml "$1" "${3:-$PWD/carriers}" "$root/credentials" "http://127.0.0.1:$port"
+    printf '\n[tracking]\nenabled = %s\n' "$2"
+  } > "$1/relais.toml"
 }
 
 start() {  # start DIR: relaisd in the background, once its socket answers
