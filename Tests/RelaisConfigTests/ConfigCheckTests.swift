@@ -282,6 +282,24 @@ import Testing
         }
     }
 
+    /// Found by CI's short fuzzing run: toml++ skips a leading byte order mark, the header
+    /// check did not, so `[` after it went unchecked into toml++'s assertion.
+    @Test(arguments: ["\u{FEFF}[\u{A7}", "\u{FEFF}[\u{FFFD}]\nname = \"x\"\n", "\u{FEFF}[[é]]\n", "\u{FEFF}[]\n"])
+    func aHeaderAfterAByteOrderMarkIsRefusedWithItsLine(text: String) {
+        do {
+            _ = try TOMLDocument(text: text, file: "p.toml")
+            Issue.record("accepted: \(text.debugDescription)")
+        } catch {
+            #expect(error.description.hasPrefix("p.toml:1: TOML syntax: a table name cannot "), "\(error)")
+        }
+    }
+
+    @Test func aByteOrderMarkBeforeAValidFileIsSkipped() throws {
+        let document = try TOMLDocument(text: "\u{FEFF}[policy]\nname = \"x\"\n", file: "p.toml")
+        #expect(document.root["policy"] != nil)
+        #expect(document.lines.line(for: "policy.name") == 2)
+    }
+
     @Test func nonASCIIInStringsCommentsAndLaterInAHeaderStaysFine() throws {
         let text = """
             # Politique « défaut » — été

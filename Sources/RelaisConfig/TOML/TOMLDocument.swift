@@ -44,6 +44,11 @@ struct TOMLDocument: Sendable {
         self.file = file
         self.text = text
         self.parseNumber = Self.parses.add(1, ordering: .relaxed).newValue
+        // toml++ skips one leading byte order mark; the scanners below must read what it
+        // reads, or `\u{FEFF}[\u{A7}` is no header to them and reaches toml++'s assertion
+        // (found by CI's short fuzzing run, FUZZING.md). Files read from disk have lost it
+        // already (FileText); a text handed over directly may still carry it.
+        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         let lines = TOMLLineIndex(source: text)
         if let header = lines.badHeaderStart {
             let what = header.scalar.map { "start with " + String(format: "U+%04X", $0.value) } ?? "be empty"
