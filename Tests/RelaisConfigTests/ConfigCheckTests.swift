@@ -294,6 +294,14 @@ import Testing
         }
     }
 
+    /// And only one: after a second mark, toml++ reads the first line's whitespace and
+    /// refuses it, so the header behind it never reaches the assertion (the first fix
+    /// dropped one mark and let toml++ skip the second: fuzzing found that too).
+    @Test(arguments: ["\u{FEFF}\u{FEFF}[\u{FFFD}\n\u{FFFD}[\u{FFFD}\n", "\u{FEFF}\u{FEFF}[é]\n", "\u{FEFF}\u{FEFF}[[/a]]\n"])
+    func aSecondByteOrderMarkIsRefused(text: String) {
+        #expect(throws: ConfigError.self) { try TOMLDocument(text: text, file: "p.toml") }
+    }
+
     @Test func aByteOrderMarkBeforeAValidFileIsSkipped() throws {
         let document = try TOMLDocument(text: "\u{FEFF}[policy]\nname = \"x\"\n", file: "p.toml")
         #expect(document.root["policy"] != nil)

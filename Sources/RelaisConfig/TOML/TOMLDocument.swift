@@ -44,12 +44,13 @@ struct TOMLDocument: Sendable {
         self.file = file
         self.text = text
         self.parseNumber = Self.parses.add(1, ordering: .relaxed).newValue
-        // toml++ skips one leading byte order mark; the scanners below must read what it
-        // reads, or `\u{FEFF}[\u{A7}` is no header to them and reaches toml++'s assertion
-        // (found by CI's short fuzzing run, FUZZING.md). Files read from disk have lost it
-        // already (FileText); a text handed over directly may still carry it.
-        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
-        let lines = TOMLLineIndex(source: text)
+        // toml++ skips one leading byte order mark and no more; the scanners below must read
+        // what it reads, or `\u{FEFF}[\u{A7}` is no header to them and reaches toml++'s
+        // assertion (found by CI's short fuzzing run, FUZZING.md). So they skip one mark
+        // too, and toml++ gets the text as it came: given the text without it, toml++ would
+        // skip a second one. Files read from disk have lost it already (FileText).
+        let scanned = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
+        let lines = TOMLLineIndex(source: scanned)
         if let header = lines.badHeaderStart {
             let what = header.scalar.map { "start with " + String(format: "U+%04X", $0.value) } ?? "be empty"
             throw ConfigError([
@@ -59,7 +60,7 @@ struct TOMLDocument: Sendable {
                         + "a bare key is letters A-Z and a-z, digits, '-' and '_'; quote any other")
             ])
         }
-        if let brace = TOMLBraceCheck.misplacedBrace(in: text) {
+        if let brace = TOMLBraceCheck.misplacedBrace(in: scanned) {
             throw ConfigError([
                 ConfigDiagnostic(
                     file: file, line: brace.line,
