@@ -74,6 +74,7 @@ recorders=()
 if [ -n "${PERF:-}" ]; then perf record -q -F 499 -g -p "$pid" -o "$PERF" 2>/dev/null & recorders+=($!); fi
 if [ -n "${SANDBOX_PERF:-}" ]; then perf record -q -F 499 -g -p "$sandbox" -o "$SANDBOX_PERF" 2>/dev/null & recorders+=($!); fi
 cpu_before=$(awk '{print $14 + $15}' "/proc/$pid/stat"); sandbox_before=$(awk '{print $14 + $15}' "/proc/$sandbox/stat")
+written_before=$(awk '/^wchar/ {print $2}' "/proc/$pid/io")
 mv "$root/spool/tmp/orders.ndjson" "$root/spool/new/"
 db="$root/state/relais.sqlite"
 booked=0
@@ -86,11 +87,14 @@ kill -TERM "$probe"; wait "$probe" || true
 ticks=$(getconf CLK_TCK)
 cpu=$(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - cpu_before ))
 sandbox_cpu=$(( $(awk '{print $14 + $15}' "/proc/$sandbox/stat") - sandbox_before ))
+written=$(( $(awk '/^wchar/ {print $2}' "/proc/$pid/io") - written_before ))
 for r in "${recorders[@]}"; do kill -INT "$r"; wait "$r" || true; done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill -TERM "$pid"; wait "$pid" || true
 echo "booked: $booked of $n"
 echo "CPU from the drop to the last booking: relaisd $((cpu * 1000 / ticks)) ms, relais-sandbox $((sandbox_cpu * 1000 / ticks)) ms"
+# Everything relaisd wrote (database and WAL, labels, sockets): what its commits cost in bytes.
+echo "relaisd wrote $((written / n)) bytes per order (write calls: database, WAL, labels, sockets)"
 sqlite3 "$db" "SELECT printf('bookings/s: %.0f', COUNT(*) * 1000.0 / (MAX(booked_at) - MIN(booked_at))) FROM shipments WHERE state='booked'"
 window=$(sqlite3 "$db" "SELECT MIN(booked_at) || ' ' || MAX(booked_at) FROM shipments WHERE state='booked'")
 python3 - "$root/probe.txt" $window <<'PY'

@@ -43,6 +43,12 @@ public final class RecordStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
             guard level == 2 else { throw StoreError.durability(level) }
+            // Statement journals in memory: every statement that fires a trigger (each
+            // shipment insert or state change keeps queue_counts) journals the pages it
+            // touches, and SQLite spills a journal past 64 KiB to a temporary file. On disk
+            // that was 90 KB of writes per booking, more than the WAL and the labels
+            // together (BENCHMARKS.md); nothing durable is in them (the WAL is).
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         try Schema.migrator.migrate(pool)
     }
@@ -56,8 +62,11 @@ public final class RecordStore: Sendable {
     }
 
     /// The writing connection's `PRAGMA synchronous` (2 = FULL).
-    public func synchronousLevel() throws -> Int {
-        try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    public func synchronousLevel() throws -> Int { try writerPragma("synchronous") }
+
+    /// The writing connection's value of the integer pragma `name` (`temp_store`: 2 = MEMORY).
+    public func writerPragma(_ name: String) throws -> Int {
+        try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA \(name)") ?? -1 }
     }
 
     /// Names of the migrations applied, in order.
