@@ -5,21 +5,24 @@ import RelaisStore
 
 extension Database {
     /// Records a decision and every candidate, in the caller's transaction; returns its id.
-    func recordDecision(_ decision: Decision, shipment: String, now: Int64) throws -> Int64 {
-        try execute(
+    /// - Parameter id: the decision's id, reserved by the caller; nil takes the next one.
+    @discardableResult
+    func recordDecision(_ decision: Decision, id: Int64? = nil, shipment: String, now: Int64) throws -> Int64 {
+        try cachedStatement(
             sql: """
-                INSERT INTO decisions (shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
+                INSERT INTO decisions (id, shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
                     chosen_carrier, chosen_service, late, held, currency, distance_basis, chosen_origin,
                     requested_service, requested_honoured, requested_reasons, requested_origin)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(
             arguments: [
-                shipment, now, decision.policySHA256, decision.policyName, decision.rulesApplied.joined(separator: "\n"),
+                id, shipment, now, decision.policySHA256, decision.policyName, decision.rulesApplied.joined(separator: "\n"),
                 decision.chosen?.key.carrier, decision.chosen?.key.service, decision.late, decision.held, decision.currency,
                 decision.distanceBasis?.rawValue, decision.chosen?.origin, decision.requested?.key.description,
                 decision.requested?.honoured, decision.requested?.recordedReasons, decision.requested?.origin,
             ])
-        let id = lastInsertedRowID
+        let recorded = lastInsertedRowID
         let insert = try cachedStatement(
             sql: """
                 INSERT INTO decision_candidates (decision_id, position, carrier, service, service_name, reasons, rank,
@@ -28,13 +31,13 @@ extension Database {
                 """)
         for (position, candidate) in decision.candidates.enumerated() {
             try insert.execute(arguments: [
-                id, position, candidate.key.carrier, candidate.key.service, candidate.serviceName,
+                recorded, position, candidate.key.carrier, candidate.key.service, candidate.serviceName,
                 candidate.reasons.codes.map(\.rawValue).joined(separator: ","), candidate.rank, candidate.price?.minorUnits,
                 candidate.leadDays, candidate.eta?.p50.description, candidate.eta?.p90.description, candidate.eta?.p99.description,
                 candidate.co2eGrams, candidate.dataQuality, candidate.cost?.units, candidate.distanceKm, candidate.origin,
             ])
         }
-        return id
+        return recorded
     }
 }
 

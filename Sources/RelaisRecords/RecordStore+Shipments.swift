@@ -20,11 +20,16 @@ extension RecordStore {
                 db, sql: "UPDATE sequences SET last = last + ? WHERE name = 'shipment' RETURNING last",
                 arguments: [shipments.count]) ?? 0
             var seq = last - Int64(shipments.count)
+            // Each shipment is inserted with the id its decision will get, rather than
+            // updated with it afterwards (the decision references the shipment, so it comes
+            // second): one write of the shipment's row instead of two. The writer is the
+            // only one to insert decisions, so the next ids are the last one's successors.
+            var decisionID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM decisions") ?? 0
             let insertShipment = try db.cachedStatement(
                 sql: """
                     INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, next_attempt_at,
-                        carrier, service, price_minor, currency, eta, co2e_g, late, reason, parcels, weight_kg)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        carrier, service, price_minor, currency, eta, co2e_g, late, reason, parcels, weight_kg, decision_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             let assign = try db.cachedStatement(sql: "UPDATE orders SET shipment_id = ? WHERE id = ? AND shipment_id IS NULL")
             var ids: [String] = []
@@ -38,17 +43,18 @@ extension RecordStore {
                 let state: ShipmentState =
                     chosen == nil ? try ShipmentLifecycle.next(.queued, on: .policyHold).get() : .queued
                 let reason = chosen == nil ? decision.holdReason : nil
+                decisionID += 1
                 try insertShipment.execute(arguments: [
                     id, seq, state.rawValue, shipment.site, shipment.consolidationKey, now, now, state == .queued ? now : nil,
                     chosen?.key.carrier, chosen?.key.service, chosen?.price?.minorUnits, decision.currency,
                     chosen?.eta?.p50.description, chosen?.co2eGrams, decision.late, reason, shipment.parcels, shipment.weightKg,
+                    decisionID,
                 ])
                 for orderID in shipment.orderIDs {
                     try assign.execute(arguments: [id, orderID])
                     guard db.changesCount == 1 else { throw StoreError.refused("order \(orderID) is not pending") }
                 }
-                let decisionID = try db.recordDecision(decision, shipment: id, now: now)
-                try db.execute(sql: "UPDATE shipments SET decision_id = ? WHERE id = ?", arguments: [decisionID, id])
+                try db.recordDecision(decision, id: decisionID, shipment: id, now: now)
                 let summary = chosen.map { "\($0.key)\(decision.late ? " (late)" : "")" } ?? "held: \(reason ?? "")"
                 try db.recordEvent(
                     at: now, kind: .shipmentCreated, shipment: id, actor: actor,

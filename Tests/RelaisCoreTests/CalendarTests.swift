@@ -28,6 +28,17 @@ import Testing
         #expect(CivilDate("2026-11-23")!.midnight(in: TimeZone(identifier: "UTC")!) == 20_780 * 86_400)
     }
 
+    /// Written digit by digit for years 0-9999, by the general path outside them.
+    @Test(arguments: [
+        (1, 1, 1, "0001-01-01"), (999, 12, 31, "0999-12-31"), (2026, 11, 30, "2026-11-30"), (9999, 12, 31, "9999-12-31"),
+        (10_000, 1, 1, "10000-01-01"), (1900, 2, 28, "1900-02-28"),
+    ])
+    func descriptionsArePaddedISODates(year: Int, month: Int, day: Int, text: String) {
+        let date = CivilDate(year: year, month: month, day: day)
+        #expect(date.description == text)
+        if year <= 9999 { #expect(CivilDate(text) == date) }
+    }
+
     @Test(arguments: ["2026-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01T00:00", ""])
     func impossibleOrMalformedDatesAreRefused(text: String) {
         #expect(CivilDate(text) == nil)

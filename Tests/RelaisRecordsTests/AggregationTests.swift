@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import RelaisStore
 import Testing
 @testable import RelaisAggregation
@@ -78,6 +79,25 @@ import Testing
         #expect(try await store.events(shipment: "S-1").map(\.kind.name) == ["shipment.created"])
         // Nothing left to do.
         #expect(try await Self.stage(store).runOnce(now: Orders.readyMillis).created.isEmpty)
+    }
+
+    /// Shipments are inserted with the id their decision gets next: each must name its own
+    /// decision, over several passes.
+    @Test func eachShipmentNamesItsOwnDecision() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        for pass in 0..<3 {
+            let orders = (0..<4).map { Orders.incoming(Orders.json(id: "D-\(pass)-\($0)", name: "Client \(pass) \($0)")) }
+            _ = try await store.accept(orders, source: "test", now: Orders.readyMillis)
+            #expect(try await Self.stage(store).runOnce(now: Orders.readyMillis).created.count == 4)
+        }
+        let pairs = try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT s.id, s.decision_id, d.id AS own FROM shipments s LEFT JOIN decisions d ON d.shipment_id = s.id")
+                .map { ($0["id"] as String, $0["decision_id"] as Int64?, $0["own"] as Int64?) }
+        }
+        #expect(pairs.count == 12)
+        for (shipment, named, own) in pairs { #expect(named != nil && named == own, "\(shipment) names decision \(String(describing: named)), its own is \(String(describing: own))") }
     }
 
     @Test func consolidatesOrdersToOneAddressWithinTheWindow() async throws {

@@ -75,7 +75,24 @@ extension CivilDate: CustomStringConvertible, LosslessStringConvertible {
     /// ISO 8601 calendar date, `YYYY-MM-DD`.
     public var description: String {
         let (y, m, d) = components
-        return "\(Self.pad(y, 4))-\(Self.pad(m, 2))-\(Self.pad(d, 2))"
+        guard (0...9999).contains(y) else { return "\(Self.pad(y, 4))-\(Self.pad(m, 2))-\(Self.pad(d, 2))" }
+        // Written digit by digit: every decision records three dates per candidate, and
+        // interpolating padded strings showed in booking's profile.
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            func put(_ value: Int, _ width: Int, at start: Int) {
+                var rest = value
+                for index in stride(from: start + width - 1, through: start, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+            }
+            put(y, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(m, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(d, 2, at: 8)
+            return 10
+        }
     }
 
     /// Parses `YYYY-MM-DD` exactly; nil for anything else, including impossible days.
