@@ -212,10 +212,14 @@ extension PostgresStore {
         return counts
     }
 
-    public func statusCounts() async throws -> (queue: [ShipmentState: Int], pendingOrders: Int) {
-        try await read("status counts") { connection, logger in
+    /// Three reads: the queue's counts and pending orders in one, the outbox's backlog and
+    /// tracking's counts in their own.
+    public func statusCounts() async throws -> StatusCounts {
+        let (queue, pendingOrders) = try await read("status counts") { connection, logger in
             (try await Self.queueCounts(connection, logger), try await Self.pendingOrderCount(connection, logger))
         }
+        return StatusCounts(
+            queue: queue, pendingOrders: pendingOrders, outbox: try await outboxBacklog(), tracking: try await trackingCounts())
     }
 
     /// ``allocationCounts(site:from:until:)`` for several sites, each over its own local day.

@@ -242,18 +242,18 @@ extension RecordStore {
 
     static func outboxBacklog(_ db: Database) throws -> [OutboxEndpointBacklog] {
         try Row.fetchAll(
-            db,
-            sql: """
-                SELECT p.id, p.target, p.active, p.disabled_at, p.disabled_reason,
-                    (SELECT COUNT(*) FROM outbox_deliveries d INDEXED BY outbox_deliveries_due
-                        WHERE d.endpoint_id = p.id AND d.state = 'pending') AS pending,
-                    (SELECT COUNT(*) FROM outbox_deliveries d INDEXED BY outbox_deliveries_dead
-                        WHERE d.endpoint_id = p.id AND d.state = 'dead') AS dead,
-                    (SELECT MIN(e.at) FROM outbox_deliveries d INDEXED BY outbox_deliveries_due
-                        JOIN outbox_events e ON e.seq = d.event_seq
-                        WHERE d.endpoint_id = p.id AND d.state = 'pending') AS oldest
-                FROM outbox_endpoints p ORDER BY p.id
-                """
+            db.cachedStatement(
+                sql: """
+                    SELECT p.id, p.target, p.active, p.disabled_at, p.disabled_reason,
+                        (SELECT COUNT(*) FROM outbox_deliveries d INDEXED BY outbox_deliveries_due
+                            WHERE d.endpoint_id = p.id AND d.state = 'pending') AS pending,
+                        (SELECT COUNT(*) FROM outbox_deliveries d INDEXED BY outbox_deliveries_dead
+                            WHERE d.endpoint_id = p.id AND d.state = 'dead') AS dead,
+                        (SELECT MIN(e.at) FROM outbox_deliveries d INDEXED BY outbox_deliveries_due
+                            JOIN outbox_events e ON e.seq = d.event_seq
+                            WHERE d.endpoint_id = p.id AND d.state = 'pending') AS oldest
+                    FROM outbox_endpoints p ORDER BY p.id
+                    """)
         ).map { row in
             OutboxEndpointBacklog(
                 id: row["id"], target: row["target"], active: row["active"], disabledAt: row["disabled_at"],

@@ -75,7 +75,7 @@ extension RecordStore {
 
     static func queueCounts(_ db: Database) throws -> [ShipmentState: Int] {
         var counts: [ShipmentState: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT state, n FROM queue_counts") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT state, n FROM queue_counts")) {
             if let state = ShipmentState(rawValue: row["state"]) { counts[state] = row["n"] }
         }
         return counts

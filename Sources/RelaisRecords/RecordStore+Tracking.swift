@@ -55,10 +55,10 @@ extension RecordStore: TrackingLog {
 
     static func trackingCounts(_ db: Database) throws -> TrackingCounts {
         var counts = TrackingCounts()
-        for row in try Row.fetchAll(db, sql: "SELECT status, n FROM tracking_counts WHERE n > 0") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT status, n FROM tracking_counts WHERE n > 0")) {
             counts.byStatus[row["status"]] = row["n"]
         }
-        for row in try Row.fetchAll(db, sql: "SELECT carrier, n FROM tracking_unmapped") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT carrier, n FROM tracking_unmapped")) {
             counts.unmappedEvents[row["carrier"]] = row["n"]
         }
         return counts

@@ -51,12 +51,7 @@ struct ControlHandlers: Sendable {
 
     /// The store's counts for status and metrics (SQLite reads them on this thread:
     /// ``ControlEventLoop``).
-    func statusCounts() async throws -> StatusCounts {
-        let (queue, pendingOrders) = try await state.store.statusCounts()
-        return StatusCounts(
-            queue: queue, pendingOrders: pendingOrders, outbox: try await state.outbox?.outboxBacklog(),
-            tracking: try await state.tracking?.trackingCounts())
-    }
+    func statusCounts() async throws -> StatusCounts { try await state.store.statusCounts() }
 
     func carriers() throws -> Response {
         let view = state.carriers

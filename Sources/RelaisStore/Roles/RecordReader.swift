@@ -12,8 +12,9 @@ public protocol RecordReader: Sendable {
     func events(order id: String) async throws -> [EventRecord]
     /// Shipments per state, from counters: no scan, whatever the size.
     func queueCounts() async throws -> [ShipmentState: Int]
-    /// Queue counts and pending orders in one read (what `GET /v1/status` shows).
-    func statusCounts() async throws -> (queue: [ShipmentState: Int], pendingOrders: Int)
+    /// Everything `GET /v1/status` and `/metrics` count: the queue, pending orders, and the
+    /// outbox's backlog and tracking's counts where the store keeps them.
+    func statusCounts() async throws -> StatusCounts
     /// Shipments given to each carrier at `site` between `from` and `until` (ms), counted
     /// from their decision: what allocation limits count (SPEC §6), across every node.
     func allocationCounts(site: String, from: Int64, until: Int64) async throws -> (total: Int, perCarrier: [String: Int])
