@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,6 +39,44 @@ int relais_raise_thread_priority(int steps, int *before, int *after) {
     *after = 0;
 #endif
     return 0;
+}
+
+#ifdef __linux__
+/// sched_setattr(2)'s argument, its first version (48 bytes): glibc declares neither.
+struct relais_sched_attr {
+    uint32_t size;
+    uint32_t sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime;
+    uint64_t sched_deadline;
+    uint64_t sched_period;
+};
+#endif
+
+long long relais_shorten_thread_slice(unsigned long long slice_ns) {
+#if defined(__linux__) && defined(SYS_sched_setattr) && defined(SYS_sched_getattr)
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int nice = getpriority(PRIO_PROCESS, tid);
+    if (nice == -1 && errno != 0) return -1;
+    struct relais_sched_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    attr.sched_policy = SCHED_OTHER;
+    // sched_setattr sets the nice value too: the thread keeps the one it has.
+    attr.sched_nice = nice;
+    attr.sched_runtime = slice_ns;
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0) return -1;
+    memset(&attr, 0, sizeof attr);
+    if (syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0) != 0) return -1;
+    return (long long)attr.sched_runtime;
+#else
+    (void)slice_ns;
+    errno = ENOSYS;
+    return -1;
+#endif
 }
 
 static _Thread_local int reads_inline = 0;

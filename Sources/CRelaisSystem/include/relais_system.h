@@ -11,6 +11,14 @@ int relais_syncfs(int fd);
 /// Returns the steps taken, 0 when none was allowed.
 int relais_raise_thread_priority(int steps, int *before, int *after);
 
+/// Asks the scheduler for a time slice of `slice_ns` for the calling thread (Linux 6.12 and
+/// later: EEVDF's custom slice, `sched_runtime` of a SCHED_OTHER thread, clamped to
+/// 0.1-100 ms), keeping its nice value. A shorter slice gives the thread an earlier
+/// deadline, so that it preempts a busy thread of its CPU as soon as it wakes, rather
+/// than after that thread's slice. Returns the slice the kernel reports afterwards
+/// (0 when it kept none: an older kernel), or -1 with errno when refused.
+long long relais_shorten_thread_slice(unsigned long long slice_ns);
+
 /// Marks the calling thread as one whose short database reads run on the thread itself
 /// (1), or not (0): the control socket's own thread, which may block for a read and must
 /// not wait for another thread to be scheduled. Threads start unmarked.

@@ -31,14 +31,20 @@ final class ControlEventLoop: TaskExecutor {
             var before: Int32 = 0
             var after: Int32 = 0
             _ = relais_raise_thread_priority(5, &before, &after)
-            return Priority(before: before, after: after)
+            let slice = relais_shorten_thread_slice(Self.slice)
+            return Priority(before: before, after: after, sliceNanoseconds: slice > 0 ? slice : nil)
         }
     }
 
-    /// This thread's nice value before and after it raised its priority.
+    /// The time slice the thread asks for (0.1 ms, the least the kernel gives).
+    static let slice: UInt64 = 100_000
+
+    /// This thread's nice value before and after it raised its priority, and the time
+    /// slice the kernel gave it (nil: the kernel's default).
     struct Priority: Sendable {
         var before: Int32
         var after: Int32
+        var sliceNanoseconds: Int64? = nil
     }
 
     /// Once, as the thread starts: its priority raised above the daemon's other threads, a
