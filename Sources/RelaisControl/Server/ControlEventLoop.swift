@@ -47,11 +47,13 @@ final class ControlEventLoop: TaskExecutor {
         var sliceNanoseconds: Int64? = nil
     }
 
-    /// Once, as the thread starts: its priority raised above the daemon's other threads, a
-    /// nice value up to 5 below theirs as far as the process may go (under systemd, the
-    /// unit's `Nice=5` and `LimitNICE=+0` allow 0; as root, any). With booking keeping both
-    /// cores busy, a request on a thread of equal priority waited 7.5 ms at p99 for the
-    /// scheduler before any of its code ran (SPEC §11: status ≤ 5 ms).
+    /// Once, as the thread starts: a nice value up to 5 below the process's as far as the
+    /// process may go (under systemd, the unit's `Nice=5` and `LimitNICE=+0` allow 0; as
+    /// root, any), and the shortest time slice. With booking keeping both cores busy, a
+    /// request on a thread of equal priority waited 7.5 ms at p99 for the scheduler before
+    /// any of its code ran (SPEC §11: status ≤ 5 ms). The slice is what puts the thread
+    /// first: libdispatch sets its workers' nice value from their QoS class where allowed,
+    /// so booking's threads may run at the same nice value (BENCHMARKS.md, Status).
     private let raised: EventLoopFuture<Priority>
 
     /// The thread's priority, once raised.

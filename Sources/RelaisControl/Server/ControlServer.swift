@@ -73,8 +73,8 @@ public struct ControlServer: Service {
         let priority = await ControlEventLoop.shared.priority
         let rank =
             priority.after < priority.before
-            ? "(the daemon's other threads at \(priority.before))"
-            : "as the daemon's other threads: not allowed higher (unit: Nice=5, LimitNICE=+0)"
+            ? "(the process at \(priority.before))"
+            : "as the process: not allowed higher (unit: Nice=5, LimitNICE=+0)"
         let slice = priority.sliceNanoseconds.map { "a time slice of \(Double($0) / 1_000_000) ms" } ?? "the kernel's default time slice"
         logger.info("control: the socket's thread runs at nice \(priority.after) \(rank), with \(slice)")
         try await withTaskExecutorPreference(ControlEventLoop.shared) { try await application.run() }
