@@ -62,6 +62,18 @@ extension RecordStore {
         return try await pool.read(body)
     }
 
+    /// A page of a list: a short read (``quickRead(_:)``) when it holds at most
+    /// ``shortPage`` rows, on GRDB's readers otherwise. A monitoring agent asking for the
+    /// last 20 shipments gets the control thread's speed; a page of thousands does not hold
+    /// the thread every other request needs.
+    func pageRead<T: Sendable>(limit: Int, _ body: @Sendable (Database) throws -> T) async throws -> T {
+        if limit <= Self.shortPage { return try await quickRead(body) }
+        return try await pool.read(body)
+    }
+
+    /// The most rows a page read on the control thread may hold (about 1 ms of reading).
+    static let shortPage = 50
+
     /// GRDB's synchronous read, which runs `body` on the calling thread once a reader is free.
     private func readOnThisThread<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.read(body)

@@ -157,7 +157,7 @@ extension RecordStore {
     public func outboxDeliveries(state: String? = nil, endpoint: Int64? = nil, limit: Int = 100) async throws
         -> [OutboxDeliveryRecord]
     {
-        try await pool.read { db in
+        try await pageRead(limit: limit) { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let state {

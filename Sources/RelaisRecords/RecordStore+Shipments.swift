@@ -178,7 +178,7 @@ extension RecordStore {
 
     /// Shipments filtered by state and carrier, newest first, at most `limit`.
     public func shipments(state: ShipmentState? = nil, carrier: String? = nil, limit: Int = 100) async throws -> [ShipmentRecord] {
-        try await pool.read { db in
+        try await pageRead(limit: limit) { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let state {

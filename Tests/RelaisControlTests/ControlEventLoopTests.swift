@@ -76,4 +76,22 @@ import Testing
         #expect(counts.pendingOrders == 0)
         #expect(counts.queue.values.allSatisfy { $0 == 0 })
     }
+
+    /// A short page of a list reads on the control thread; a long one on GRDB's readers.
+    @Test func shortPagesReadOnTheControlThreadLongOnesOnTheReaders() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("relais-pages-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try RecordStore(path: directory.appendingPathComponent("relais.sqlite").path)
+        let (short, long) = try await withTaskExecutorPreference(ControlEventLoop.shared) {
+            (
+                try await store.pageRead(limit: RecordStore.shortPage) { _ in ControlEventLoop.shared.isCurrent },
+                try await store.pageRead(limit: RecordStore.shortPage + 1) { _ in ControlEventLoop.shared.isCurrent }
+            )
+        }
+        #expect(short)
+        #expect(!long)
+        // The lists answer through it, whatever the page.
+        let listed = try await withTaskExecutorPreference(ControlEventLoop.shared) { try await store.shipments(limit: 20) }
+        #expect(listed.isEmpty)
+    }
 }
