@@ -9,7 +9,7 @@ extension RecordStore {
     public func attempts(shipment id: String) async throws -> [AttemptRecord] {
         try await quickRead { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM booking_attempts WHERE shipment_id = ? ORDER BY id", arguments: [id]
+                db.cachedStatement(sql: "SELECT * FROM booking_attempts WHERE shipment_id = ? ORDER BY id"), arguments: [id]
             ).map { row in
                 AttemptRecord(
                     carrier: row["carrier"], service: row["service"], startedAt: row["started_at"],

@@ -48,11 +48,12 @@ extension RecordStore {
         try await quickRead { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM decisions WHERE shipment_id = ? ORDER BY id DESC LIMIT 1", arguments: [id])
+                    db.cachedStatement(sql: "SELECT * FROM decisions WHERE shipment_id = ? ORDER BY id DESC LIMIT 1"), arguments: [id])
             else { return nil }
             let decisionID: Int64 = row["id"]
             let candidates = try Row.fetchAll(
-                db, sql: "SELECT * FROM decision_candidates WHERE decision_id = ? ORDER BY position", arguments: [decisionID]
+                db.cachedStatement(sql: "SELECT * FROM decision_candidates WHERE decision_id = ? ORDER BY position"),
+                arguments: [decisionID]
             ).map { candidate -> CandidateEvaluation in
                 let reasons = (candidate["reasons"] as String).split(separator: ",").compactMap { ReasonCode(rawValue: String($0)) }
                 let p50: String? = candidate["eta_p50"]

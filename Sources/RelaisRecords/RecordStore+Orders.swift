@@ -71,11 +71,11 @@ extension RecordStore {
         try await quickRead { db in
             guard
                 let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT o.id, o.site, o.shipment_id, o.received_at, o.body, s.state
-                        FROM orders o LEFT JOIN shipments s ON s.id = o.shipment_id WHERE o.id = ?
-                        """, arguments: [id])
+                    db.cachedStatement(
+                        sql: """
+                            SELECT o.id, o.site, o.shipment_id, o.received_at, o.body, s.state
+                            FROM orders o LEFT JOIN shipments s ON s.id = o.shipment_id WHERE o.id = ?
+                            """), arguments: [id])
             else { return nil }
             let shipment: String? = row["shipment_id"]
             return OrderRecord(

@@ -170,8 +170,10 @@ extension RecordStore {
 
     public func shipment(id: String) async throws -> ShipmentRecord? {
         try await quickRead { db in
-            guard let row = try Row.fetchOne(db, sql: "\(Self.shipmentSelect) WHERE s.id = ?", arguments: [id]) else { return nil }
-            let orders = try String.fetchAll(db, sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id", arguments: [id])
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.shipmentSelect) WHERE s.id = ?"), arguments: [id]) else {
+                return nil
+            }
+            let orders = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id"), arguments: [id])
             return Self.shipmentRecord(row, orders: orders)
         }
     }
@@ -288,14 +290,14 @@ extension RecordStore {
     /// The event log of a shipment, oldest first.
     public func events(shipment id: String) async throws -> [EventRecord] {
         try await quickRead { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE shipment_id = ? ORDER BY id", arguments: [id]).map(EventRecord.init)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM events WHERE shipment_id = ? ORDER BY id"), arguments: [id]).map(EventRecord.init)
         }
     }
 
     /// The event log of an order, oldest first.
     public func events(order id: String) async throws -> [EventRecord] {
         try await quickRead { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE order_id = ? ORDER BY id", arguments: [id]).map(EventRecord.init)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM events WHERE order_id = ? ORDER BY id"), arguments: [id]).map(EventRecord.init)
         }
     }
 }
