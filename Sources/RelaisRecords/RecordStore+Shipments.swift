@@ -194,21 +194,19 @@ extension RecordStore {
             arguments += [max(1, min(limit, 10_000))]
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let rows = try Row.fetchAll(db, sql: "\(Self.shipmentSelect) \(filter) ORDER BY s.seq DESC LIMIT ?", arguments: arguments)
-            // The orders of every listed shipment in one query, not one per row.
-            let ids: [String] = rows.map { $0["id"] }
-            var orders: [String: [String]] = [:]
-            if !ids.isEmpty {
-                for row in try Row.fetchAll(
-                    db,
-                    sql: "SELECT shipment_id, id FROM orders WHERE shipment_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
-                    arguments: StatementArguments(ids))
-                {
-                    orders[row["shipment_id"], default: []].append(row["id"])
-                }
-            }
             guard let first = rows.first else { return [] }
             let columns = ColumnIndex(first)
-            return rows.map { Self.shipmentRecord($0, orders: orders[$0["id"]] ?? [], columns: columns) }
+            // The orders of every listed shipment in one query, not one per row.
+            let ids: [String] = rows.map { columns[$0, "id"] }
+            var orders: [String: [String]] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT shipment_id, id FROM orders WHERE shipment_id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY id",
+                arguments: StatementArguments(ids))
+            {
+                orders[row["shipment_id"], default: []].append(row["id"])
+            }
+            return zip(rows, ids).map { row, id in Self.shipmentRecord(row, orders: orders[id] ?? [], columns: columns) }
         }
     }
 
