@@ -32,7 +32,8 @@ final class ControlEventLoop: TaskExecutor {
             var after: Int32 = 0
             _ = relais_raise_thread_priority(5, &before, &after)
             let slice = relais_shorten_thread_slice(Self.slice)
-            return Priority(before: before, after: after, sliceNanoseconds: slice > 0 ? slice : nil)
+            let refusal = slice < 0 ? String(cString: strerror(errno)) : nil
+            return Priority(before: before, after: after, sliceNanoseconds: slice > 0 ? slice : nil, sliceRefusal: refusal)
         }
     }
 
@@ -40,11 +41,12 @@ final class ControlEventLoop: TaskExecutor {
     static let slice: UInt64 = 100_000
 
     /// This thread's nice value before and after it raised its priority, and the time
-    /// slice the kernel gave it (nil: the kernel's default).
+    /// slice the kernel gave it (nil: the kernel's default), or why it refused one.
     struct Priority: Sendable {
         var before: Int32
         var after: Int32
         var sliceNanoseconds: Int64? = nil
+        var sliceRefusal: String? = nil
     }
 
     /// Once, as the thread starts: a nice value up to 5 below the process's as far as the

@@ -75,7 +75,10 @@ public struct ControlServer: Service {
             priority.after < priority.before
             ? "(the process at \(priority.before))"
             : "as the process: not allowed higher (unit: Nice=5, LimitNICE=+0)"
-        let slice = priority.sliceNanoseconds.map { "a time slice of \(Double($0) / 1_000_000) ms" } ?? "the kernel's default time slice"
+        let slice =
+            priority.sliceNanoseconds.map { "a time slice of \(Double($0) / 1_000_000) ms" }
+            ?? priority.sliceRefusal.map { "the kernel's default time slice (sched_setattr refused: \($0))" }
+            ?? "the kernel's default time slice (this kernel keeps no custom slice: Linux 6.12 or later does)"
         logger.info("control: the socket's thread runs at nice \(priority.after) \(rank), with \(slice)")
         try await withTaskExecutorPreference(ControlEventLoop.shared) { try await application.run() }
     }
