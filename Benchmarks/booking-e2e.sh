@@ -18,7 +18,8 @@
 #   RELAISD_NICE (default 5, the unit's Nice=) for relaisd's nice value;
 #   NO_SYS_NICE=1 to run relaisd without CAP_SYS_NICE (no thread may raise its priority);
 #   PERF=FILE to record relaisd's profile while it books (perf record -g), SANDBOX_PERF=FILE
-#   the sandbox's.
+#   the sandbox's; PERF_CALL_GRAPH=dwarf (default fp) to unwind libraries built without frame
+#   pointers (libsqlite3), PERF_FREQ for the sampling rate (default 499).
 set -euo pipefail
 . "$(dirname "$0")/relais-toml.sh"
 n=${1:-10000}
@@ -77,10 +78,14 @@ probe=$!
 pids+=($probe)
 sleep 1
 recorders=()
-if [ -n "${PERF:-}" ]; then perf record -q -F 499 -g -p "$pid" -o "$PERF" 2>/dev/null & recorders+=($!); fi
+if [ -n "${PERF:-}" ]; then perf record -q -F "${PERF_FREQ:-499}" --call-graph "${PERF_CALL_GRAPH:-fp}" -p "$pid" -o "$PERF" 2>/dev/null & recorders+=($!); fi
 if [ -n "${SANDBOX_PERF:-}" ]; then perf record -q -F 499 -g -p "$sandbox" -o "$SANDBOX_PERF" 2>/dev/null & recorders+=($!); fi
 cpu_before=$(awk '{print $14 + $15}' "/proc/$pid/stat"); sandbox_before=$(awk '{print $14 + $15}' "/proc/$sandbox/stat")
 written_before=$(awk '/^wchar/ {print $2}' "/proc/$pid/io")
+# Context switches of relaisd's threads (each hop between the cooperative pool, SQLite's
+# queue, NIO's event loops and its thread pool is one or two).
+switches() { cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n}'; }
+switches_before=$(switches)
 mv "$root/spool/tmp/orders.ndjson" "$root/spool/new/"
 db="$root/state/relais.sqlite"
 booked=0
@@ -94,6 +99,7 @@ ticks=$(getconf CLK_TCK)
 cpu=$(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - cpu_before ))
 sandbox_cpu=$(( $(awk '{print $14 + $15}' "/proc/$sandbox/stat") - sandbox_before ))
 written=$(( $(awk '/^wchar/ {print $2}' "/proc/$pid/io") - written_before ))
+switched=$(( $(switches) - switches_before ))
 for r in "${recorders[@]}"; do kill -INT "$r"; wait "$r" || true; done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill -TERM "$pid"; wait "$pid" || true
@@ -101,6 +107,7 @@ echo "booked: $booked of $n"
 echo "CPU from the drop to the last booking: relaisd $((cpu * 1000 / ticks)) ms, relais-sandbox $((sandbox_cpu * 1000 / ticks)) ms"
 # Everything relaisd wrote (database and WAL, labels, sockets): what its commits cost in bytes.
 echo "relaisd wrote $((written / n)) bytes per order (write calls: database, WAL, labels, sockets)"
+echo "relaisd's threads switched $((switched * 10 / n / 10)).$((switched * 10 / n % 10)) times per order"
 sqlite3 "$db" "SELECT printf('bookings/s: %.0f', COUNT(*) * 1000.0 / (MAX(booked_at) - MIN(booked_at))) FROM shipments WHERE state='booked'"
 window=$(sqlite3 "$db" "SELECT MIN(booked_at) || ' ' || MAX(booked_at) FROM shipments WHERE state='booked'")
 python3 - "$root/probe.txt" $window <<'PY'

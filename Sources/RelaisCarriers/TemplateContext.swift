@@ -114,6 +114,19 @@ struct TemplateContext {
     /// The first value holding a character XML cannot carry, as `(path, character)`, in
     /// name order.
     func invalidValue() -> (path: String, character: Unicode.Scalar)? {
+        // Checked once a booking: a first pass without names or sorting, and the walk that
+        // names the value only when there is one to name.
+        func holdsInvalid(_ table: TemplateTable) -> Bool {
+            table.fields.values.contains { value in
+                switch value {
+                case .text(let text): XMLText.invalidCharacter(in: text) != nil
+                case .flag: false
+                case .table(let inner): holdsInvalid(inner)
+                case .list(let items): items.contains(where: holdsInvalid)
+                }
+            }
+        }
+        guard holdsInvalid(root) else { return nil }
         func walk(_ table: TemplateTable, _ path: String) -> (String, Unicode.Scalar)? {
             for key in table.fields.keys.sorted() {
                 let here = path.isEmpty ? key : "\(path).\(key)"
@@ -202,13 +215,28 @@ struct TemplateTable: MustacheParent, ExpressibleByDictionaryLiteral {
 
     func child(named name: String) -> Any? {
         switch fields[name] {
-        case .text(let text): text
+        case .text(let text): TemplateText(text: text)
         case .flag(let flag): flag
         case .table(let table): table
         case .list(let tables): tables
         case nil: nil
         }
     }
+}
+
+/// A text as Mustache sees it: rendered through ``renderText`` rather than
+/// `String(describing:)` of an `Any`, which costs several dynamic casts a value (a quarter of
+/// a booking request's rendering). It renders, opens a section and closes an inverted one
+/// exactly as the `String` it holds would, empty or not.
+///
+/// A parent without children: inside its own section (`{{#relay_point}}{{name}}{{/relay_point}}`),
+/// a name is looked up in the enclosing tables, as for a `String`, not among this type's
+/// stored properties, which Mustache would otherwise reach by reflection.
+struct TemplateText: MustacheCustomRenderable, MustacheParent {
+    var text: String
+    var renderText: String { text }
+    var isNull: Bool { false }
+    func child(named name: String) -> Any? { nil }
 }
 
 /// A value in a template's context.

@@ -12,8 +12,8 @@ extension OrderDecoder {
         } catch {
             throw RecordedOrderError(message: "a recorded order is not JSON: \(error)")
         }
-        switch OrderDecoder().validate(value, position: 0) {
-        case .success(let decoded): return decoded.order
+        switch OrderDecoder().validatedOrder(value, position: 0) {
+        case .success(let decoded): return decoded.0
         case .failure(let rejection):
             throw RecordedOrderError(
                 message: "recorded order \(rejection.orderID ?? "?") no longer validates: \(rejection.problems)")

@@ -3,6 +3,14 @@ import RelaisCore
 extension OrderDecoder {
     /// Validates one parsed order object.
     public func validate(_ value: JSONValue, position: Int) -> Result<DecodedOrder, OrderRejection> {
+        validatedOrder(value, position: position).map { order, warnings in
+            DecodedOrder(order: order, warnings: warnings, position: position, canonicalJSON: value.canonicalText)
+        }
+    }
+
+    /// The order and its warnings, without the canonical text that intake stores: a recorded
+    /// order is already canonical (``recorded(_:)``).
+    func validatedOrder(_ value: JSONValue, position: Int) -> Result<(Order, [FieldProblem]), OrderRejection> {
         guard case .object(let fields) = value else {
             return .failure(
                 OrderRejection(
@@ -80,7 +88,7 @@ extension OrderDecoder {
             id: id, origins: origins, readyAt: readyAt, readyAtText: readyText, promisedBy: promisedBy, serviceLevel: level,
             deliveryMode: mode, relayPoint: mode.needsRelayPoint ? relayPoint : nil, recipient: recipient,
             parcels: parcels, value: orderValue, tags: tags, requestedService: requested)
-        return .success(DecodedOrder(order: order, warnings: warnings, position: position, canonicalJSON: value.canonicalText))
+        return .success((order, warnings))
     }
 
     /// Sites an order (or a cart) may ship from: `site`, or `origins` (SPEC §15), exactly one

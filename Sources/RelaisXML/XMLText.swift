@@ -5,6 +5,9 @@ public enum XMLText {
     /// refused before sending: no escape exists for it, and a carrier would reject the
     /// whole request or, worse, cut the value.
     public static func invalidCharacter(in text: String) -> Unicode.Scalar? {
+        // Every character XML refuses is a control byte below 0x20 or U+FFFE/U+FFFF, which
+        // UTF-8 starts with 0xEF; surrogates cannot be in a String. Most texts hold neither.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0xEF }) else { return nil }
         for scalar in text.unicodeScalars {
             switch scalar.value {
             case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: continue

@@ -225,6 +225,26 @@ import RelaisXML
         #expect(template.compiled.render(["v": "x'y", "l": false]) == "<a n=\"x&#39;y\">x&#39;y</a>")
     }
 
+    /// Texts reach Mustache as ``TemplateText``, not `String`: every way a template can use a
+    /// value renders as the same plain strings would.
+    @Test func textsRenderAsThePlainStringsWould() throws {
+        let template = try CarrierOperation.Template(
+            file: "t",
+            text: """
+                [{{v}}]{{#v}}<s>{{.}}/{{w}}/{{n.x}}</s>{{/v}}{{^v}}no v{{/v}}\
+                {{#e}}<e>{{.}}</e>{{/e}}{{^e}}no e{{/e}}{{#missing}}m{{/missing}}{{^missing}}no m{{/missing}}\
+                {{#n}}<n>{{x}}{{v}}</n>{{/n}}{{#l}}<l>{{y}}{{v}}</l>{{/l}}
+                """)
+        let typed = TemplateContext([
+            "v": .text("a<b"), "w": .text("w'"), "e": .text(""), "n": .table(["x": .text("X&")]),
+            "l": .list([["y": .text("1")], ["y": .text("2")]]),
+        ])
+        let plain: [String: Any] = ["v": "a<b", "w": "w'", "e": "", "n": ["x": "X&"], "l": [["y": "1"], ["y": "2"]]]
+        let rendered = typed.render(template)
+        #expect(rendered == template.compiled.render(plain))
+        #expect(rendered.hasPrefix("[a&lt;b]<s>a&lt;b/w&#39;/X&amp;</s><e></e>no m<n>X&amp;a&lt;b</n>"))
+    }
+
     @Test func theTemplatesFirstLineKeepsItsStandaloneTags() throws {
         let template = try CarrierOperation.Template(file: "t", text: "{{#x}}\n<a>{{v}}</a>\n{{/x}}\n")
         #expect(template.compiled.render(["x": true, "v": "1"]) == "<a>1</a>\n")

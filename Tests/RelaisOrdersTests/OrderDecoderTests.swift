@@ -41,6 +41,24 @@ import Testing
         #expect(batch.orders.first?.warnings.isEmpty == true)
     }
 
+    /// Aggregation and booking read orders back from their recorded canonical text, without
+    /// writing it again: the same order comes back, and a record edited into an invalid
+    /// order says which order and why.
+    @Test func aRecordedOrderReadsBackAsDecoded() throws {
+        let decoded = try #require(decoder.decode(Data(Self.sample.utf8)).orders.first)
+        #expect(try OrderDecoder.recorded(decoded.canonicalJSON) == decoded.order)
+        let edited = decoded.canonicalJSON.replacingOccurrences(of: "\"75011\"", with: "\"\"")
+        #expect(edited != decoded.canonicalJSON)
+        do throws(RecordedOrderError) {
+            _ = try OrderDecoder.recorded(edited)
+            Issue.record("an invalid record was read back")
+        } catch {
+            #expect(error.message.contains("recorded order A-1001 no longer validates"))
+            #expect(error.message.contains("postcode"))
+        }
+        #expect(throws: RecordedOrderError.self) { try OrderDecoder.recorded("{") }
+    }
+
     @Test func acceptsAnArrayNDJSONABOMAndCRLF() {
         let one = String(decoding: Self.order { $0["id"] = "B-1" }, as: UTF8.self)
         let two = String(decoding: Self.order { $0["id"] = "B-2" }, as: UTF8.self)

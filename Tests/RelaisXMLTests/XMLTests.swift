@@ -68,6 +68,12 @@ import Testing
         #expect(XMLText.invalidCharacter(in: "Zoë Ünal\tA&B") == nil)
         #expect(XMLText.invalidCharacter(in: "bell\u{7}") == "\u{7}")
         #expect(XMLText.invalidCharacter(in: "\u{FFFE}") == "\u{FFFE}")
+        // The byte scan's edges: valid characters whose UTF-8 starts with 0xEF, line ends,
+        // and each kind of refused character anywhere in the text.
+        #expect(XMLText.invalidCharacter(in: "\u{F000}\u{FFFD}\u{FEFF}\r\n") == nil)
+        #expect(XMLText.invalidCharacter(in: "ok\u{FFFF}") == "\u{FFFF}")
+        #expect(XMLText.invalidCharacter(in: "\u{0}") == "\u{0}")
+        #expect(XMLText.invalidCharacter(in: "é\u{1F}b") == "\u{1F}")
         #expect(XMLText.escape(#"</name><x a="1">'&"#) == "&lt;/name&gt;&lt;x a=&quot;1&quot;&gt;&apos;&amp;")
     }
 }
