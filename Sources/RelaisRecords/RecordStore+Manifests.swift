@@ -90,19 +90,37 @@ extension RecordStore: ManifestLedger {
         }
     }
 
+    /// On the control thread (``quickRead(_:)``) when the manifests listed hold at most
+    /// ``shortPage`` shipments between them (a day's few manifests early on, or none, as a
+    /// monitoring agent polling all day mostly sees); on GRDB's readers otherwise, so that
+    /// a list of thousands of lines never holds the thread every other request needs.
     public func manifests(pickupDate: CivilDate?, limit: Int) async throws -> [ManifestRecord] {
-        try await pool.read { db in
-            let ids: [String]
-            let bound = max(1, min(limit, 1000))
-            if let pickupDate {
-                ids = try String.fetchAll(
-                    db, sql: "SELECT id FROM manifests WHERE pickup_date = ? ORDER BY started_at DESC LIMIT ?",
-                    arguments: [pickupDate.description, bound])
-            } else {
-                ids = try String.fetchAll(db, sql: "SELECT id FROM manifests ORDER BY started_at DESC LIMIT ?", arguments: [bound])
-            }
-            return try ids.map { try Self.manifest(db, id: $0) }
+        let bound = max(1, min(limit, 1000))
+        let short = try await quickRead { db -> [ManifestRecord]? in
+            let listed = try Self.manifestIDs(db, pickupDate: pickupDate, limit: bound)
+            guard listed.reduce(0, { $0 + $1.shipments }) <= Self.shortPage else { return nil }
+            return try listed.map { try Self.manifest(db, id: $0.id) }
         }
+        if let short { return short }
+        return try await pool.read { db in
+            try Self.manifestIDs(db, pickupDate: pickupDate, limit: bound).map { try Self.manifest(db, id: $0.id) }
+        }
+    }
+
+    /// The manifests a list shows, newest first, with how many shipments each holds.
+    private static func manifestIDs(_ db: Database, pickupDate: CivilDate?, limit: Int) throws -> [(id: String, shipments: Int)] {
+        let rows: [Row]
+        if let pickupDate {
+            rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT id, shipments FROM manifests WHERE pickup_date = ? ORDER BY started_at DESC LIMIT ?"),
+                arguments: [pickupDate.description, limit])
+        } else {
+            rows = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT id, shipments FROM manifests ORDER BY started_at DESC LIMIT ?"),
+                arguments: [limit])
+        }
+        return rows.map { (id: $0["id"], shipments: $0["shipments"]) }
     }
 
     static func manifest(_ db: Database, id: String) throws -> ManifestRecord {

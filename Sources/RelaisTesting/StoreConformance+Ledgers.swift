@@ -123,6 +123,28 @@ extension StoreConformance {
             try require(Set(claimed).count == claimed.count, "one cancel asked by both nodes: \(jobsA.map(\.shipmentID)) / \(jobsB.map(\.shipmentID))")
             try require(Set(claimed).isSubset(of: Set(ids)) && claimed.count == min(8, ids.count), "claimed \(claimed) of \(ids)")
         },
+        Check(description: "a list of manifests shows every line, of a short list as of one longer than a page") { fixture in
+            let store = try await fixture.makeStore("node-a", .seconds(60))
+            let manifests = try role(store, (any ManifestLedger).self)
+            let now = Instant(millisecondsSinceEpoch: fixture.now + 1)
+            var expected: [String: Int] = [:]
+            // A day of 5 shipments (a short list), then one of 120 (more than a page of 50).
+            for (day, count) in [(0, 5), (1, 120)] {
+                let claims = try await fixture.booked(store, (1...count).map { "L\(day)-\($0)" }, at: now)
+                for group in Dictionary(grouping: claims, by: { "\($0.carrier ?? "")|\($0.site)" }).values {
+                    guard let carrier = group[0].carrier else { continue }
+                    let date = CivilDate(dayNumber: pickupDate.dayNumber + day)
+                    let begun = try await manifests.beginManifest(carrier: carrier, site: group[0].site, pickupDate: date, now: now)
+                    _ = try await manifests.finishManifest(begun.id, csvPath: "/m.csv", documentPath: nil, carrierReference: nil, now: now)
+                    expected[begun.id] = group.count
+                }
+                let listed = try await manifests.manifests(pickupDate: nil, limit: 100)
+                let lines = Dictionary(uniqueKeysWithValues: listed.map { ($0.id, $0.lines.count) })
+                try require(lines == expected, "listed \(lines), expected \(expected)")
+                let ofTheDay = try await manifests.manifests(pickupDate: CivilDate(dayNumber: pickupDate.dayNumber + day), limit: 100)
+                try require(ofTheDay.reduce(0) { $0 + $1.lines.count } == count, "the day's \(count) shipments: \(ofTheDay.map(\.id))")
+            }
+        },
         Check(description: "a manifest takes a carrier × site's booked shipments once; a close cut short is finished with the same id") { fixture in
             let store = try await fixture.makeStore("node-a", .seconds(60))
             let manifests = try role(store, (any ManifestLedger).self)
