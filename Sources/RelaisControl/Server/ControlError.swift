@@ -46,4 +46,15 @@ enum JSONResponse {
         fields[.contentType] = "application/json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
+
+    /// A reply that writes its own JSON (``JSONText``): the same bytes as the encoder's.
+    static func make(_ value: some JSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var json = JSONText()
+        try value.write(to: &json)
+        var fields = headers
+        fields[.contentType] = "application/json"
+        var buffer = ByteBuffer(bytes: json.bytes)
+        buffer.writeInteger(UInt8(0x0A))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
+    }
 }

@@ -1,0 +1,307 @@
+/// JSON written directly, for the replies the control API lists in bulk: byte for byte what
+/// Foundation's `JSONEncoder` with `.withoutEscapingSlashes` (``JSONResponse``'s encoder)
+/// writes for the same value, at a fraction of its cost (`JSONEncoder` was more than half
+/// of the time of `GET /v1/shipments`). `JSONTextTests` compares the two.
+///
+/// Commas are placed by the writer: ``key(_:)`` and ``element()`` write one before every
+/// member but the first; an object or array that ends counts as a value written.
+public struct JSONText {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+
+    public mutating func beginObject() {
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// `"name":`, after a comma unless it is the object's first member. `name` is written as
+    /// given: the replies' keys are ASCII and need no escaping.
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+    }
+
+    /// Before each element of an array.
+    public mutating func element() { separate() }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+    }
+
+    public mutating func null() { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+
+    public mutating func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }
+
+    public mutating func int(_ value: Int) { bytes.append(contentsOf: String(value).utf8) }
+
+    /// As `JSONEncoder` writes a `Double`: its `description`, without a trailing `.0`.
+    /// - Throws: `EncodingError.invalidValue` for infinities and NaN, as `JSONEncoder` does.
+    public mutating func double(_ value: Double) throws {
+        guard value.isFinite else {
+            throw EncodingError.invalidValue(
+                value, EncodingError.Context(codingPath: [], debugDescription: "Unable to encode \(value) directly in JSON."))
+        }
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// A string, escaped as `JSONEncoder` does: `"` and `\`, the C0 controls (`\b \t \n \f \r`
+    /// short, the others `\u00xx`); everything else, `/` and non-ASCII included, as is.
+    public mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    // `null` for nil: the replies' keys that are always present.
+    public mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
+    public mutating func int(_ value: Int?) { if let value { int(value) } else { null() } }
+    public mutating func double(_ value: Double?) throws { if let value { try double(value) } else { null() } }
+    public mutating func value(_ value: (some JSONWritable)?) throws { if let value { try value.write(to: &self) } else { null() } }
+}
+
+/// A reply that writes its own JSON (``JSONText``), identical to its `Encodable` form.
+public protocol JSONWritable: Encodable {
+    func write(to json: inout JSONText) throws
+}
+
+extension ShipmentListReply: JSONWritable {
+    public func write(to json: inout JSONText) throws {
+        json.beginObject()
+        json.key("shipments")
+        json.beginArray()
+        for shipment in shipments {
+            json.element()
+            try shipment.write(to: &json)
+        }
+        json.endArray()
+        json.endObject()
+    }
+}
+
+extension ShipmentReply: JSONWritable {
+    /// The keys of ``encode(to:)``, in its order.
+    public func write(to json: inout JSONText) throws {
+        json.beginObject()
+        json.key("id")
+        json.string(id)
+        json.key("state")
+        json.string(state)
+        json.key("orders")
+        json.beginArray()
+        for order in orders {
+            json.element()
+            json.string(order)
+        }
+        json.endArray()
+        json.key("site")
+        json.string(site)
+        json.key("carrier")
+        json.string(carrier)
+        json.key("service")
+        json.string(service)
+        json.key("tracking_number")
+        json.string(trackingNumber)
+        json.key("price")
+        json.string(price)
+        json.key("currency")
+        json.string(currency)
+        json.key("eta")
+        json.string(eta)
+        json.key("co2e_g")
+        try json.double(co2eGrams)
+        json.key("ghg")
+        try json.value(ghg)
+        json.key("late")
+        json.bool(late)
+        json.key("label_path")
+        json.string(labelPath)
+        json.key("reason")
+        json.string(reason)
+        json.key("next_attempt_at")
+        json.string(nextAttemptAt)
+        json.key("created_at")
+        json.string(createdAt)
+        json.key("updated_at")
+        json.string(updatedAt)
+        if let attempts {
+            json.key("attempts")
+            json.beginArray()
+            for attempt in attempts {
+                json.element()
+                attempt.write(to: &json)
+            }
+            json.endArray()
+        }
+        if let trackingURL {
+            json.key("tracking_url")
+            json.string(trackingURL)
+        }
+        if let promisedBy {
+            json.key("promised_by")
+            json.string(promisedBy)
+        }
+        if let tracking {
+            json.key("tracking")
+            try tracking.write(to: &json)
+        }
+        if let returnOf {
+            json.key("return")
+            returnOf.write(to: &json)
+        }
+        if let label {
+            json.key("label")
+            label.write(to: &json)
+        }
+        json.endObject()
+    }
+}
+
+extension GHGReply: JSONWritable {
+    public func write(to json: inout JSONText) throws {
+        json.beginObject()
+        json.key("co2e_kg")
+        try json.double(co2eKg)
+        json.key("data_quality")
+        json.int(dataQuality)
+        json.key("method")
+        json.string(method)
+        json.key("distance_km")
+        try json.double(distanceKm)
+        json.key("distance_basis")
+        json.string(distanceBasis)
+        json.key("parcels")
+        json.int(parcels)
+        json.key("tonne_km")
+        try json.double(tonneKm)
+        json.endObject()
+    }
+}
+
+extension ShipmentTrackingReply: JSONWritable {
+    public func write(to json: inout JSONText) throws {
+        json.beginObject()
+        json.key("status")
+        json.string(status)
+        json.key("status_at")
+        json.string(statusAt)
+        json.key("event")
+        try json.value(event)
+        json.endObject()
+    }
+}
+
+extension TrackingEventReply: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.beginObject()
+        json.key("at")
+        json.string(at)
+        json.key("status")
+        json.string(status)
+        json.key("code")
+        json.string(code)
+        json.key("label")
+        json.string(label)
+        json.key("location")
+        json.string(location)
+        json.endObject()
+    }
+}
+
+extension ReturnReply: JSONWritable {
+    public func write(to json: inout JSONText) {
+        json.beginObject()
+        json.key("id")
+        json.string(id)
+        json.key("order")
+        json.string(order)
+        json.key("reason")
+        json.string(reason)
+        json.endObject()
+    }
+}
+
+extension LabelReply: JSONWritable {
+    /// Synthesized `Encodable`: declaration order.
+    public func write(to json: inout JSONText) {
+        json.beginObject()
+        json.key("format")
+        json.string(format)
+        json.key("base64")
+        json.string(base64)
+        json.endObject()
+    }
+}
+
+extension AttemptReply: JSONWritable {
+    /// Synthesized `Encodable`: declaration order, absent keys for nil.
+    public func write(to json: inout JSONText) {
+        json.beginObject()
+        json.key("carrier")
+        json.string(carrier)
+        json.key("service")
+        json.string(service)
+        json.key("started_at")
+        json.string(startedAt)
+        if let finishedAt {
+            json.key("finished_at")
+            json.string(finishedAt)
+        }
+        if let outcome {
+            json.key("outcome")
+            json.string(outcome)
+        }
+        if let failureClass {
+            json.key("failure_class")
+            json.string(failureClass)
+        }
+        if let httpStatus {
+            json.key("http_status")
+            json.int(httpStatus)
+        }
+        if let durationMilliseconds {
+            json.key("duration_ms")
+            json.int(durationMilliseconds)
+        }
+        if let detail {
+            json.key("detail")
+            json.string(detail)
+        }
+        json.endObject()
+    }
+}

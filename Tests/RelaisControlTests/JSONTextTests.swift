@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+import RelaisCore
+@testable import RelaisControlAPI
+
+/// ``JSONText`` writes what `JSONEncoder` (as the control API configures it) writes, byte for
+/// byte, for every reply it writes and every kind of value in them.
+@Suite struct JSONTextTests {
+    /// A small deterministic generator (SplitMix64): the same cases on every run.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+        mutating func chance() -> Bool { below(2) == 0 }
+
+        static let pieces: [String] =
+            (0..<0x20).map { String(Unicode.Scalar(UInt8($0))) } + [
+                "\u{7F}", "\"", "\\", "/", "é", "\u{2028}", "🚲", "S-1", " ", "Zoë", "<a&b>", "'", "2026-11-30T08:00:00Z",
+            ]
+        mutating func text() -> String { (0..<below(6)).map { _ in Self.pieces[below(Self.pieces.count)] }.joined() }
+        mutating func maybeText() -> String? { chance() ? text() : nil }
+
+        static let doubles: [Double] = [
+            0, -0.0, 1, -1, 0.1, 0.2 + 0.1, 1234.5678, 1e-7, 1e16, 1e21, 123_456_789_012_345_678, 5e-324, .greatestFiniteMagnitude,
+            2.5, 1.005, 1_000_000,
+        ]
+        mutating func double() -> Double {
+            chance() ? Self.doubles[below(Self.doubles.count)] : Double(Int64(bitPattern: next()) % 10_000_000) / 1000
+        }
+        mutating func maybeDouble() -> Double? { chance() ? double() : nil }
+        mutating func maybeInt() -> Int? { chance() ? Int(Int32(truncatingIfNeeded: next())) : nil }
+    }
+
+    func encoded(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    func written(_ value: some JSONWritable) throws -> String {
+        var json = JSONText()
+        try value.write(to: &json)
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// The two texts parsed: `JSONEncoder` on Linux writes an object's keys in hash order
+    /// (a new order in every process), ``JSONText`` in the reply's order; what a client reads
+    /// must be the same.
+    func expectSame(_ value: some JSONWritable, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let (ours, theirs) = (try written(value), try encoded(value))
+        let parsed = try JSONSerialization.jsonObject(with: Data(ours.utf8)) as? NSDictionary
+        let expected = try JSONSerialization.jsonObject(with: Data(theirs.utf8)) as? NSDictionary
+        #expect(parsed != nil && parsed == expected, "ours \(ours)\nJSONEncoder's \(theirs)", sourceLocation: sourceLocation)
+    }
+
+    /// One value in an array (whose order is fixed), byte for byte.
+    func expectSameBytes(_ write: (inout JSONText) throws -> Void, _ value: some Encodable, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var json = JSONText()
+        json.beginArray()
+        json.element()
+        try write(&json)
+        json.endArray()
+        let ours = String(decoding: json.bytes, as: UTF8.self)
+        let theirs = try encoded([value])
+        #expect(ours == theirs, sourceLocation: sourceLocation)
+    }
+
+    func shipment(_ g: inout Generator) -> ShipmentReply {
+        var reply = ShipmentReply(
+            id: g.text(), state: g.text(), orders: (0..<g.below(3)).map { _ in g.text() }, site: g.text(), carrier: g.maybeText(),
+            service: g.maybeText(), trackingNumber: g.maybeText(), price: g.maybeText(), currency: g.maybeText(), eta: g.maybeText(),
+            co2eGrams: g.maybeDouble(), late: g.chance(), labelPath: g.maybeText(), reason: g.maybeText(),
+            nextAttemptAt: g.maybeText(), createdAt: g.text(), updatedAt: g.text(),
+            attempts: g.chance()
+                ? nil
+                : (0..<g.below(3)).map { _ in
+                    AttemptReply(
+                        carrier: g.text(), service: g.text(), startedAt: g.text(), finishedAt: g.maybeText(), outcome: g.maybeText(),
+                        failureClass: g.maybeText(), httpStatus: g.maybeInt(), durationMilliseconds: g.maybeInt(), detail: g.maybeText())
+                })
+        if g.chance() {
+            var ghg = GHGReply(
+                ShipmentEmissions(co2eGrams: 1234, dataQuality: 2, distanceKm: 12.3, distanceBasis: .greatCircle, parcels: 1, weightKg: 2))
+            ghg.co2eKg = g.double()
+            ghg.distanceKm = g.maybeDouble()
+            ghg.distanceBasis = g.maybeText()
+            ghg.parcels = g.maybeInt()
+            ghg.tonneKm = g.maybeDouble()
+            reply.ghg = ghg
+        }
+        reply.trackingURL = g.maybeText()
+        reply.promisedBy = g.maybeText()
+        if g.chance() { reply.label = LabelReply(format: g.text(), base64: g.text()) }
+        if g.chance() {
+            let event = g.chance()
+                ? TrackingEventReply(at: g.text(), status: g.text(), code: g.text(), label: g.maybeText(), location: g.maybeText()) : nil
+            reply.tracking = ShipmentTrackingReply(status: g.maybeText(), statusAt: g.maybeText(), event: event)
+        }
+        if g.chance() { reply.returnOf = ReturnReply(id: g.text(), order: g.text(), reason: g.maybeText()) }
+        return reply
+    }
+
+    @Test func writesWhatTheEncoderWrites() throws {
+        var g = Generator(state: 19)
+        for _ in 0..<500 {
+            let one = shipment(&g)
+            try expectSame(one)
+        }
+        let list = ShipmentListReply(shipments: (0..<20).map { _ in shipment(&g) })
+        try expectSame(list)
+        #expect(try written(ShipmentListReply(shipments: [])) == #"{"shipments":[]}"#)
+    }
+
+    @Test func stringsAndNumbersByteForByte() throws {
+        let every = String(String.UnicodeScalarView((0..<0x80).map { Unicode.Scalar(UInt8($0)) })) + "é\u{2028}🚲"
+        try expectSameBytes({ $0.string(every) }, every)
+        var g = Generator(state: 1)
+        for _ in 0..<200 {
+            let text = g.text()
+            try expectSameBytes({ $0.string(text) }, text)
+        }
+        for value in Generator.doubles + [-1e-300, 3.0e-5, 42] + (0..<200).map({ _ in g.double() }) {
+            try expectSameBytes({ try $0.double(value) }, value)
+        }
+        for value in [0, -1, Int.max, Int.min] { try expectSameBytes({ $0.int(value) }, value) }
+        try expectSameBytes({ $0.bool(true) }, true)
+        try expectSameBytes({ $0.string(nil as String?) }, nil as String?)
+    }
+
+    @Test func refusesWhatTheEncoderRefuses() {
+        var g = Generator(state: 2)
+        var reply = shipment(&g)
+        for value in [Double.nan, .infinity, -.infinity] {
+            reply.co2eGrams = value
+            #expect(throws: EncodingError.self) { try written(reply) }
+            #expect(throws: EncodingError.self) { try encoded(reply) }
+        }
+    }
+}
