@@ -79,6 +79,9 @@ pids+=($probe)
 sleep 1
 recorders=()
 if [ -n "${PERF:-}" ]; then perf record -q -F "${PERF_FREQ:-499}" --call-graph "${PERF_CALL_GRAPH:-fp}" -p "$pid" -o "$PERF" 2>/dev/null & recorders+=($!); fi
+# SYSCALLS=FILE: relaisd's system calls while it books, counted by strace (slows it: for
+# counts per order, not for speed).
+if [ -n "${SYSCALLS:-}" ]; then strace -c -f -q -p "$pid" -o "$SYSCALLS" & recorders+=($!); fi
 if [ -n "${SANDBOX_PERF:-}" ]; then perf record -q -F 499 -g -p "$sandbox" -o "$SANDBOX_PERF" 2>/dev/null & recorders+=($!); fi
 cpu_before=$(awk '{print $14 + $15}' "/proc/$pid/stat"); sandbox_before=$(awk '{print $14 + $15}' "/proc/$sandbox/stat")
 written_before=$(awk '/^wchar/ {print $2}' "/proc/$pid/io")
