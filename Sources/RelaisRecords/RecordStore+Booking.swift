@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RelaisControlAPI
 import RelaisCore
 import RelaisStore
 
@@ -59,39 +60,49 @@ extension RecordStore {
     }
 
     /// The details of claimed shipments, read in one transaction.
+    ///
+    /// The ids go in as one JSON array (`json_each`), so that each query's text, and its
+    /// cached statement, is the same for every claim: with one `?` per id, SQLite compiled
+    /// five statements for every claim.
     public func bookingJobs(for claimed: [ClaimedShipment]) async throws -> [BookingJob] {
         guard !claimed.isEmpty else { return [] }
-        let ids = claimed.map(\.id)
+        var list = JSONText(capacity: claimed.count * 12)
+        list.beginArray()
+        for shipment in claimed {
+            list.element()
+            list.string(shipment.id)
+        }
+        list.endArray()
+        let ids: StatementArguments = [String(decoding: list.bytes, as: UTF8.self)]
+        let listed = "SELECT value FROM json_each(?)"
         return try await pool.read { db in
-            let marks = databaseQuestionMarks(count: ids.count)
             var assembly = BookingJobAssembly()
             for row in try Row.fetchAll(
-                db, sql: "SELECT shipment_id, body FROM orders WHERE shipment_id IN (\(marks)) ORDER BY id",
-                arguments: StatementArguments(ids))
+                db.cachedStatement(sql: "SELECT shipment_id, body FROM orders WHERE shipment_id IN (\(listed)) ORDER BY id"), arguments: ids)
             {
                 assembly.bodies[row["shipment_id"], default: []].append(row["body"])
             }
             // A return's order-shaped body (the customer, its parcels, the site they go back to).
             for row in try Row.fetchAll(
-                db, sql: "SELECT shipment_id, body FROM returns WHERE shipment_id IN (\(marks))", arguments: StatementArguments(ids))
+                db.cachedStatement(sql: "SELECT shipment_id, body FROM returns WHERE shipment_id IN (\(listed))"), arguments: ids)
             {
                 assembly.bodies[row["shipment_id"], default: []].append(row["body"])
                 assembly.returns.insert(row["shipment_id"])
             }
             assembly.created = try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(
-                    db, sql: "SELECT id, created_at FROM shipments WHERE id IN (\(marks))", arguments: StatementArguments(ids)
+                    db.cachedStatement(sql: "SELECT id, created_at FROM shipments WHERE id IN (\(listed))"), arguments: ids
                 ).map { ($0["id"] as String, $0["created_at"] as Int64) })
             for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT s.id AS shipment_id, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
-                    FROM shipments s JOIN decision_candidates c ON c.decision_id = s.decision_id
-                    WHERE s.id IN (\(marks)) AND (c.rank IS NOT NULL OR c.reasons = 'promise')
-                        -- failover stays at the origin chosen: the parcels are prepared there
-                        AND (c.origin IS NULL OR c.origin = s.site)
-                    ORDER BY s.id, c.rank IS NULL, c.rank, c.lead_days, c.cost_units
-                    """, arguments: StatementArguments(ids))
+                db.cachedStatement(
+                    sql: """
+                        SELECT s.id AS shipment_id, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
+                        FROM shipments s JOIN decision_candidates c ON c.decision_id = s.decision_id
+                        WHERE s.id IN (\(listed)) AND (c.rank IS NOT NULL OR c.reasons = 'promise')
+                            -- failover stays at the origin chosen: the parcels are prepared there
+                            AND (c.origin IS NULL OR c.origin = s.site)
+                        ORDER BY s.id, c.rank IS NULL, c.rank, c.lead_days, c.cost_units
+                        """), arguments: ids)
             {
                 let id: String = row["shipment_id"]
                 assembly.candidates[id, default: []].append(
@@ -101,11 +112,11 @@ extension RecordStore {
                         co2eGrams: row["co2e_g"]))
             }
             for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT shipment_id, carrier, service, failure_class, outcome FROM booking_attempts
-                    WHERE shipment_id IN (\(marks)) AND failure_class IS NOT NULL
-                    """, arguments: StatementArguments(ids))
+                db.cachedStatement(
+                    sql: """
+                        SELECT shipment_id, carrier, service, failure_class, outcome FROM booking_attempts
+                        WHERE shipment_id IN (\(listed)) AND failure_class IS NOT NULL
+                        """), arguments: ids)
             {
                 assembly.addFailedAttempt(
                     shipment: row["shipment_id"], carrier: row["carrier"], service: row["service"],

@@ -88,11 +88,11 @@ extension RecordStore {
     public func pendingOrders(limit: Int = 10_000) async throws -> [(pending: Consolidation.Pending, site: String, body: String)] {
         try await pool.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, consolidation_key, ready_at, site, body FROM orders
-                    WHERE shipment_id IS NULL ORDER BY ready_at, id LIMIT ?
-                    """, arguments: [limit]
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, consolidation_key, ready_at, site, body FROM orders
+                        WHERE shipment_id IS NULL ORDER BY ready_at, id LIMIT ?
+                        """), arguments: [limit]
             ).map { row in
                 (Consolidation.Pending(orderID: row["id"], key: row["consolidation_key"], readyAt: row["ready_at"]), row["site"], row["body"])
             }

@@ -12,19 +12,19 @@ extension RecordStore {
         async throws -> [String]
     {
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO policy_versions (sha256, name, text, first_seen_at) VALUES (?, ?, ?, ?)",
-                arguments: [policy.sha256, policy.name, policy.text, now])
+            // Cached statements throughout: one batch after another, all day.
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO policy_versions (sha256, name, text, first_seen_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [policy.sha256, policy.name, policy.text, now])
             // Reserve the batch's ids in one step: the sequence, not MAX(seq) + 1.
             let last = try Int64.fetchOne(
-                db, sql: "UPDATE sequences SET last = last + ? WHERE name = 'shipment' RETURNING last",
+                db.cachedStatement(sql: "UPDATE sequences SET last = last + ? WHERE name = 'shipment' RETURNING last"),
                 arguments: [shipments.count]) ?? 0
             var seq = last - Int64(shipments.count)
             // Each shipment is inserted with the id its decision will get, rather than
             // updated with it afterwards (the decision references the shipment, so it comes
             // second): one write of the shipment's row instead of two. The writer is the
             // only one to insert decisions, so the next ids are the last one's successors.
-            var decisionID = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM decisions") ?? 0
+            var decisionID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM decisions")) ?? 0
             let insertShipment = try db.cachedStatement(
                 sql: """
                     INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, next_attempt_at,
