@@ -1,7 +1,9 @@
-/// JSON written directly, for the replies the control API lists in bulk: byte for byte what
-/// Foundation's `JSONEncoder` with `.withoutEscapingSlashes` (``JSONResponse``'s encoder)
-/// writes for the same value, at a fraction of its cost (`JSONEncoder` was more than half
-/// of the time of `GET /v1/shipments`). `JSONTextTests` compares the two.
+/// JSON written directly, for the replies the control API lists in bulk: what Foundation's
+/// `JSONEncoder` with `.withoutEscapingSlashes` (``JSONResponse``'s encoder) writes for the
+/// same value, strings and numbers byte for byte, at a fraction of its cost (`JSONEncoder`
+/// was more than half of the time of `GET /v1/shipments`). Keys come in the reply's own
+/// order, where `JSONEncoder` on Linux writes them in hash order, different in every
+/// process. `JSONTextTests` compares the two.
 ///
 /// Commas are placed by the writer: ``key(_:)`` and ``element()`` write one before every
 /// member but the first; an object or array that ends counts as a value written.

@@ -16,22 +16,10 @@ import Testing
         """
     }
 
-    /// SplitMix64, so a failing run can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func killNineDuringIntakeLosesAndDoublesNothing() async throws {
         let deployment = try Deployment()
         defer { deployment.remove() }
-        var rng = Generator(state: 20_261_121)
+        var rng = SeededGenerator(state: 20_261_121)
         var ordersByFile: [String: [String]] = [:]
         var fileNumber = 0
         let database = deployment.state.appendingPathComponent("relais.sqlite").path
