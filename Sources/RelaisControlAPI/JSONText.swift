@@ -1,9 +1,9 @@
-/// JSON written directly, for the replies the control API lists in bulk: what Foundation's
-/// `JSONEncoder` with `.withoutEscapingSlashes` (``JSONResponse``'s encoder) writes for the
-/// same value, strings and numbers byte for byte, at a fraction of its cost (`JSONEncoder`
-/// was more than half of the time of `GET /v1/shipments`). Keys come in the reply's own
-/// order, where `JSONEncoder` on Linux writes them in hash order, different in every
-/// process. `JSONTextTests` compares the two.
+/// JSON written directly, for the shipment replies that the control API lists in bulk and
+/// that every outbox event carries: byte for byte what Foundation's `JSONEncoder` writes
+/// with `.withoutEscapingSlashes` and `.sortedKeys` (``OutboxBody``'s encoder), at a
+/// fraction of its cost (`JSONEncoder` was more than half of the time of
+/// `GET /v1/shipments`, and ran on the single writer for every event). Every writer lists
+/// its keys sorted by their bytes. `JSONTextTests` compares the two.
 ///
 /// Commas are placed by the writer: ``key(_:)`` and ``element()`` write one before every
 /// member but the first; an object or array that ends counts as a value written.
@@ -123,50 +123,9 @@ extension ShipmentListReply: JSONWritable {
 }
 
 extension ShipmentReply: JSONWritable {
-    /// The keys of ``encode(to:)``, in its order.
+    /// The keys of ``encode(to:)``, sorted.
     public func write(to json: inout JSONText) throws {
         json.beginObject()
-        json.key("id")
-        json.string(id)
-        json.key("state")
-        json.string(state)
-        json.key("orders")
-        json.beginArray()
-        for order in orders {
-            json.element()
-            json.string(order)
-        }
-        json.endArray()
-        json.key("site")
-        json.string(site)
-        json.key("carrier")
-        json.string(carrier)
-        json.key("service")
-        json.string(service)
-        json.key("tracking_number")
-        json.string(trackingNumber)
-        json.key("price")
-        json.string(price)
-        json.key("currency")
-        json.string(currency)
-        json.key("eta")
-        json.string(eta)
-        json.key("co2e_g")
-        try json.double(co2eGrams)
-        json.key("ghg")
-        try json.value(ghg)
-        json.key("late")
-        json.bool(late)
-        json.key("label_path")
-        json.string(labelPath)
-        json.key("reason")
-        json.string(reason)
-        json.key("next_attempt_at")
-        json.string(nextAttemptAt)
-        json.key("created_at")
-        json.string(createdAt)
-        json.key("updated_at")
-        json.string(updatedAt)
         if let attempts {
             json.key("attempts")
             json.beginArray()
@@ -176,26 +135,67 @@ extension ShipmentReply: JSONWritable {
             }
             json.endArray()
         }
-        if let trackingURL {
-            json.key("tracking_url")
-            json.string(trackingURL)
-        }
-        if let promisedBy {
-            json.key("promised_by")
-            json.string(promisedBy)
-        }
-        if let tracking {
-            json.key("tracking")
-            try tracking.write(to: &json)
-        }
-        if let returnOf {
-            json.key("return")
-            returnOf.write(to: &json)
-        }
+        json.key("carrier")
+        json.string(carrier)
+        json.key("co2e_g")
+        try json.double(co2eGrams)
+        json.key("created_at")
+        json.string(createdAt)
+        json.key("currency")
+        json.string(currency)
+        json.key("eta")
+        json.string(eta)
+        json.key("ghg")
+        try json.value(ghg)
+        json.key("id")
+        json.string(id)
         if let label {
             json.key("label")
             label.write(to: &json)
         }
+        json.key("label_path")
+        json.string(labelPath)
+        json.key("late")
+        json.bool(late)
+        json.key("next_attempt_at")
+        json.string(nextAttemptAt)
+        json.key("orders")
+        json.beginArray()
+        for order in orders {
+            json.element()
+            json.string(order)
+        }
+        json.endArray()
+        json.key("price")
+        json.string(price)
+        if let promisedBy {
+            json.key("promised_by")
+            json.string(promisedBy)
+        }
+        json.key("reason")
+        json.string(reason)
+        if let returnOf {
+            json.key("return")
+            returnOf.write(to: &json)
+        }
+        json.key("service")
+        json.string(service)
+        json.key("site")
+        json.string(site)
+        json.key("state")
+        json.string(state)
+        if let tracking {
+            json.key("tracking")
+            try tracking.write(to: &json)
+        }
+        json.key("tracking_number")
+        json.string(trackingNumber)
+        if let trackingURL {
+            json.key("tracking_url")
+            json.string(trackingURL)
+        }
+        json.key("updated_at")
+        json.string(updatedAt)
         json.endObject()
     }
 }
@@ -207,12 +207,12 @@ extension GHGReply: JSONWritable {
         try json.double(co2eKg)
         json.key("data_quality")
         json.int(dataQuality)
-        json.key("method")
-        json.string(method)
-        json.key("distance_km")
-        try json.double(distanceKm)
         json.key("distance_basis")
         json.string(distanceBasis)
+        json.key("distance_km")
+        try json.double(distanceKm)
+        json.key("method")
+        json.string(method)
         json.key("parcels")
         json.int(parcels)
         json.key("tonne_km")
@@ -224,12 +224,12 @@ extension GHGReply: JSONWritable {
 extension ShipmentTrackingReply: JSONWritable {
     public func write(to json: inout JSONText) throws {
         json.beginObject()
+        json.key("event")
+        try json.value(event)
         json.key("status")
         json.string(status)
         json.key("status_at")
         json.string(statusAt)
-        json.key("event")
-        try json.value(event)
         json.endObject()
     }
 }
@@ -239,14 +239,14 @@ extension TrackingEventReply: JSONWritable {
         json.beginObject()
         json.key("at")
         json.string(at)
-        json.key("status")
-        json.string(status)
         json.key("code")
         json.string(code)
         json.key("label")
         json.string(label)
         json.key("location")
         json.string(location)
+        json.key("status")
+        json.string(status)
         json.endObject()
     }
 }
@@ -265,51 +265,50 @@ extension ReturnReply: JSONWritable {
 }
 
 extension LabelReply: JSONWritable {
-    /// Synthesized `Encodable`: declaration order.
     public func write(to json: inout JSONText) {
         json.beginObject()
-        json.key("format")
-        json.string(format)
         json.key("base64")
         json.string(base64)
+        json.key("format")
+        json.string(format)
         json.endObject()
     }
 }
 
 extension AttemptReply: JSONWritable {
-    /// Synthesized `Encodable`: declaration order, absent keys for nil.
+    /// Synthesized `Encodable`: absent keys for nil.
     public func write(to json: inout JSONText) {
         json.beginObject()
         json.key("carrier")
         json.string(carrier)
-        json.key("service")
-        json.string(service)
-        json.key("started_at")
-        json.string(startedAt)
-        if let finishedAt {
-            json.key("finished_at")
-            json.string(finishedAt)
-        }
-        if let outcome {
-            json.key("outcome")
-            json.string(outcome)
-        }
-        if let failureClass {
-            json.key("failure_class")
-            json.string(failureClass)
-        }
-        if let httpStatus {
-            json.key("http_status")
-            json.int(httpStatus)
+        if let detail {
+            json.key("detail")
+            json.string(detail)
         }
         if let durationMilliseconds {
             json.key("duration_ms")
             json.int(durationMilliseconds)
         }
-        if let detail {
-            json.key("detail")
-            json.string(detail)
+        if let failureClass {
+            json.key("failure_class")
+            json.string(failureClass)
         }
+        if let finishedAt {
+            json.key("finished_at")
+            json.string(finishedAt)
+        }
+        if let httpStatus {
+            json.key("http_status")
+            json.int(httpStatus)
+        }
+        if let outcome {
+            json.key("outcome")
+            json.string(outcome)
+        }
+        json.key("service")
+        json.string(service)
+        json.key("started_at")
+        json.string(startedAt)
         json.endObject()
     }
 }
