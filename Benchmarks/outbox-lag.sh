@@ -7,7 +7,8 @@
 #   lag      = delivery recorded (after the 2xx) − the event's commit time, per event
 #   bookings = N / (last booked_at − first booked_at)
 #   usage: Benchmarks/outbox-lag.sh [N]     (from the repository root; N default 5000)
-#   BIN=.build/debug to skip the release build (figures then mean little).
+#   BIN=.build/debug to skip the release build (figures then mean little); BIN=DIR to run
+#   DIR's binaries. PERF=FILE records relaisd's profile in the run with the webhook.
 set -euo pipefail
 . "$(dirname "$0")/relais-toml.sh"
 n=${1:-5000}
@@ -40,6 +41,8 @@ TOML
   local pid=$!
   pids+=($pid)
   for _ in $(seq 100); do [ -S "$dir/relais.sock" ] && break; sleep 0.1; done
+  local recorder=""
+  if [ -n "${PERF:-}" ] && [ "$2" = yes ]; then perf record -q -F 499 -g -p "$pid" -o "$PERF" 2>/dev/null & recorder=$!; fi
   mv "$dir/spool/tmp/orders.ndjson" "$dir/spool/new/"
   local db="$dir/state/relais.sqlite" pending=1 booked=0 samples=""
   for _ in $(seq 600); do
@@ -49,6 +52,7 @@ TOML
     samples="$samples $pending"
     [ "$booked" -ge "$n" ] && [ "$pending" -eq 0 ] && break
   done
+  if [ -n "$recorder" ]; then kill -INT "$recorder"; wait "$recorder" || true; fi
   kill -TERM "$pid"; wait "$pid" || true
   echo "== $1 (webhook: $2): $booked booked"
   sqlite3 "$db" "SELECT printf('bookings/s: %.0f', COUNT(*) * 1000.0 / (MAX(booked_at) - MIN(booked_at))) FROM shipments WHERE state='booked'"
