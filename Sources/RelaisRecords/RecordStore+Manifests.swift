@@ -124,19 +124,20 @@ extension RecordStore: ManifestLedger {
     }
 
     static func manifest(_ db: Database, id: String) throws -> ManifestRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM manifests WHERE id = ?", arguments: [id]) else {
+        // Cached: a list may be read on the control thread (``manifests(pickupDate:limit:)``).
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM manifests WHERE id = ?"), arguments: [id]) else {
             throw StoreError.notFound("manifest \(id)")
         }
         var orders: [String: [String]] = [:]
         for order in try Row.fetchAll(
-            db, sql: "SELECT o.shipment_id, o.id FROM orders o JOIN shipments s ON s.id = o.shipment_id WHERE s.manifest_id = ? ORDER BY o.id",
+            db.cachedStatement(
+                sql: "SELECT o.shipment_id, o.id FROM orders o JOIN shipments s ON s.id = o.shipment_id WHERE s.manifest_id = ? ORDER BY o.id"),
             arguments: [id])
         {
             orders[order["shipment_id"], default: []].append(order["id"])
         }
         let lines = try Row.fetchAll(
-            db,
-            sql: "SELECT id, tracking_number, service, parcels, weight_kg FROM shipments WHERE manifest_id = ? ORDER BY seq",
+            db.cachedStatement(sql: "SELECT id, tracking_number, service, parcels, weight_kg FROM shipments WHERE manifest_id = ? ORDER BY seq"),
             arguments: [id]
         ).map { line in
             ManifestLine(

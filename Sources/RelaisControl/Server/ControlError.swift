@@ -47,7 +47,7 @@ enum JSONResponse {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// A reply that writes its own JSON (``JSONText``): the same bytes as the encoder's.
+    /// A reply that writes its own JSON (``JSONText``): what the encoder writes, keys sorted.
     static func make(_ value: some JSONWritable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var json = JSONText()
         try value.write(to: &json)
