@@ -13,7 +13,7 @@ extension OrderDecoder {
             throw RecordedOrderError(message: "a recorded order is not JSON: \(error)")
         }
         switch OrderDecoder().validatedOrder(value, position: 0) {
-        case .success(let decoded): return decoded.0
+        case .success(let decoded): return decoded.order
         case .failure(let rejection):
             throw RecordedOrderError(
                 message: "recorded order \(rejection.orderID ?? "?") no longer validates: \(rejection.problems)")

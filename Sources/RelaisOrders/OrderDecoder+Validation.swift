@@ -10,7 +10,7 @@ extension OrderDecoder {
 
     /// The order and its warnings, without the canonical text that intake stores: a recorded
     /// order is already canonical (``recorded(_:)``).
-    func validatedOrder(_ value: JSONValue, position: Int) -> Result<(Order, [FieldProblem]), OrderRejection> {
+    func validatedOrder(_ value: JSONValue, position: Int) -> Result<(order: Order, warnings: [FieldProblem]), OrderRejection> {
         guard case .object(let fields) = value else {
             return .failure(
                 OrderRejection(
@@ -88,7 +88,7 @@ extension OrderDecoder {
             id: id, origins: origins, readyAt: readyAt, readyAtText: readyText, promisedBy: promisedBy, serviceLevel: level,
             deliveryMode: mode, relayPoint: mode.needsRelayPoint ? relayPoint : nil, recipient: recipient,
             parcels: parcels, value: orderValue, tags: tags, requestedService: requested)
-        return .success((order, warnings))
+        return .success((order: order, warnings: warnings))
     }
 
     /// Sites an order (or a cart) may ship from: `site`, or `origins` (SPEC §15), exactly one
