@@ -18,8 +18,8 @@ import RelaisStore
 ///    refused the call). An unknown outcome makes it `uncertain`; only a lookup by our
 ///    reference, or an operator, takes it out.
 /// 2. **Nothing acknowledged before it is on disk.** Outcomes are committed in groups, one at
-///    a time, with ``Action/commit(_:breakerOpenings:syncLabels:latency:)`` saying whether
-///    label files must be flushed first.
+///    a time, with ``Action/commit(_:breakerOpenings:labels:latency:)`` carrying the group's
+///    labels, written and flushed before the commit names them.
 /// 3. **Bounded.** Per carrier, up to twice its `max_in_flight` claimed ahead; calls only
 ///    through its gate; at most one claim, one commit and one round of lookups at a time.
 struct BookingLoop {
@@ -51,8 +51,9 @@ struct BookingLoop {
         case claim(limits: [String: Int], others: Int)
         /// Call the carrier for `job` with the gate's pass (give it back when it finishes).
         case call(BookingJob, pass: CarrierGate.Pass, claimedAt: Instant)
-        /// Commit the outcomes in one transaction (flushing label files first when asked).
-        case commit([BookingOutcome], breakerOpenings: [BreakerOpening], syncLabels: Bool, latency: Duration)
+        /// Write the group's labels and flush them, then commit the outcomes in one
+        /// transaction, each booked one naming its label's file.
+        case commit([BookingOutcome], breakerOpenings: [BreakerOpening], labels: [PendingLabel], latency: Duration)
         /// Find uncertain shipments due for a lookup at these carriers.
         case findUncertain(carriers: Set<String>, limit: Int)
         /// Ask the carrier about it, with the gate's pass (lookups go through the gate too).
@@ -83,8 +84,19 @@ struct BookingLoop {
         var startedAt: Instant
         var finishedAt: Instant
         var result: Result<BookingConfirmation, CarrierFailure>
-        var labelPath: String?
+        /// The label the carrier sent, written with the call's commit group.
+        var label: PendingLabel?
         var labelProblem: String?
+    }
+
+    /// A booked shipment's label, kept until its commit group writes it: one job on the
+    /// thread pool per group for every label and the flush, rather than a hop to it and back
+    /// for each booking.
+    struct PendingLabel: Sendable {
+        var shipment: String
+        /// The file's extension: `pdf`, `zpl`, …
+        var format: String
+        var bytes: [UInt8]
     }
 
     let settings: DaemonConfig.Booking
@@ -105,7 +117,7 @@ struct BookingLoop {
     /// Breakers that opened since the last commit; committed with the outcomes.
     private var breakerOpenings: [BreakerOpening] = []
     private var oldestOutcomeAt: Instant?
-    private var labelsToSync = false
+    private var labels: [PendingLabel] = []
     private(set) var claiming = false
     private(set) var committing = false
     private(set) var stopping = false
@@ -382,10 +394,11 @@ extension BookingLoop {
             gates.finished(job.carrier, call.pass, outcome: .answered, now: now)
             var detail = "tracking \(confirmation.trackingNumber)"
             if let problem = call.labelProblem { detail += "; no label: \(problem)" }
-            if call.labelPath != nil { labelsToSync = true }
+            if let label = call.label { labels.append(label) }
             pendingLatency += now - call.claimedAt
             record(
-                job, .booked(trackingNumber: confirmation.trackingNumber, carrierPrice: confirmation.price, labelPath: call.labelPath),
+                // The label's path is filled in by the commit, once its file is written.
+                job, .booked(trackingNumber: confirmation.trackingNumber, carrierPrice: confirmation.price, labelPath: nil),
                 failure: nil, now: now, startedAt: call.startedAt, detail: detail)
         case .failure(let failure):
             let outcome: CarrierGate.Outcome =
@@ -457,11 +470,11 @@ extension BookingLoop {
 
     fileprivate mutating func flush(into actions: inout [Action]) {
         committing = true
-        actions.append(.commit(outcomes, breakerOpenings: breakerOpenings, syncLabels: labelsToSync, latency: pendingLatency))
+        actions.append(.commit(outcomes, breakerOpenings: breakerOpenings, labels: labels, latency: pendingLatency))
         outcomes.removeAll(keepingCapacity: true)
         breakerOpenings.removeAll()
         oldestOutcomeAt = nil
-        labelsToSync = false
+        labels.removeAll()
         pendingLatency = .zero
     }
 

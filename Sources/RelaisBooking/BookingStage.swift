@@ -177,11 +177,16 @@ public final class BookingStage: Sendable {
                 }
                 let site = panel.sites[job.site]
                 group.addTask { .called(await self.perform(job, adapter: adapter, site: site, pass: pass, claimedAt: claimedAt)) }
-            case .commit(let batch, let openings, let syncLabels, let latency):
+            case .commit(let batch, let openings, let labels, let latency):
                 group.addTask {
-                    // syncfs blocks until every label is on disk: off the cooperative pool,
-                    // where it held one of the two threads for milliseconds per group.
-                    if syncLabels { try await NIOThreadPool.singleton.runIfActive { try self.syncLabels() } }
+                    var batch = batch
+                    if !labels.isEmpty {
+                        // File creation and syncfs block (ext4 can take a millisecond per file;
+                        // syncfs until every label is on disk): off the cooperative pool, which
+                        // has one thread per core, in one job for the whole group.
+                        let written = try await NIOThreadPool.singleton.runIfActive { try self.writeLabels(labels) }
+                        batch = Self.naming(batch, labels: written)
+                    }
                     try await self.store.commit(batch, breakerOpenings: openings, now: self.clock.now())
                     return .committed(batch, latency: latency)
                 }
@@ -249,19 +254,42 @@ public final class BookingStage: Sendable {
         if case .success(let confirmation) = call.result {
             call.labelProblem = confirmation.labelProblem
             if let label = confirmation.label {
-                do {
-                    // File creation blocks (ext4 can take a millisecond per file): off the
-                    // cooperative pool, which has one thread per core.
-                    let format = confirmation.labelFormat
-                    call.labelPath = try await NIOThreadPool.singleton.runIfActive {
-                        try self.writeLabel(label, shipment: job.id, format: format)
-                    }
-                } catch {
-                    call.labelProblem = "label not written: \(error)"
-                }
+                call.label = BookingLoop.PendingLabel(shipment: job.id, format: confirmation.labelFormat, bytes: label)
             }
         }
         return call
+    }
+
+    /// Writes a commit group's labels, then flushes them (``syncLabels()``): each label's
+    /// path, or why it could not be written. A flush that fails throws: the group is not
+    /// committed.
+    func writeLabels(_ labels: [BookingLoop.PendingLabel]) throws -> [String: Result<String, LabelWriteError>] {
+        var written: [String: Result<String, LabelWriteError>] = [:]
+        for label in labels {
+            do throws(LabelWriteError) {
+                written[label.shipment] = .success(try writeLabel(label.bytes, shipment: label.shipment, format: label.format))
+            } catch {
+                written[label.shipment] = .failure(error)
+            }
+        }
+        try syncLabels()
+        return written
+    }
+
+    /// The group's outcomes with each booked shipment's label file named, or, when it could
+    /// not be written, the reason in the outcome's detail (the booking stands without it).
+    static func naming(_ outcomes: [BookingOutcome], labels: [String: Result<String, LabelWriteError>]) -> [BookingOutcome] {
+        outcomes.map { outcome in
+            guard case .booked(let trackingNumber, let price, nil) = outcome.result, let label = labels[outcome.shipment] else {
+                return outcome
+            }
+            var named = outcome
+            switch label {
+            case .success(let path): named.result = .booked(trackingNumber: trackingNumber, carrierPrice: price, labelPath: path)
+            case .failure(let error): named.detail += "; no label: label not written: \(error)"
+            }
+            return named
+        }
     }
 
     /// Writes `<labels>/<id>.<format>` by rename, so a reader never sees half a label.

@@ -56,7 +56,7 @@ import Testing
     ) -> BookingLoop.Event {
         .called(
             BookingLoop.CallResult(
-                job: job, pass: pass, claimedAt: t0, startedAt: t0, finishedAt: at, result: result, labelPath: nil,
+                job: job, pass: pass, claimedAt: t0, startedAt: t0, finishedAt: at, result: result, label: nil,
                 labelProblem: nil))
     }
 

@@ -50,6 +50,42 @@ import RelaisSandbox
         }
     }
 
+    /// A commit group's labels are written together; each booked outcome then names its
+    /// file, or says why there is none, and the booking stands either way.
+    @Test func aCommitGroupNamesTheLabelsItWrote() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        try await withHTTP { http in
+            let stage = try rig.stage(sandbox: "http://127.0.0.1:9", http: http)
+            let written = try stage.writeLabels([
+                .init(shipment: "S-1", format: "pdf", bytes: Array("%PDF-1".utf8)),
+                // A name in a directory that does not exist: this one cannot be created.
+                .init(shipment: "missing/S-2", format: "pdf", bytes: [1]),
+            ])
+            let path = try #require(try written["S-1"]?.get())
+            #expect(FileManager.default.contents(atPath: path) == Data("%PDF-1".utf8))
+            let now = Instant(millisecondsSinceEpoch: 1_795_425_300_000)
+            func booked(_ id: String) -> BookingOutcome {
+                BookingOutcome(
+                    shipment: id, carrier: "dpd", service: "PREDICT",
+                    result: .booked(trackingNumber: "T-\(id)", carrierPrice: nil, labelPath: nil), startedAt: now, finishedAt: now,
+                    detail: "tracking T-\(id)")
+            }
+            let deferred = BookingOutcome(
+                shipment: "S-1", carrier: "dpd", service: "PREDICT", result: .deferred(until: now), startedAt: now, finishedAt: now)
+            let named = BookingStage.naming([booked("S-1"), booked("missing/S-2"), booked("S-3"), deferred], labels: written)
+            guard case .booked(_, _, let first) = named[0].result, case .booked(_, _, let second) = named[1].result,
+                case .booked(_, _, let third) = named[2].result, case .deferred = named[3].result
+            else {
+                Issue.record("outcomes changed kind: \(named.map(\.result))")
+                return
+            }
+            #expect(first == path && named[0].detail == "tracking T-S-1")
+            #expect(second == nil && named[1].detail.hasPrefix("tracking T-missing/S-2; no label: label not written: create "))
+            #expect(third == nil && named[2].detail == "tracking T-S-3")
+        }
+    }
+
     @Test func aPermanentRefusalFailsOverToTheNextCandidate() async throws {
         let rig = try BookingRig()
         defer { rig.remove() }
