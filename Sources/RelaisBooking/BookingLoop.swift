@@ -118,6 +118,8 @@ struct BookingLoop {
     private var breakerOpenings: [BreakerOpening] = []
     private var oldestOutcomeAt: Instant?
     private var labels: [PendingLabel] = []
+    /// The bytes of `labels`: a group is committed once they reach ``labelBytesPerGroup``.
+    private var labelBytes = 0
     private(set) var claiming = false
     private(set) var committing = false
     private(set) var stopping = false
@@ -141,6 +143,10 @@ struct BookingLoop {
     static let lookupBatch = 32
     /// Outcomes wait at most this long for their commit group to fill.
     static let commitDelay = Duration.milliseconds(10)
+    /// Labels wait in memory for their group's commit (``PendingLabel``): a group holding this
+    /// many bytes of them is committed at once, so that a carrier's large PDFs at full rate
+    /// cost megabytes, not the `commit_batch` × label size a full group would hold.
+    static let labelBytesPerGroup = 8 << 20
 
     /// How often the leases of claimed shipments are renewed: a third of the store's lease,
     /// so that two renewals can fail before another node may take them.
@@ -394,7 +400,10 @@ extension BookingLoop {
             gates.finished(job.carrier, call.pass, outcome: .answered, now: now)
             var detail = "tracking \(confirmation.trackingNumber)"
             if let problem = call.labelProblem { detail += "; no label: \(problem)" }
-            if let label = call.label { labels.append(label) }
+            if let label = call.label {
+                labels.append(label)
+                labelBytes += label.bytes.count
+            }
             pendingLatency += now - call.claimedAt
             record(
                 // The label's path is filled in by the commit, once its file is written.
@@ -465,7 +474,8 @@ extension BookingLoop {
     fileprivate func shouldFlush(now: Instant) -> Bool {
         guard !committing, let oldest = oldestOutcomeAt, !outcomes.isEmpty else { return false }
         let calls = inFlight.values.reduce(0, +)
-        return stopping || outcomes.count >= settings.commitBatch || now - oldest >= Self.commitDelay || calls == 0
+        return stopping || outcomes.count >= settings.commitBatch || labelBytes >= Self.labelBytesPerGroup
+            || now - oldest >= Self.commitDelay || calls == 0
     }
 
     fileprivate mutating func flush(into actions: inout [Action]) {
@@ -475,6 +485,7 @@ extension BookingLoop {
         breakerOpenings.removeAll()
         oldestOutcomeAt = nil
         labels.removeAll()
+        labelBytes = 0
         pendingLatency = .zero
     }
 

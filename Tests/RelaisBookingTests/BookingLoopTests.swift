@@ -123,6 +123,33 @@ import Testing
         #expect(loop.statistics.booked == 1)
     }
 
+    /// Labels wait in memory for their group's commit: a group holding 8 MiB of them is
+    /// committed at once, before its delay or its size would say so.
+    @Test func aGroupHeavyWithLabelsIsCommittedAtOnce() throws {
+        var (loop, _) = Self.loop(maxInFlight: 4)
+        _ = loop.handle(.tick, now: Self.t0)
+        let jobs = (1...3).map { Self.job("S-\($0)") }
+        let passes = Self.calls(loop.handle(Self.claimed(jobs), now: Self.t0))
+        func answered(_ job: BookingJob, labelBytes: Int) throws -> BookingLoop.Event {
+            .called(
+                BookingLoop.CallResult(
+                    job: job, pass: try #require(passes[job.id]), claimedAt: Self.t0, startedAt: Self.t0, finishedAt: Self.t0,
+                    result: Self.booked, label: .init(shipment: job.id, format: "pdf", bytes: Array(repeating: 0x25, count: labelBytes)),
+                    labelProblem: nil))
+        }
+        // Two calls still under way, one millisecond in: a small label waits for the group.
+        var actions = loop.handle(try answered(jobs[0], labelBytes: 1 << 20), now: Self.t0 + .milliseconds(1))
+        #expect(Self.commits(actions).isEmpty)
+        // The next one brings the group to 8 MiB: committed now, with both labels.
+        actions = loop.handle(try answered(jobs[1], labelBytes: 7 << 20), now: Self.t0 + .milliseconds(1))
+        var labels: [String] = []
+        for case .commit(let batch, _, let written, _) in actions {
+            #expect(batch.map(\.shipment) == ["S-1", "S-2"])
+            labels = written.map(\.shipment)
+        }
+        #expect(labels == ["S-1", "S-2"])
+    }
+
     @Test func aPermanentRefusalFailsOverToTheNextCandidate() throws {
         var (loop, _) = Self.loop()
         _ = loop.handle(.tick, now: Self.t0)
