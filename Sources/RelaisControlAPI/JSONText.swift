@@ -13,23 +13,18 @@ public struct JSONText {
 
     public init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
 
-    public mutating func beginObject() {
-        bytes.append(UInt8(ascii: "{"))
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    private mutating func open(_ bracket: UInt8) {
+        bytes.append(bracket)
         needsComma = false
     }
 
-    public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
-        needsComma = true
-    }
-
-    public mutating func beginArray() {
-        bytes.append(UInt8(ascii: "["))
-        needsComma = false
-    }
-
-    public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
         needsComma = true
     }
 
@@ -101,4 +96,67 @@ public struct JSONText {
     public mutating func int(_ value: Int?) { if let value { int(value) } else { null() } }
     public mutating func double(_ value: Double?) throws { if let value { try double(value) } else { null() } }
     public mutating func value(_ value: (some JSONWritable)?) throws { if let value { try value.write(to: &self) } else { null() } }
+
+    // Members: `"name":value`. `member` writes the key whatever the value (`null` for nil),
+    // as `encode(_:forKey:)` does; `memberIfPresent` only for a value, as `encodeIfPresent`.
+    public mutating func member(_ name: StaticString, _ value: String?) {
+        key(name)
+        string(value)
+    }
+
+    public mutating func member(_ name: StaticString, _ value: Int?) {
+        key(name)
+        int(value)
+    }
+
+    public mutating func member(_ name: StaticString, _ value: Double?) throws {
+        key(name)
+        try double(value)
+    }
+
+    public mutating func member(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    public mutating func member(_ name: StaticString, _ value: (some JSONWritable)?) throws {
+        key(name)
+        try self.value(value)
+    }
+
+    public mutating func member(_ name: StaticString, _ values: [String]) {
+        key(name)
+        beginArray()
+        for value in values {
+            element()
+            string(value)
+        }
+        endArray()
+    }
+
+    public mutating func member(_ name: StaticString, _ values: [some JSONWritable]) throws {
+        key(name)
+        beginArray()
+        for value in values {
+            element()
+            try value.write(to: &self)
+        }
+        endArray()
+    }
+
+    public mutating func memberIfPresent(_ name: StaticString, _ value: String?) {
+        if let value { member(name, value) }
+    }
+
+    public mutating func memberIfPresent(_ name: StaticString, _ value: Int?) {
+        if let value { member(name, value) }
+    }
+
+    public mutating func memberIfPresent(_ name: StaticString, _ value: (some JSONWritable)?) throws {
+        if let value { try member(name, value) }
+    }
+
+    public mutating func memberIfPresent(_ name: StaticString, _ values: [some JSONWritable]?) throws {
+        if let values { try member(name, values) }
+    }
 }

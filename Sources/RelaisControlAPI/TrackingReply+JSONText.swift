@@ -1,12 +1,9 @@
 extension ShipmentTrackingReply: JSONWritable {
     public func write(to json: inout JSONText) throws {
         json.beginObject()
-        json.key("event")
-        try json.value(event)
-        json.key("status")
-        json.string(status)
-        json.key("status_at")
-        json.string(statusAt)
+        try json.member("event", event)
+        json.member("status", status)
+        json.member("status_at", statusAt)
         json.endObject()
     }
 }
@@ -14,16 +11,11 @@ extension ShipmentTrackingReply: JSONWritable {
 extension TrackingEventReply: JSONWritable {
     public func write(to json: inout JSONText) {
         json.beginObject()
-        json.key("at")
-        json.string(at)
-        json.key("code")
-        json.string(code)
-        json.key("label")
-        json.string(label)
-        json.key("location")
-        json.string(location)
-        json.key("status")
-        json.string(status)
+        json.member("at", at)
+        json.member("code", code)
+        json.member("label", label)
+        json.member("location", location)
+        json.member("status", status)
         json.endObject()
     }
 }

@@ -23,7 +23,7 @@ import RelaisCore
         mutating func maybeText() -> String? { chance() ? text() : nil }
 
         static let doubles: [Double] = [
-            0, -0.0, 1, -1, 0.1, 0.2 + 0.1, 1234.5678, 1e-7, 1e16, 1e21, 123_456_789_012_345_678, 5e-324, .greatestFiniteMagnitude,
+            0, -0.0, 1, -1, 0.1, 0.2 + 0.1, 1234.5678, 1e-7, 1e16, 1e21, 123_456_789_012_345_680, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
             2.5, 1.005, 1_000_000,
         ]
         mutating func double() -> Double {
