@@ -144,12 +144,37 @@ public struct JSONText {
         endArray()
     }
 
+    /// An object of counts, its keys sorted by their bytes as `.sortedKeys` sorts them.
+    public mutating func member(_ name: StaticString, _ counts: [String: Int]) {
+        key(name)
+        beginObject()
+        for (name, count) in counts.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            separate()
+            string(name)
+            bytes.append(UInt8(ascii: ":"))
+            int(count)
+        }
+        endObject()
+    }
+
+    public mutating func memberIfPresent(_ name: StaticString, _ counts: [String: Int]?) {
+        if let counts { member(name, counts) }
+    }
+
+    public mutating func memberIfPresent(_ name: StaticString, _ values: [String]?) {
+        if let values { member(name, values) }
+    }
+
     public mutating func memberIfPresent(_ name: StaticString, _ value: String?) {
         if let value { member(name, value) }
     }
 
     public mutating func memberIfPresent(_ name: StaticString, _ value: Int?) {
         if let value { member(name, value) }
+    }
+
+    public mutating func memberIfPresent(_ name: StaticString, _ value: Double?) throws {
+        if let value { try member(name, value) }
     }
 
     public mutating func memberIfPresent(_ name: StaticString, _ value: (some JSONWritable)?) throws {

@@ -112,6 +112,43 @@ import RelaisCore
         #expect(try written(ShipmentListReply(shipments: [])) == #"{"shipments":[]}"#)
     }
 
+    func status(_ g: inout Generator) -> StatusReply {
+        // The real states and tracking statuses, and keys that sort differently by bytes
+        // and by case or numerically, should a state ever be named so.
+        let names = ShipmentState.allCases.map(\.rawValue) + ["in_transit", "out_for_delivery", "Zulu", "a10", "a9", "a_b", "ab", "é"]
+        func counts() -> [String: Int] {
+            Dictionary((0..<g.below(names.count)).map { _ in (names[g.below(names.count)], g.below(100_000)) }, uniquingKeysWith: +)
+        }
+        var reply = StatusReply(
+            version: g.text(), uptimeSeconds: g.below(1_000_000), pid: Int32(g.below(4_000_000)),
+            policy: .init(name: g.text(), sha256: g.text()), queue: counts(),
+            carriers: (0..<g.below(4)).map { _ in .init(id: g.text(), state: g.text(), reason: g.maybeText()) },
+            pendingOrders: g.below(1000), configurationLoadedAt: g.text(), alerts: g.chance() ? (0..<g.below(3)).map { _ in g.text() } : nil)
+        reply.node = g.maybeText()
+        if g.chance() {
+            reply.otherNodes = (0..<g.below(3)).map { _ in
+                .init(node: g.text(), shipments: g.below(500), leaseUntil: g.text(), expired: g.chance())
+            }
+        }
+        if g.chance() {
+            reply.outbox = (0..<g.below(3)).map { _ in
+                OutboxEndpointReply(
+                    name: g.text(), number: g.maybeInt(), target: g.text(), state: g.text(), disabledAt: g.maybeText(),
+                    disabledReason: g.maybeText(), events: (0..<g.below(3)).map { _ in g.text() }, includeLabel: g.chance(),
+                    pending: g.below(100), dead: g.below(100), oldestPendingSeconds: g.maybeDouble())
+            }
+        }
+        reply.tracking = g.chance() ? counts() : nil
+        return reply
+    }
+
+    @Test func statusIsWhatTheEncoderWrites() throws {
+        var g = Generator(state: 11)
+        for _ in 0..<300 {
+            try expectSame(status(&g))
+        }
+    }
+
     @Test func stringsAndNumbersByteForByte() throws {
         let every = String(String.UnicodeScalarView((0..<0x80).map { Unicode.Scalar(UInt8($0)) })) + "é\u{2028}🚲"
         try expectSameBytes({ $0.string(every) }, every)
