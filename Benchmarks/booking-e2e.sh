@@ -74,10 +74,15 @@ wrap=()
 pid=$!
 pids+=($pid)
 for _ in $(seq 100); do [ -S "$root/relais.sock" ] && break; sleep 0.1; done
-IFS=, read -r -a paths <<< "${PROBE:-/v1/status}"
-python3 Benchmarks/probe.py "$root/relais.sock" "$root/probe.txt" "${PROBE_INTERVAL_MS:-2}" "${paths[@]}" &
-probe=$!
-pids+=($probe)
+# PROBE=none: booking alone, as in production, where an agent asks every few seconds, not
+# 500 times a second (the probe and its answers cost both cores about 5 %).
+probe=
+if [ "${PROBE:-}" != none ]; then
+  IFS=, read -r -a paths <<< "${PROBE:-/v1/status}"
+  python3 Benchmarks/probe.py "$root/relais.sock" "$root/probe.txt" "${PROBE_INTERVAL_MS:-2}" "${paths[@]}" &
+  probe=$!
+  pids+=($probe)
+fi
 sleep 1
 recorders=()
 if [ -n "${PERF:-}" ]; then perf record -q -F "${PERF_FREQ:-499}" --call-graph "${PERF_CALL_GRAPH:-fp}" -p "$pid" -o "$PERF" 2>/dev/null & recorders+=($!); fi
@@ -99,7 +104,7 @@ for _ in $(seq 1200); do
   booked=$(sqlite3 "$db" "SELECT n FROM queue_counts WHERE state='booked'" 2>/dev/null || echo 0)
   [ "${booked:-0}" -ge "$n" ] && break
 done
-kill -TERM "$probe"; wait "$probe" || true
+[ -z "$probe" ] || { kill -TERM "$probe"; wait "$probe" || true; }
 ticks=$(getconf CLK_TCK)
 cpu=$(( $(awk '{print $14 + $15}' "/proc/$pid/stat") - cpu_before ))
 sandbox_cpu=$(( $(awk '{print $14 + $15}' "/proc/$sandbox/stat") - sandbox_before ))
@@ -115,7 +120,7 @@ echo "relaisd wrote $((written / n)) bytes per order (write calls: database, WAL
 echo "relaisd's threads switched $((switched * 10 / n / 10)).$((switched * 10 / n % 10)) times per order"
 sqlite3 "$db" "SELECT printf('bookings/s: %.0f', COUNT(*) * 1000.0 / (MAX(booked_at) - MIN(booked_at))) FROM shipments WHERE state='booked'"
 window=$(sqlite3 "$db" "SELECT MIN(booked_at) || ' ' || MAX(booked_at) FROM shipments WHERE state='booked'")
-python3 - "$root/probe.txt" $window <<'PY'
+[ -z "$probe" ] || python3 - "$root/probe.txt" $window <<'PY'
 import sys
 lines = [l.split() for l in open(sys.argv[1]) if l.strip()]
 first, last = int(sys.argv[2]), int(sys.argv[3])

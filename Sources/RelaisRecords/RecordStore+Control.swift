@@ -31,12 +31,15 @@ extension RecordStore {
 
     /// What `GET /v1/status` counts, in one read: one snapshot, one reader's transaction
     /// instead of three, each statement prepared once per connection. Status is what a
-    /// monitoring agent asks every few seconds, while booking keeps both cores busy.
+    /// monitoring agent asks every few seconds, while booking keeps both cores busy. Read
+    /// again only after a commit (``CommittedCounts``).
     public func statusCounts() async throws -> StatusCounts {
-        try await quickRead { db in
-            StatusCounts(
-                queue: try Self.queueCounts(db), pendingOrders: try Self.pendingOrderCount(db), outbox: try Self.outboxBacklog(db),
-                tracking: try Self.trackingCounts(db))
+        try await committedCounts.counts {
+            try await quickRead { db in
+                StatusCounts(
+                    queue: try Self.queueCounts(db), pendingOrders: try Self.pendingOrderCount(db),
+                    outbox: try Self.outboxBacklog(db), tracking: try Self.trackingCounts(db))
+            }
         }
     }
 

@@ -363,9 +363,8 @@ struct ColumnIndex {
         self.positions = positions
     }
 
-    /// The value of column `name` (optional values too: GRDB reads NULL as nil).
-    subscript<Value: DatabaseValueConvertible>(_ row: Row, _ name: String) -> Value {
-        if let position = positions[name] { return row[position] }
-        return row[name]
+    /// The value of column `name`; nil for NULL where the value is optional.
+    subscript<Value: ColumnValue>(_ row: Row, _ name: String) -> Value {
+        Value.read(row, at: positions[name] ?? -1)
     }
 }

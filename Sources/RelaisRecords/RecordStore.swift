@@ -24,6 +24,8 @@ public final class RecordStore: Sendable {
     public let node: String
     /// How long a claim holds without renewal before another node's recovery may take it.
     public let lease: Duration
+    /// Status counts as of the latest commit (``statusCounts()``).
+    let committedCounts = CommittedCounts()
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     /// - Parameters:
@@ -51,6 +53,7 @@ public final class RecordStore: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         try Schema.migrator.migrate(pool)
+        pool.add(transactionObserver: committedCounts, extent: .databaseLifetime)
     }
 
     /// This machine's host name (`gethostname`), the default node name.

@@ -1,5 +1,6 @@
 import RelaisTesting
 import Foundation
+import GRDB
 import RelaisStore
 import Testing
 @testable import RelaisCore
@@ -116,5 +117,37 @@ import Testing
         }
         let counts = try await store.queueCounts()
         #expect(counts.values.reduce(0, +) == 3)
+    }
+
+    /// Status counts are read again after every commit of the store's writer, whatever wrote
+    /// it (a store call, a raw statement outside a transaction), and only then: a change
+    /// made behind the writer's back shows once the writer commits next.
+    @Test func statusCountsFollowEveryCommit() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        #expect(try await store.statusCounts().pendingOrders == 0)
+        let orders = (1...3).map { Orders.incoming(Orders.json(id: "C-\($0)", name: "Client \($0)")) }
+        _ = try await store.accept(orders, source: "test", now: Orders.readyMillis)
+        #expect(try await store.statusCounts().pendingOrders == 3)
+        let ids = try await AggregationStageTests.stage(store).runOnce(now: Orders.readyMillis).created
+        var counts = try await store.statusCounts()
+        #expect(counts.pendingOrders == 0 && counts.queue[.queued] == ids.count)
+        _ = try await store.claim(limit: 1, now: Orders.readyMillis + 1)
+        #expect(try await store.statusCounts().queue[.booking] == 1)
+        // An implicit transaction (no BEGIN) is a commit too.
+        try await store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "UPDATE shipments SET state = 'held' WHERE state = 'booking'")
+        }
+        counts = try await store.statusCounts()
+        #expect(counts.queue[.held] == 1 && counts.queue[.booking] == 0)
+        // Another connection's commit is not the writer's: the counts stay those of the
+        // writer's latest commit until it commits again.
+        let other = try DatabaseQueue(path: store.path)
+        try await other.write { db in try db.execute(sql: "UPDATE shipments SET state = 'failed' WHERE state = 'held'") }
+        #expect(try await store.statusCounts().queue[.held] == 1)
+        try await store.pool.write { db in try db.execute(sql: "UPDATE shipments SET updated_at = updated_at + 1") }
+        counts = try await store.statusCounts()
+        #expect(counts.queue[.held] == 0 && counts.queue[.failed] == 1)
     }
 }
