@@ -113,6 +113,9 @@ let package = Package(
             name: "RelaisRecords",
             dependencies: [
                 "RelaisCore", "RelaisStore", "RelaisControlAPI", "CRelaisSystem", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C interface, as GRDB links it: the decisions' inserts bind their
+                // values directly (Statement+DirectBinding.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -15,13 +15,25 @@ extension Database {
                     requested_service, requested_honoured, requested_reasons, requested_origin)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(
-            arguments: [
-                id, shipment, now, decision.policySHA256, decision.policyName, decision.rulesApplied.joined(separator: "\n"),
-                decision.chosen?.key.carrier, decision.chosen?.key.service, decision.late, decision.held, decision.currency,
-                decision.distanceBasis?.rawValue, decision.chosen?.origin, decision.requested?.key.description,
-                decision.requested?.honoured, decision.requested?.recordedReasons, decision.requested?.origin,
-            ])
+        ).run(in: self) { values in
+            values.bind(id)
+            values.bind(shipment)
+            values.bind(now)
+            values.bind(decision.policySHA256)
+            values.bind(decision.policyName)
+            values.bind(decision.rulesApplied.joined(separator: "\n"))
+            values.bind(decision.chosen?.key.carrier)
+            values.bind(decision.chosen?.key.service)
+            values.bind(decision.late)
+            values.bind(decision.held)
+            values.bind(decision.currency)
+            values.bind(decision.distanceBasis?.rawValue)
+            values.bind(decision.chosen?.origin)
+            values.bind(decision.requested?.key.description)
+            values.bind(decision.requested?.honoured)
+            values.bind(decision.requested?.recordedReasons)
+            values.bind(decision.requested?.origin)
+        }
         let recorded = lastInsertedRowID
         let insert = try cachedStatement(
             sql: """
@@ -30,12 +42,25 @@ extension Database {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for (position, candidate) in decision.candidates.enumerated() {
-            try insert.execute(arguments: [
-                recorded, position, candidate.key.carrier, candidate.key.service, candidate.serviceName,
-                candidate.reasons.codes.map(\.rawValue).joined(separator: ","), candidate.rank, candidate.price?.minorUnits,
-                candidate.leadDays, candidate.eta?.p50.description, candidate.eta?.p90.description, candidate.eta?.p99.description,
-                candidate.co2eGrams, candidate.dataQuality, candidate.cost?.units, candidate.distanceKm, candidate.origin,
-            ])
+            try insert.run(in: self) { values in
+                values.bind(recorded)
+                values.bind(position)
+                values.bind(candidate.key.carrier)
+                values.bind(candidate.key.service)
+                values.bind(candidate.serviceName)
+                values.bind(candidate.reasons.codes.map(\.rawValue).joined(separator: ","))
+                values.bind(candidate.rank)
+                values.bind(candidate.price?.minorUnits)
+                values.bind(candidate.leadDays)
+                values.bind(candidate.eta?.p50.description)
+                values.bind(candidate.eta?.p90.description)
+                values.bind(candidate.eta?.p99.description)
+                values.bind(candidate.co2eGrams)
+                values.bind(candidate.dataQuality)
+                values.bind(candidate.cost?.units)
+                values.bind(candidate.distanceKm)
+                values.bind(candidate.origin)
+            }
         }
         return recorded
     }

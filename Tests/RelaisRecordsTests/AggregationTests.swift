@@ -81,6 +81,38 @@ import Testing
         #expect(try await Self.stage(store).runOnce(now: Orders.readyMillis).created.isEmpty)
     }
 
+    /// A decision's values are bound straight to SQLite (`Statement.run(in:_:)`): each
+    /// reads back in its place and type, NULLs as nil, whatever else the decision holds; a
+    /// refused insert is SQLite's error and leaves the statement usable.
+    @Test func aRecordedDecisionReadsBackValueForValue() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        _ = try await store.accept([Orders.incoming(Orders.json(id: "A-1", name: "Client"))], source: "test", now: Orders.readyMillis)
+        _ = try await Self.stage(store).runOnce(now: Orders.readyMillis)
+        let made = try #require(try await store.decision(shipment: "S-1"))
+        #expect(made.candidates.contains { $0.price == nil } && made.candidates.contains { $0.price != nil })
+        var other = made
+        other.late = true
+        other.held = true
+        other.distanceBasis = nil
+        other.rulesApplied = ["a", "b é"]
+        other.candidates[1].origin = "lyon-dc"
+        other.chosenIndex = 1
+        other.requested = RequestedServiceOutcome(key: other.candidates[1].key, honoured: false, reasons: [.excluded], origin: "lyon-dc")
+        for (offset, decision) in [made, other].enumerated() {
+            let now = Orders.readyMillis + Int64(offset + 1)
+            try await store.pool.write { db in _ = try db.recordDecision(decision, shipment: "S-1", now: now) }
+            #expect(try await store.decision(shipment: "S-1") == decision)
+        }
+        let taken = try await store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM decisions") }
+        await #expect(throws: DatabaseError.self) {
+            try await store.pool.write { db in _ = try db.recordDecision(made, id: taken, shipment: "S-1", now: Orders.readyMillis) }
+        }
+        try await store.pool.write { db in _ = try db.recordDecision(made, shipment: "S-1", now: Orders.readyMillis + 9) }
+        #expect(try await store.decision(shipment: "S-1") == made)
+    }
+
     /// Shipments are inserted with the id their decision gets next: each must name its own
     /// decision, over several passes.
     @Test func eachShipmentNamesItsOwnDecision() async throws {
