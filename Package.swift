@@ -277,7 +277,7 @@ let package = Package(
             name: "RelaisBookingTests",
             dependencies: [
                 "RelaisXML", "RelaisCarriers", "RelaisBooking", "RelaisTracking", "RelaisSandbox", "RelaisStore", "RelaisRecords", "RelaisAggregation",
-                "RelaisOrders", "RelaisConfig", "RelaisCore", "RelaisTesting", "RelaisControlAPI",
+                "RelaisOrders", "RelaisConfig", "RelaisCore", "RelaisTesting", "RelaisControlAPI", "CRelaisSystem",
             ]
         ),
         // Live tests: the real executables as child processes.

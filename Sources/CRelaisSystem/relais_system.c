@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdint.h>
 #include <string.h>
@@ -84,3 +86,26 @@ static _Thread_local int reads_inline = 0;
 void relais_set_thread_reads_inline(int on) { reads_inline = on; }
 
 int relais_thread_reads_inline(void) { return reads_inline; }
+
+int relais_open_unnamed(const char *directory) {
+#if defined(__linux__) && defined(O_TMPFILE)
+    return open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+#else
+    (void)directory;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+int relais_link_unnamed(int fd, const char *path) {
+#ifdef __linux__
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+#else
+    (void)fd;
+    (void)path;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}

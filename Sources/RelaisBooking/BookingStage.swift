@@ -29,6 +29,9 @@ public final class BookingStage: Sendable {
     /// Every carrier's gate, shared with the other callers of carriers.
     public let gates: CarrierGates
     private let shared = Mutex(BookingStatistics())
+    /// Labels are written as unnamed files, named when whole, until the file system or a
+    /// missing `/proc` says no (``writeLabel(_:shipment:format:)``).
+    let unnamedLabels = Atomic(true)
 
     /// The carriers and sites in force; a reload replaces them (``replace(adapters:sites:)``)
     /// and the loop adopts them at its next turn.
@@ -259,85 +262,4 @@ public final class BookingStage: Sendable {
         }
         return call
     }
-
-    /// Writes a commit group's labels, then flushes them (``syncLabels()``): each label's
-    /// path, or why it could not be written. A flush that fails throws: the group is not
-    /// committed.
-    func writeLabels(_ labels: [BookingLoop.PendingLabel]) throws -> [String: Result<String, LabelWriteError>] {
-        var written: [String: Result<String, LabelWriteError>] = [:]
-        for label in labels {
-            do throws(LabelWriteError) {
-                written[label.shipment] = .success(try writeLabel(label.bytes, shipment: label.shipment, format: label.format))
-            } catch {
-                written[label.shipment] = .failure(error)
-            }
-        }
-        try syncLabels()
-        return written
-    }
-
-    /// The group's outcomes with each booked shipment's label file named, or, when it could
-    /// not be written, the reason in the outcome's detail (the booking stands without it).
-    static func naming(_ outcomes: [BookingOutcome], labels: [String: Result<String, LabelWriteError>]) -> [BookingOutcome] {
-        outcomes.map { outcome in
-            guard case .booked(let trackingNumber, let price, nil) = outcome.result, let label = labels[outcome.shipment] else {
-                return outcome
-            }
-            var named = outcome
-            switch label {
-            case .success(let path): named.result = .booked(trackingNumber: trackingNumber, carrierPrice: price, labelPath: path)
-            case .failure(let error): named.detail += "; no label: label not written: \(error)"
-            }
-            return named
-        }
-    }
-
-    /// Writes `<labels>/<id>.<format>` by rename, so a reader never sees half a label.
-    ///
-    /// Not flushed here: ``syncLabels()`` flushes the file system once per commit group,
-    /// before the commit names the file. (Foundation's `Data.write` fsyncs every file, which
-    /// cost more than the rest of the booking.)
-    func writeLabel(_ bytes: [UInt8], shipment: String, format: String) throws(LabelWriteError) -> String {
-        let path = (labelsDirectory as NSString).appendingPathComponent("\(shipment).\(format)")
-        let temporary = (labelsDirectory as NSString).appendingPathComponent(".\(shipment).\(format).tmp")
-        func failed(_ step: String, _ code: Int32) -> LabelWriteError {
-            unlink(temporary)
-            return LabelWriteError(path: path, step: step, code: code)
-        }
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LabelWriteError(path: temporary, step: "create", code: errno) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                write(fd, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                let code = count < 0 ? errno : EIO
-                close(fd)
-                throw failed("write", code)
-            }
-            written += count
-        }
-        guard close(fd) == 0 else { throw failed("write", errno) }
-        guard rename(temporary, path) == 0 else { throw failed("rename", errno) }
-        return path
-    }
-
-    /// Flushes every file of the labels' file system: one call per commit group instead of
-    /// an fsync per label.
-    func syncLabels() throws {
-        let fd = open(labelsDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        defer { close(fd) }
-        guard relais_syncfs(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    }
-}
-
-/// A label file that could not be written, naming the file and the system's reason.
-struct LabelWriteError: Error, CustomStringConvertible {
-    var path: String
-    var step: String
-    var code: Int32
-    var description: String { "\(step) \(path): \(String(cString: strerror(code)))" }
 }

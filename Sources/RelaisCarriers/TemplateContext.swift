@@ -150,10 +150,15 @@ struct TemplateContext {
 
     /// The value at a dotted path (`recipient.postcode`), as text; empty when absent.
     func text(at path: String) -> String {
+        text(at: path.split(separator: ".").map(String.init))
+    }
+
+    /// The text at a name already split at its dots.
+    func text(at path: [String]) -> String {
         var table: TemplateTable? = root
         var value: TemplateValue?
-        for part in path.split(separator: ".") {
-            value = table?.fields[String(part)]
+        for part in path {
+            value = table?.fields[part]
             if case .table(let inner) = value { table = inner } else { table = nil }
         }
         switch value {
@@ -165,7 +170,8 @@ struct TemplateContext {
 
     /// Adds `signature`: the hex digest of the fields' values, concatenated.
     mutating func sign(_ signature: CarrierOperation.Signature) {
-        let input = Data(signature.fields.map { text(at: $0) }.joined().utf8)
+        var input: [UInt8] = []
+        for path in signature.paths { input.append(contentsOf: text(at: path).utf8) }
         let hex: String =
             switch signature.algorithm {
             case .md5: Self.hex(Insecure.MD5.hash(data: input))

@@ -1,3 +1,4 @@
+import CRelaisSystem
 import Foundation
 import Testing
 @testable import RelaisBooking
@@ -45,8 +46,28 @@ import RelaisSandbox
                 try stage.writeLabel([1], shipment: "S-2", format: "pdf")
             } throws: { error in
                 let text = "\(error)"
-                return text.contains(".S-2.pdf.tmp") && text.contains("No such file or directory")
+                return text.contains("create \(stage.labelsDirectory)/S-2.pdf") && text.contains("No such file or directory")
             }
+        }
+    }
+
+    /// Labels are named only when whole (unnamed files where the file system has them), a
+    /// label written again replaces the old one, no temporary file is left behind, and a
+    /// label that cannot be named (its directory is gone) does not turn unnamed files off.
+    @Test func labelsAreNamedWholeAndReplacedWhole() async throws {
+        let rig = try BookingRig()
+        defer { rig.remove() }
+        try await withHTTP { http in
+            let stage = try rig.stage(sandbox: "http://127.0.0.1:9", http: http)
+            let probe = relais_open_unnamed(stage.labelsDirectory)
+            let unnamed = probe >= 0
+            if unnamed { close(probe) }
+            let path = try stage.writeLabel(Array("first".utf8), shipment: "S-1", format: "pdf")
+            #expect(try stage.writeLabel(Array("second, longer".utf8), shipment: "S-1", format: "pdf") == path)
+            #expect(FileManager.default.contents(atPath: path) == Data("second, longer".utf8))
+            #expect { try stage.writeLabel([1], shipment: "missing/S-2", format: "pdf") } throws: { "\($0)".contains("S-2.pdf") }
+            #expect(stage.unnamedLabels.load(ordering: .relaxed) == unnamed)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: stage.labelsDirectory) == ["S-1.pdf"])
         }
     }
 

@@ -26,4 +26,15 @@ void relais_set_thread_reads_inline(int on);
 /// Whether the calling thread is marked by `relais_set_thread_reads_inline`.
 int relais_thread_reads_inline(void);
 
+/// Opens an unnamed regular file in `directory` for writing (Linux's O_TMPFILE), mode 0644:
+/// the file has no name until `relais_link_unnamed` gives it one, and disappears if the
+/// process dies first. Returns the descriptor, or -1 with errno (EOPNOTSUPP, EISDIR or
+/// EINVAL where the file system or the kernel has no unnamed files).
+int relais_open_unnamed(const char *directory);
+
+/// Gives the unnamed file `fd` (from `relais_open_unnamed`) the name `path`, in the same
+/// file system, through /proc/self/fd (linkat with AT_SYMLINK_FOLLOW: no privilege needed).
+/// Fails with EEXIST when `path` exists: it never replaces a file. Returns 0, or -1 with errno.
+int relais_link_unnamed(int fd, const char *path);
+
 #endif

@@ -139,13 +139,22 @@ public struct CarrierOperation: Hashable, Sendable {
     public struct Signature: Hashable, Sendable {
         public enum Algorithm: String, Hashable, Sendable { case md5, sha1, sha256 }
         public var algorithm: Algorithm
-        public var fields: [String]
+        /// The context's values signed, by dotted name (`credentials.key`).
+        public var fields: [String] { didSet { paths = Self.paths(fields) } }
         public var uppercase: Bool
+        /// ``fields``, each split at its dots once: a booking's signature looks them up
+        /// without splitting names again.
+        public private(set) var paths: [[String]]
 
         public init(algorithm: Algorithm, fields: [String], uppercase: Bool) {
             self.algorithm = algorithm
             self.fields = fields
             self.uppercase = uppercase
+            paths = Self.paths(fields)
+        }
+
+        private static func paths(_ fields: [String]) -> [[String]] {
+            fields.map { $0.split(separator: ".").map(String.init) }
         }
     }
 }
