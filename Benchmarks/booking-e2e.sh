@@ -9,7 +9,7 @@
 # max_in_flight raised (MAX_IN_FLIGHT, default 32): this measures Relais, not the
 # carriers' contracts. Meanwhile Benchmarks/probe.py asks the control socket for PROBE
 # (comma-separated paths, default /v1/status) on one persistent connection, one request
-# every PROBE_INTERVAL_MS (default 2), as a monitoring agent would.
+# every PROBE_INTERVAL_MS (default 2), as a monitoring agent would; PROBE=none for none.
 #
 # Prints bookings per second (N / first to last booked_at) and, for each probed path, the
 # latency p50/p99/max of the requests sent between the first and the last booking.
@@ -75,7 +75,8 @@ pid=$!
 pids+=($pid)
 for _ in $(seq 100); do [ -S "$root/relais.sock" ] && break; sleep 0.1; done
 # PROBE=none: booking alone, as in production, where an agent asks every few seconds, not
-# 500 times a second (the probe and its answers cost both cores about 5 %).
+# 500 times a second (the probe and relaisd's answers share the two cores with booking:
+# BENCHMARKS.md, booking, session 13).
 probe=
 if [ "${PROBE:-}" != none ]; then
   IFS=, read -r -a paths <<< "${PROBE:-/v1/status}"
