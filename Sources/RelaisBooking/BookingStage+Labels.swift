@@ -57,20 +57,29 @@ extension BookingStage {
         let path = (labelsDirectory as NSString).appendingPathComponent("\(shipment).\(format)")
         if unnamedLabels.load(ordering: .relaxed) {
             let fd = relais_open_unnamed((path as NSString).deletingLastPathComponent)
-            if fd >= 0 {
-                defer { close(fd) }
-                if let code = Self.write(bytes, to: fd) { throw LabelWriteError(path: path, step: "write", code: code) }
-                if relais_link_unnamed(fd, path) == 0 { return path }
-                switch errno {
-                case EEXIST: break  // replaced below, by rename
-                case ENOENT where access("/proc/self/fd", F_OK) != 0, EPERM, EACCES:
-                    unnamedLabels.store(false, ordering: .relaxed)  // no /proc to name it through
-                case let code: throw LabelWriteError(path: path, step: "link", code: code)
-                }
-            } else if [EOPNOTSUPP, EISDIR, EINVAL].contains(errno) {
-                unnamedLabels.store(false, ordering: .relaxed)
-            } else {
-                throw LabelWriteError(path: path, step: "create", code: errno)
+            guard fd >= 0 else {
+                let code = errno
+                guard [EOPNOTSUPP, EISDIR, EINVAL].contains(code) else { throw LabelWriteError(path: path, step: "create", code: code) }
+                unnamedLabels.store(false, ordering: .relaxed)  // no unnamed files on this file system
+                return try writeLabelByRename(bytes, path: path)
+            }
+            if let code = Self.write(bytes, to: fd) {
+                close(fd)
+                throw LabelWriteError(path: path, step: "write", code: code)
+            }
+            let linked = relais_link_unnamed(fd, path) == 0
+            let code = errno
+            guard close(fd) == 0 || !linked else {
+                let closing = errno
+                unlink(path)
+                throw LabelWriteError(path: path, step: "write", code: closing)
+            }
+            if linked { return path }
+            switch code {
+            case EEXIST: break  // replaced below, by rename
+            case ENOENT where access("/proc/self/fd", F_OK) != 0, EPERM, EACCES:
+                unnamedLabels.store(false, ordering: .relaxed)  // no /proc to name it through
+            default: throw LabelWriteError(path: path, step: "link", code: code)
             }
         }
         return try writeLabelByRename(bytes, path: path)
