@@ -191,3 +191,38 @@ import RelaisCore
         }
     }
 }
+
+/// ``ISOTimestamp`` writes the instant to the millisecond, in `Date.ISO8601FormatStyle`'s
+/// form. To the second, what the format style writes; the milliseconds exactly, where the
+/// format style, through a `Double` of seconds, truncated 0.123 s to `.122` about half the
+/// time (what relaisd wrote before session 13).
+@Suite struct ISOTimestampTests {
+    func foundation(_ milliseconds: Int64) -> String {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    @Test func writesTheInstantInFoundationsForm() {
+        // Days that end months, leap days (2000 and 2024, not 2100), the ends of years, the
+        // epoch and before it, and seeded instants up to 2400.
+        let days: [Int64] = [0, -1, -365, 10_956, 11_016, 11_017, 11_322, 19_782, 19_783, 20_422, 20_454, 47_540, 47_541, 47_542, 2_932_896]
+        var instants: [Int64] = [0, 1, 999, 1000, -1, -999, -1000, -1001, 1_795_425_300_123, 253_402_300_799_999]
+        for day in days { instants += [day * 86_400_000, day * 86_400_000 - 1, day * 86_400_000 + 86_399_999] }
+        var generator = SeededGenerator(state: 7)
+        for _ in 0..<20_000 { instants.append(Int64(generator.next() % 13_569_465_600_000)) }
+        var truncated = 0
+        for instant in instants {
+            let ours = ISOTimestamp.string(instant), theirs = foundation(instant)
+            let millisecond = (instant % 1000 + 1000) % 1000
+            #expect(ours.count == 24 && ours.hasSuffix("Z") && ours.prefix(19) == theirs.prefix(19), "\(instant): \(ours), \(theirs)")
+            #expect(Int(ours.dropFirst(20).prefix(3)) == Int(millisecond), "\(instant): \(ours)")
+            let theirMillisecond = Int(theirs.dropFirst(20).prefix(3)) ?? -1
+            #expect([Int(millisecond), Int(millisecond) - 1].contains(theirMillisecond), "\(instant): \(theirs)")
+            if theirMillisecond != Int(millisecond) { truncated += 1 }
+        }
+        #expect(truncated > 0)
+        #expect(ISOTimestamp.string(1_795_425_300_123) == "2026-11-23T09:15:00.123Z")
+        #expect(ISOTimestamp.string(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(ISOTimestamp.string(951_782_400_000) == "2000-02-29T00:00:00.000Z")
+        #expect(ISOTimestamp.string(4_107_542_400_000) == "2100-03-01T00:00:00.000Z")
+    }
+}

@@ -309,8 +309,5 @@ struct ControlHandlers: Sendable {
 
 /// Times in replies: ISO 8601, UTC, to the millisecond.
 enum Timestamps {
-    static func iso(_ milliseconds: Int64) -> String {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-            .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
+    static func iso(_ milliseconds: Int64) -> String { ISOTimestamp.string(milliseconds) }
 }
