@@ -273,12 +273,7 @@ extension Database {
     func writeOutboxEvent(_ type: OutboxEventType, shipment id: String, now: Int64, tracking: ShipmentTrackingReply? = nil) throws {
         let endpoints = try outboxEndpoints(wanting: type)
         guard !endpoints.isEmpty else { return }
-        guard let row = try Row.fetchOne(cachedStatement(sql: "\(RecordStore.shipmentSelect) WHERE s.id = ?"), arguments: [id]) else {
-            throw StoreError.notFound("shipment \(id)")
-        }
-        let orders = try String.fetchAll(
-            cachedStatement(sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id"), arguments: [id])
-        let record = RecordStore.shipmentRecord(row, orders: orders)
+        guard let record = try shipmentRecord(id: id) else { throw StoreError.notFound("shipment \(id)") }
         let attempts = try Row.fetchAll(
             cachedStatement(sql: "SELECT * FROM booking_attempts WHERE shipment_id = ? ORDER BY id"), arguments: [id]
         ).map(RecordStore.attemptRecord)

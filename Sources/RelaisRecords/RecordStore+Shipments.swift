@@ -169,13 +169,7 @@ extension RecordStore {
     }
 
     public func shipment(id: String) async throws -> ShipmentRecord? {
-        try await quickRead { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "\(Self.shipmentSelect) WHERE s.id = ?"), arguments: [id]) else {
-                return nil
-            }
-            let orders = try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id"), arguments: [id])
-            return Self.shipmentRecord(row, orders: orders)
-        }
+        try await quickRead { db in try db.shipmentRecord(id: id) }
     }
 
     /// Shipments filtered by state and carrier, newest first, at most `limit`.
@@ -195,26 +189,34 @@ extension RecordStore {
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             // Cached: four shapes of query in all (state, carrier, both, neither). Compiling
             // the join on every request was a fifth of listing 20 shipments.
-            let rows = try Row.fetchAll(
-                db.cachedStatement(sql: "\(Self.shipmentSelect) \(filter) ORDER BY s.seq DESC LIMIT ?"), arguments: arguments)
-            guard let first = rows.first else { return [] }
-            let columns = ColumnIndex(first)
-            let ids: [String] = rows.map { columns[$0, "id"] }
+            // Rows read from SQLite's statement as they come (a cursor), not copied first:
+            // GRDB decodes a copied row's values through its generic path, with type
+            // metadata looked up at run time for each.
+            let page = try db.cachedStatement(sql: "\(Self.shipmentSelect) \(filter) ORDER BY s.seq DESC LIMIT ?")
+            let columns = ColumnIndex(names: page.columnNames)
+            var records: [ShipmentRecord] = []
+            let rows = try Row.fetchCursor(page, arguments: arguments)
+            while let row = try rows.next() { records.append(Self.shipmentRecord(row, orders: [], columns: columns)) }
+            guard !records.isEmpty else { return [] }
             // The orders of every listed shipment in one query, not one per row; the same
             // page selected again (same transaction), so that the query's text, and its
             // cached statement, does not depend on the page's length.
             var orders: [String: [String]] = [:]
-            for row in try Row.fetchAll(
+            let orderRows = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
                         SELECT shipment_id, id FROM orders
                         WHERE shipment_id IN (SELECT s.id FROM shipments s \(filter) ORDER BY s.seq DESC LIMIT ?) ORDER BY id
                         """),
                 arguments: arguments)
-            {
-                orders[row["shipment_id"], default: []].append(row["id"])
+            while let row = try orderRows.next() { orders[row[0] as String, default: []].append(row[1] as String) }
+            // A return has no orders of its own: it keeps the one it brings back.
+            return records.map { record in
+                guard let listed = orders[record.id], !listed.isEmpty else { return record }
+                var record = record
+                record.orderIDs = listed
+                return record
             }
-            return zip(rows, ids).map { row, id in Self.shipmentRecord(row, orders: orders[id] ?? [], columns: columns) }
         }
     }
 
@@ -356,15 +358,33 @@ extension Database {
 struct ColumnIndex {
     private let positions: [String: Int]
 
-    init(_ row: Row) {
+    init(_ row: Row) { self.init(names: Array(row.columnNames)) }
+
+    /// A statement's columns (`Statement.columnNames`), before any row is read.
+    init(names: [String]) {
         var positions: [String: Int] = [:]
         // The first column of a name wins, as with GRDB's own lookup.
-        for (position, name) in row.columnNames.enumerated() where positions[name] == nil { positions[name] = position }
+        for (position, name) in names.enumerated() where positions[name] == nil { positions[name] = position }
         self.positions = positions
     }
 
     /// The value of column `name`; nil for NULL where the value is optional.
     subscript<Value: ColumnValue>(_ row: Row, _ name: String) -> Value {
         Value.read(row, at: positions[name] ?? -1)
+    }
+}
+
+extension Database {
+    /// Shipment `id` with its orders, as the control API and the outbox's events show it.
+    /// The row is read from SQLite's statement as it comes (a cursor), not copied first.
+    func shipmentRecord(id: String) throws -> ShipmentRecord? {
+        let statement = try cachedStatement(sql: "\(RecordStore.shipmentSelect) WHERE s.id = ?")
+        let rows = try Row.fetchCursor(statement, arguments: [id])
+        guard let row = try rows.next() else { return nil }
+        var record = RecordStore.shipmentRecord(row, orders: [], columns: ColumnIndex(names: statement.columnNames))
+        let orders = try String.fetchAll(cachedStatement(sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id"), arguments: [id])
+        // A return has no orders of its own: it keeps the one it brings back.
+        if !orders.isEmpty { record.orderIDs = orders }
+        return record
     }
 }
