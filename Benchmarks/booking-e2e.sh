@@ -16,6 +16,7 @@
 #   usage: Benchmarks/booking-e2e.sh [N]        (from the repository root; N default 10000)
 #   BIN=DIR to run DIR's binaries unbuilt; BUILD_FLAGS for the release build's flags (default --static-swift-stdlib, as README's release build);
 #   RELAISD_NICE (default 5, the unit's Nice=) for relaisd's nice value;
+#   OPTIONS=1 to post a checkout cart as well (POST /v1/options, three origins);
 #   NO_SYS_NICE=1 to run relaisd without CAP_SYS_NICE (no thread may raise its priority);
 #   PERF=FILE to record relaisd's profile while it books (perf record -g), SANDBOX_PERF=FILE
 #   the sandbox's; PERF_CALL_GRAPH=dwarf (default fp) to unwind libraries built without frame
@@ -48,6 +49,32 @@ done
 sandbox=$!
 pids+=($sandbox)
 relais_toml "$root" "$root/carriers" "$root/credentials" "http://127.0.0.1:$port" > "$root/relais.toml"
+# OPTIONS=1: the probe also posts a checkout cart (SPEC §11: POST /v1/options, 3 origins,
+# ≤ 10 ms p99 while booking), from two stores and the warehouse, as the in-process
+# benchmark (Benchmarks/Benchmarks/Booking/OptionsLatency.swift) does.
+if [ -n "${OPTIONS:-}" ]; then
+  cat >> "$root/relais.toml" <<'TOML'
+
+[[site]]
+id = "paris-store"
+country = "FR"
+postcode = "75011"
+lat = 48.8546
+lon = 2.3730
+
+[[site]]
+id = "lille-store"
+country = "FR"
+postcode = "59800"
+lat = 50.6389
+lon = 3.0632
+TOML
+  cat > "$root/cart.json" <<'JSON'
+{"origins": ["lille-store", "lyon-dc", "paris-store"],
+ "recipient": {"postcode": "59000", "country": "FR", "lat": 50.6377, "lon": 3.0608},
+ "parcels": [{"weight_kg": 1.6, "length_cm": 35, "width_cm": 25, "height_cm": 12}]}
+JSON
+fi
 # Five destinations, a third to relay points, one to five kilos (as the in-process booking
 # benchmark): the default policy spreads them over DPD, Mondial Relay, Colissimo, Vélocité.
 python3 - "$n" > "$root/spool/tmp/orders.ndjson" <<'PY'
@@ -80,6 +107,7 @@ for _ in $(seq 100); do [ -S "$root/relais.sock" ] && break; sleep 0.1; done
 probe=
 if [ "${PROBE:-}" != none ]; then
   IFS=, read -r -a paths <<< "${PROBE:-/v1/status}"
+  [ -z "${OPTIONS:-}" ] || paths+=("POST /v1/options@$root/cart.json")
   python3 Benchmarks/probe.py "$root/relais.sock" "$root/probe.txt" "${PROBE_INTERVAL_MS:-2}" "${paths[@]}" &
   probe=$!
   pids+=($probe)

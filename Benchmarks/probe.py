@@ -5,6 +5,8 @@ a time, one every INTERVAL ms, the paths in turn. Runs until SIGTERM, then write
 per request to OUT: wall-clock start (ms since the epoch), path, latency (µs), status.
 
     usage: probe.py SOCKET OUT INTERVAL_MS PATH [PATH...]
+
+A PATH of the form `POST /v1/options@FILE` posts FILE's bytes (a cart) instead of a GET.
 """
 import signal
 import socket
@@ -56,6 +58,18 @@ def read_response(connection, buffer):
             return status, body
 
 
+def request(path):
+    """The request's bytes, made once: a GET, or `POST <path>@<file>` with the file as body."""
+    if path.startswith("POST "):
+        target, _, file = path[5:].partition("@")
+        with open(file, "rb") as body_file:
+            body = body_file.read()
+        head = f"POST {target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        return head.encode() + body
+    return f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
+
+
+requests = {path: request(path) for path in paths}
 connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 connection.connect(sock_path)
 samples = []
@@ -66,10 +80,10 @@ while running:
     turn += 1
     started_wall = time.time()
     started = time.perf_counter()
-    connection.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+    connection.sendall(requests[path])
     status, buffer = read_response(connection, buffer)
     elapsed = time.perf_counter() - started
-    samples.append(f"{int(started_wall * 1000)} {path} {int(elapsed * 1e6)} {status}")
+    samples.append(f"{int(started_wall * 1000)} {path.split('@')[0].replace(' ', '_')} {int(elapsed * 1e6)} {status}")
     time.sleep(interval)
 with open(out_path, "w") as out:
     out.write("\n".join(samples) + "\n")

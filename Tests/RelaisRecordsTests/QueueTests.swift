@@ -150,4 +150,74 @@ import Testing
         counts = try await store.statusCounts()
         #expect(counts.queue[.held] == 0 && counts.queue[.failed] == 1)
     }
+
+    /// Allocation counts come from the quarter-hour counts the triggers keep, and are what
+    /// counting the shipments gives, for any window, aligned or not, whatever changed:
+    /// failures, holds, a failover to another carrier, a shipment moved in time or to another
+    /// site, one left without a carrier.
+    @Test func allocationCountsAreTheShipmentsCounted() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.remove() }
+        let store = temporary.store
+        let orders = (1...12).map { Orders.incoming(Orders.json(id: "L-\($0)", name: "Client \($0)")) }
+        _ = try await store.accept(orders, source: "test", now: Orders.readyMillis)
+        let ids = try await AggregationStageTests.stage(store).runOnce(now: Orders.readyMillis).created
+        #expect(ids.count == 12)
+        let t = Orders.readyMillis
+        try await store.pool.write { [ids] db in
+            let changes: [(String, [DatabaseValueConvertible?])] = [
+                ("UPDATE shipments SET state = 'failed' WHERE id = ?", [ids[0]]),
+                ("UPDATE shipments SET state = 'held' WHERE id = ?", [ids[1]]),
+                ("UPDATE shipments SET carrier = 'colissimo' WHERE id = ?", [ids[2]]),
+                ("UPDATE shipments SET created_at = ? WHERE id = ?", [t - 3_600_000 - 1, ids[3]]),
+                ("UPDATE shipments SET created_at = ? WHERE id = ?", [t + 899_999, ids[4]]),
+                ("UPDATE shipments SET created_at = ?, carrier = 'velocite' WHERE id = ?", [t + 7_200_123, ids[5]]),
+                ("UPDATE shipments SET state = 'queued' WHERE id = ?", [ids[0]]),  // counted again
+                ("UPDATE shipments SET site = 'paris-store' WHERE id = ?", [ids[6]]),
+                ("UPDATE shipments SET carrier = NULL WHERE id = ?", [ids[7]]),
+            ]
+            for (sql, arguments) in changes { try db.execute(sql: sql, arguments: StatementArguments(arguments)) }
+        }
+        func scanned(_ site: String, _ from: Int64, _ until: Int64) async throws -> [String: Int] {
+            try await store.pool.read { db in
+                var counts: [String: Int] = [:]
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT carrier, COUNT(*) FROM shipments WHERE site = ? AND created_at >= ? AND created_at < ?
+                            AND carrier IS NOT NULL AND state NOT IN ('failed', 'held') GROUP BY carrier
+                        """, arguments: [site, from, until])
+                { counts[row[0]] = row[1] }
+                return counts
+            }
+        }
+        let edges: [Int64] = [
+            t - 86_400_000, t - 3_600_000 - 1, t - 3_600_000, t - 1, t, t + 1, t + 899_999, t + 900_000, t + 7_200_123, t + 86_400_000,
+        ]
+        for site in ["lyon-dc", "paris-store"] {
+            for from in edges {
+                for until in edges where until >= from {
+                    let counts = try await store.allocationCounts(site: site, from: from, until: until)
+                    let expected = try await scanned(site, from, until)
+                    #expect(counts.perCarrier == expected, "\(site) [\(from - t), \(until - t))")
+                    #expect(counts.total == expected.values.reduce(0, +))
+                }
+            }
+        }
+        // The triggers keep what the migration's backfill would write.
+        let (kept, recounted) = try await store.pool.read { db in
+            (
+                try Row.fetchAll(db, sql: "SELECT site, bucket, carrier, n FROM allocation_counts WHERE n <> 0 ORDER BY 1, 2, 3")
+                    .map { "\($0[0] as String) \($0[1] as Int64) \($0[2] as String) \($0[3] as Int)" },
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT site, created_at / 900000, carrier, COUNT(*) FROM shipments
+                        WHERE carrier IS NOT NULL AND state NOT IN ('failed', 'held') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                        """
+                ).map { "\($0[0] as String) \($0[1] as Int64) \($0[2] as String) \($0[3] as Int)" }
+            )
+        }
+        #expect(kept == recounted && !kept.isEmpty)
+    }
 }
