@@ -19,6 +19,7 @@ import Testing
                 "v6: the outbox: events for the shop and their deliveries per endpoint",
                 "v7: tracking: polls, carrier events, normalised status",
                 "v8: cancelled shipments, cancel intents, manifests, returns",
+                "v9: allocation counts per site, quarter-hour and carrier",
             ])
         // Reopening an existing database applies nothing twice and keeps FULL.
         let again = try RecordStore(path: temporary.path)
