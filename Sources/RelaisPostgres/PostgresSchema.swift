@@ -20,6 +20,74 @@ enum PostgresSchema {
         Migration(name: "v3: origins and requested services", statements: v3),
         Migration(name: "v4: the outbox and tracking", statements: v4),
         Migration(name: "v5: cancelled shipments, cancel intents, manifests, returns", statements: v5),
+        Migration(name: "v6: allocation counts per site, quarter-hour and carrier", statements: v6),
+    ]
+
+    /// What allocation limits count (SPEC §6), kept as shipments change, as SQLite's v9: the
+    /// shipments given to each carrier per site and quarter hour of `created_at`, failed and
+    /// held ones left out. A cart's options and each aggregation pass read a site's day
+    /// from it instead of counting the day's shipments. Statement-level triggers, as
+    /// `queue_counts`; rows changed in key order, so that nodes never lock them crosswise.
+    static let v6: [String] = [
+        """
+        CREATE TABLE allocation_counts (
+            site TEXT NOT NULL,
+            bucket BIGINT NOT NULL,
+            carrier TEXT NOT NULL,
+            n BIGINT NOT NULL,
+            PRIMARY KEY (site, bucket, carrier)
+        )
+        """,
+        """
+        INSERT INTO allocation_counts (site, bucket, carrier, n)
+            SELECT site, created_at / 900000, carrier, COUNT(*) FROM shipments
+            WHERE carrier IS NOT NULL AND state NOT IN ('failed', 'held')
+            GROUP BY site, created_at / 900000, carrier
+        """,
+        """
+        CREATE FUNCTION allocation_counts_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO allocation_counts (site, bucket, carrier, n)
+                    SELECT site, created_at / 900000, carrier, COUNT(*) FROM new_rows
+                    WHERE carrier IS NOT NULL AND state NOT IN ('failed', 'held')
+                    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                    ON CONFLICT (site, bucket, carrier) DO UPDATE SET n = allocation_counts.n + EXCLUDED.n;
+            ELSIF TG_OP = 'DELETE' THEN
+                UPDATE allocation_counts a SET n = a.n - d.n FROM (
+                    SELECT site, created_at / 900000 AS bucket, carrier, COUNT(*) AS n FROM old_rows
+                    WHERE carrier IS NOT NULL AND state NOT IN ('failed', 'held')
+                    GROUP BY 1, 2, 3
+                ) d WHERE a.site = d.site AND a.bucket = d.bucket AND a.carrier = d.carrier;
+            ELSE
+                INSERT INTO allocation_counts (site, bucket, carrier, n)
+                    SELECT site, bucket, carrier, SUM(delta) FROM (
+                        SELECT o.site, o.created_at / 900000 AS bucket, o.carrier, -1 AS delta
+                        FROM old_rows o JOIN new_rows n ON n.id = o.id
+                        WHERE o.carrier IS NOT NULL AND o.state NOT IN ('failed', 'held')
+                        UNION ALL
+                        SELECT n.site, n.created_at / 900000, n.carrier, 1
+                        FROM old_rows o JOIN new_rows n ON n.id = o.id
+                        WHERE n.carrier IS NOT NULL AND n.state NOT IN ('failed', 'held')
+                    ) d GROUP BY 1, 2, 3 HAVING SUM(delta) <> 0 ORDER BY 1, 2, 3
+                    ON CONFLICT (site, bucket, carrier) DO UPDATE SET n = allocation_counts.n + EXCLUDED.n;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER shipments_allocation_insert AFTER INSERT ON shipments REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION allocation_counts_change()
+        """,
+        """
+        CREATE TRIGGER shipments_allocation_update AFTER UPDATE ON shipments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION allocation_counts_change()
+        """,
+        """
+        CREATE TRIGGER shipments_allocation_delete AFTER DELETE ON shipments REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION allocation_counts_change()
+        """,
     ]
 
     /// The transactional outbox (SPEC §12) and tracking (SPEC §13), as SQLite's v6 and v7,

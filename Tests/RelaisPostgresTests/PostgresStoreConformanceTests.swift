@@ -159,6 +159,49 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Allocation counts from the quarter-hour counts the triggers keep are what counting
+    /// the shipments gives, for any window, after failures, holds, a failover, moves in
+    /// time and between sites, and a shipment left without a carrier (as SQLite's).
+    @Test func allocationCountsAreTheShipmentsCounted() async throws {
+        try await TestDatabase.withSchema { client in
+            let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
+            try await store.migrate()
+            let orders = (1...12).map { Fixtures.incoming(Fixtures.json(id: "L-\($0)", name: "Client \($0)", street: "\($0) rue Oberkampf")) }
+            _ = try await store.accept(orders, source: "test", now: Fixtures.readyMillis)
+            let ids = try await Fixtures.stage(store).runOnce(now: Fixtures.readyMillis).created
+            #expect(ids.count == 12)
+            let t = Fixtures.readyMillis
+            try await client.query("UPDATE shipments SET state = 'failed' WHERE id = \(ids[0])")
+            try await client.query("UPDATE shipments SET state = 'held' WHERE id = \(ids[1])")
+            try await client.query("UPDATE shipments SET carrier = 'colissimo' WHERE id = \(ids[2])")
+            try await client.query("UPDATE shipments SET created_at = \(t - 3_600_001) WHERE id = \(ids[3])")
+            try await client.query("UPDATE shipments SET created_at = \(t + 899_999) WHERE id = \(ids[4])")
+            try await client.query("UPDATE shipments SET created_at = \(t + 7_200_123), carrier = 'velocite' WHERE id = \(ids[5])")
+            try await client.query("UPDATE shipments SET state = 'queued' WHERE id = \(ids[0])")
+            try await client.query("UPDATE shipments SET site = 'paris-store' WHERE id = \(ids[6])")
+            try await client.query("UPDATE shipments SET carrier = NULL WHERE id = \(ids[7])")
+            let edges: [Int64] = [
+                t - 86_400_000, t - 3_600_001, t - 3_600_000, t - 1, t, t + 1, t + 899_999, t + 900_000, t + 7_200_123, t + 86_400_000,
+            ]
+            for site in ["lyon-dc", "paris-store"] {
+                for from in edges {
+                    for until in edges where until >= from {
+                        var expected: [String: Int] = [:]
+                        for try await (carrier, n) in try await client.query(
+                            """
+                            SELECT carrier, COUNT(*) FROM shipments WHERE site = \(site) AND created_at >= \(from) AND created_at < \(until)
+                                AND carrier IS NOT NULL AND state NOT IN ('failed', 'held') GROUP BY carrier
+                            """
+                        ).decode((String, Int).self) { expected[carrier] = n }
+                        let counts = try await store.allocationCounts(site: site, from: from, until: until)
+                        #expect(counts.perCarrier == expected, "\(site) [\(from - t), \(until - t))")
+                        #expect(counts.total == expected.values.reduce(0, +))
+                    }
+                }
+            }
+        }
+    }
+
     @Test func theEventLogRefusesUpdatesAndDeletes() async throws {
         try await TestDatabase.withSchema { client in
             let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
