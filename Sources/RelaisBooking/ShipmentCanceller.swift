@@ -17,13 +17,19 @@ public final class ShipmentCanceller: Sendable {
     let clock: any WallClock
     /// How long an operator's cancel waits for a slot at a busy carrier before giving up.
     let admissionWait: Duration
-    /// Between two calls for one pending cancel.
+    /// After the first call of a cancel whose outcome was lost, before asking again; each
+    /// further lost outcome doubles the wait, up to ``maximumRetryDelay``. Also how often
+    /// relaisd's cancel service looks for the ones due.
     public let retryEvery: Duration
+    /// The longest wait between two calls for one pending cancel: a carrier whose cancel
+    /// API times out for a day is asked 24 times an hour at first, then once an hour.
+    public let maximumRetryDelay: Duration
 
     /// - Parameter adapter: the carrier's adapter in force (a reload replaces them).
     public init(
         store: any CancelLedger, gates: CarrierGates, adapter: @escaping @Sendable (String) -> CarrierAdapter?,
-        clock: any WallClock = SystemWallClock(), admissionWait: Duration = .seconds(10), retryEvery: Duration = .seconds(60)
+        clock: any WallClock = SystemWallClock(), admissionWait: Duration = .seconds(10), retryEvery: Duration = .seconds(60),
+        maximumRetryDelay: Duration = .seconds(3600)
     ) {
         self.store = store
         self.gates = gates
@@ -31,6 +37,18 @@ public final class ShipmentCanceller: Sendable {
         self.clock = clock
         self.admissionWait = admissionWait
         self.retryEvery = retryEvery
+        self.maximumRetryDelay = max(retryEvery, maximumRetryDelay)
+    }
+
+    /// The wait before the next call of a pending cancel, `calls` calls made: `first`,
+    /// doubled for each call after the first, at most `maximum`.
+    public static func retryDelay(afterCalls calls: Int, first: Duration, maximum: Duration) -> Duration {
+        var delay = first
+        for _ in 1..<max(1, calls) {
+            guard delay < maximum else { break }
+            delay *= 2
+        }
+        return min(delay, maximum)
     }
 
     /// Cancels `id` as `actor` asks.
@@ -59,7 +77,8 @@ public final class ShipmentCanceller: Sendable {
     private func call(_ job: CancelJob, actor: Actor) async throws -> CancelEnd {
         let result = await carrierResult(job)
         let now = clock.now()
-        return try await store.finishCancel(job, result: result, actor: actor, now: now, retryAt: now + retryEvery)
+        let wait = Self.retryDelay(afterCalls: job.attempts + 1, first: retryEvery, maximum: maximumRetryDelay)
+        return try await store.finishCancel(job, result: result, actor: actor, now: now, retryAt: now + wait)
     }
 
     /// What the carrier says, through its gate.

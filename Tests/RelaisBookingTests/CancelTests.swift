@@ -160,6 +160,17 @@ import Testing
         }
     }
 
+    /// A pending cancel is asked again after a minute, then after twice as long each time
+    /// its outcome is lost again, at most an hour apart: never given up, never hammered.
+    @Test func aPendingCancelIsAskedLessOftenEachTime() {
+        func delay(_ calls: Int) -> Duration {
+            ShipmentCanceller.retryDelay(afterCalls: calls, first: .seconds(60), maximum: .seconds(3600))
+        }
+        #expect((0...8).map(delay) == [60, 60, 120, 240, 480, 960, 1920, 3600, 3600].map { Duration.seconds($0) })
+        #expect(delay(Int.max) == .seconds(3600))
+        #expect(ShipmentCanceller.retryDelay(afterCalls: 5, first: .seconds(60), maximum: .seconds(30)) == .seconds(30))
+    }
+
     @Test func aTransientFailureOnTheFirstCallKeepsNothingPending() async throws {
         try await withSandbox { sandbox, url in
             try await withHTTP { http in
