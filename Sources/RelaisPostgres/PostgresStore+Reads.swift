@@ -232,42 +232,34 @@ extension PostgresStore {
     }
 
     /// Shipments given to each carrier at `site` between `from` and `until` (ms), counted
-    /// from their decision, whichever node decided them: one table for every node. Whole
-    /// quarter hours from the counts the triggers keep (schema v6); the parts of a quarter
-    /// at either end, if any, counted from the shipments themselves.
+    /// from their decision, whichever node decided them: one table for every node; read
+    /// as ``AllocationQuarters`` says (schema v6 keeps the counts).
     public func allocationCounts(site: String, from: Int64, until: Int64) async throws -> (total: Int, perCarrier: [String: Int]) {
         try await read("allocation counts") { connection, logger in
             var perCarrier: [String: Int] = [:]
-            let quarter: Int64 = 900_000
-            let firstWhole = from >= 0 ? (from + quarter - 1) / quarter : from / quarter
-            let endWhole = until >= 0 ? until / quarter : (until - quarter + 1) / quarter
-            func countShipments(from: Int64, until: Int64) async throws {
-                guard from < until else { return }
+            let quarters = AllocationQuarters(from: from, until: until)
+            if !quarters.whole.isEmpty {
                 for try await (carrier, n) in try await connection.query(
                     """
-                    SELECT carrier, COUNT(*) FROM shipments
-                    WHERE site = \(site) AND created_at >= \(from) AND created_at < \(until) AND carrier IS NOT NULL
-                        AND state NOT IN ('failed', 'held')
+                    SELECT carrier, SUM(n)::BIGINT FROM allocation_counts
+                    WHERE site = \(site) AND bucket >= \(quarters.whole.lowerBound) AND bucket < \(quarters.whole.upperBound)
                     GROUP BY carrier
                     """, logger: logger
                 ).decode((String, Int).self) {
                     perCarrier[carrier, default: 0] += n
                 }
             }
-            if firstWhole < endWhole {
+            for part in quarters.partial {
                 for try await (carrier, n) in try await connection.query(
                     """
-                    SELECT carrier, SUM(n)::BIGINT FROM allocation_counts
-                    WHERE site = \(site) AND bucket >= \(firstWhole) AND bucket < \(endWhole)
+                    SELECT carrier, COUNT(*) FROM shipments
+                    WHERE site = \(site) AND created_at >= \(part.lowerBound) AND created_at < \(part.upperBound)
+                        AND carrier IS NOT NULL AND state NOT IN ('failed', 'held')
                     GROUP BY carrier
                     """, logger: logger
                 ).decode((String, Int).self) {
                     perCarrier[carrier, default: 0] += n
                 }
-                try await countShipments(from: from, until: firstWhole * quarter)
-                try await countShipments(from: endWhole * quarter, until: until)
-            } else {
-                try await countShipments(from: from, until: until)
             }
             perCarrier = perCarrier.filter { $0.value != 0 }
             return (perCarrier.values.reduce(0, +), perCarrier)

@@ -196,7 +196,7 @@ extension RecordStore {
             let columns = ColumnIndex(names: page.columnNames)
             var records: [ShipmentRecord] = []
             let rows = try Row.fetchCursor(page, arguments: arguments)
-            while let row = try rows.next() { records.append(Self.shipmentRecord(row, orders: [], columns: columns)) }
+            while let row = try rows.next() { records.append(Self.shipmentRecord(row, columns: columns)) }
             guard !records.isEmpty else { return [] }
             // The orders of every listed shipment in one query, not one per row; the same
             // page selected again (same transaction), so that the query's text, and its
@@ -232,9 +232,10 @@ extension RecordStore {
         LEFT JOIN returns r ON r.shipment_id = s.id
         """
 
-    /// - Parameter columns: the query's columns by name, when several rows are read.
-    static func shipmentRecord(_ row: Row, orders: [String], columns: ColumnIndex? = nil) -> ShipmentRecord {
-        let c = columns ?? ColumnIndex(row)
+    /// A shipment row of ``shipmentSelect``, its orders not yet read: a return lists the
+    /// order it brings back, any other shipment none until its caller fills them in.
+    /// - Parameter columns: the query's columns by name.
+    static func shipmentRecord(_ row: Row, columns c: ColumnIndex) -> ShipmentRecord {
         let price: Int64? = c[row, "price_minor"]
         var emissions: ShipmentEmissions?
         if let co2e: Double = c[row, "co2e_g"], let quality: Int = c[row, "candidate_data_quality"] {
@@ -250,7 +251,7 @@ extension RecordStore {
         }
         return ShipmentRecord(
             id: c[row, "id"], state: ShipmentState(rawValue: c[row, "state"]) ?? .failed,
-            orderIDs: orders.isEmpty ? returnOf.map { [$0.orderID] } ?? [] : orders, site: c[row, "site"],
+            orderIDs: returnOf.map { [$0.orderID] } ?? [], site: c[row, "site"],
             carrier: c[row, "carrier"], service: c[row, "service"], trackingNumber: c[row, "tracking_number"],
             price: price.map(Money.init(minorUnits:)), currency: c[row, "currency"], eta: c[row, "eta"], co2eGrams: c[row, "co2e_g"],
             late: c[row, "late"], labelPath: c[row, "label_path"], attempts: c[row, "attempts"], nextAttemptAt: c[row, "next_attempt_at"],
@@ -280,20 +281,15 @@ extension RecordStore {
 
     static func allocationCounts(_ db: Database, site: String, from: Int64, until: Int64) throws -> (total: Int, perCarrier: [String: Int]) {
         var perCarrier: [String: Int] = [:]
-        // Whole quarter hours from the counts the triggers keep (Schema.v9); the parts of a
-        // quarter hour at either end, if any, counted from the shipments themselves.
-        let quarter: Int64 = 900_000
-        let firstWhole = from >= 0 ? (from + quarter - 1) / quarter : from / quarter
-        let endWhole = until >= 0 ? until / quarter : (until - quarter + 1) / quarter
-        if firstWhole < endWhole {
+        let quarters = AllocationQuarters(from: from, until: until)
+        if !quarters.whole.isEmpty {
             let statement = try db.cachedStatement(
                 sql: "SELECT carrier, SUM(n) FROM allocation_counts WHERE site = ? AND bucket >= ? AND bucket < ? GROUP BY carrier")
-            let rows = try Row.fetchCursor(statement, arguments: [site, firstWhole, endWhole])
+            let rows = try Row.fetchCursor(statement, arguments: [site, quarters.whole.lowerBound, quarters.whole.upperBound])
             while let row = try rows.next() { perCarrier[row[0] as String, default: 0] += row[1] as Int }
-            try countShipments(db, site: site, from: from, until: firstWhole * quarter, into: &perCarrier)
-            try countShipments(db, site: site, from: endWhole * quarter, until: until, into: &perCarrier)
-        } else {
-            try countShipments(db, site: site, from: from, until: until, into: &perCarrier)
+        }
+        for part in quarters.partial {
+            try countShipments(db, site: site, from: part.lowerBound, until: part.upperBound, into: &perCarrier)
         }
         perCarrier = perCarrier.filter { $0.value != 0 }
         return (perCarrier.values.reduce(0, +), perCarrier)
@@ -301,7 +297,6 @@ extension RecordStore {
 
     /// The shipments counted for allocations at `site` created in [`from`, `until`), one by one.
     private static func countShipments(_ db: Database, site: String, from: Int64, until: Int64, into perCarrier: inout [String: Int]) throws {
-        guard from < until else { return }
         let statement = try db.cachedStatement(
             sql: """
                 SELECT carrier, COUNT(*) AS n FROM shipments
@@ -376,8 +371,6 @@ extension Database {
 struct ColumnIndex {
     private let positions: [String: Int]
 
-    init(_ row: Row) { self.init(names: Array(row.columnNames)) }
-
     /// A statement's columns (`Statement.columnNames`), before any row is read.
     init(names: [String]) {
         var positions: [String: Int] = [:]
@@ -399,7 +392,7 @@ extension Database {
         let statement = try cachedStatement(sql: "\(RecordStore.shipmentSelect) WHERE s.id = ?")
         let rows = try Row.fetchCursor(statement, arguments: [id])
         guard let row = try rows.next() else { return nil }
-        var record = RecordStore.shipmentRecord(row, orders: [], columns: ColumnIndex(names: statement.columnNames))
+        var record = RecordStore.shipmentRecord(row, columns: ColumnIndex(names: statement.columnNames))
         let orders = try String.fetchAll(cachedStatement(sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id"), arguments: [id])
         // A return has no orders of its own: it keeps the one it brings back.
         if !orders.isEmpty { record.orderIDs = orders }

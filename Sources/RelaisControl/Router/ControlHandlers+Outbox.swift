@@ -37,7 +37,7 @@ extension ControlHandlers {
             return OutboxEndpointReply(
                 name: endpoint?.name ?? backlog.target, number: endpoint?.webhook?.number,
                 target: backlog.target == OutboxEndpointSetting.spoolTarget ? spool : backlog.target,
-                state: backlog.disabledAt == nil ? "enabled" : "disabled", disabledAt: backlog.disabledAt.map(Timestamps.iso),
+                state: backlog.disabledAt == nil ? "enabled" : "disabled", disabledAt: backlog.disabledAt.map(ISOTimestamp.string),
                 disabledReason: backlog.disabledReason, events: endpoint?.webhook?.events.map(\.rawValue).sorted() ?? [],
                 includeLabel: endpoint?.webhook?.includeLabel ?? false, pending: backlog.pending, dead: backlog.dead,
                 oldestPendingSeconds: backlog.oldestPendingAt.map { Double(max(0, now - $0)) / 1000 })
@@ -83,11 +83,11 @@ extension ControlHandlers {
             OutboxListReply(
                 deliveries: records.map { record in
                     OutboxDeliveryReply(
-                        id: record.eventID, type: record.type, timestamp: Timestamps.iso(record.at), shipment: record.shipmentID,
+                        id: record.eventID, type: record.type, timestamp: ISOTimestamp.string(record.at), shipment: record.shipmentID,
                         endpoint: names[record.endpointTarget] ?? record.endpointTarget, state: record.state,
                         attempts: record.attempts,
-                        nextAttemptAt: record.state == "pending" ? record.nextAttemptAt.map(Timestamps.iso) : nil,
-                        deliveredAt: record.deliveredAt.map(Timestamps.iso), lastError: record.lastError)
+                        nextAttemptAt: record.state == "pending" ? record.nextAttemptAt.map(ISOTimestamp.string) : nil,
+                        deliveredAt: record.deliveredAt.map(ISOTimestamp.string), lastError: record.lastError)
                 }))
     }
 

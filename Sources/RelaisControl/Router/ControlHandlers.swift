@@ -35,14 +35,14 @@ struct ControlHandlers: Sendable {
                 return StatusReply.CarrierState(id: loaded.carrier.id, state: view.breakers[loaded.carrier.id]?.name ?? "closed")
             },
             pendingOrders: counts.pendingOrders,
-            configurationLoadedAt: Timestamps.iso(running.loadedAt), alerts: state.alerts.isEmpty ? nil : state.alerts)
+            configurationLoadedAt: ISOTimestamp.string(running.loadedAt), alerts: state.alerts.isEmpty ? nil : state.alerts)
         reply.outbox = counts.outbox.map(outboxEndpoints) ?? []
         reply.node = state.store.node
         if let shared = state.store as? any SharedQueue {
             let now = state.clock()
             reply.otherNodes = try await shared.claimsByNode().filter { $0.node != state.store.node }.map {
                 StatusReply.NodeLease(
-                    node: $0.node, shipments: $0.shipments, leaseUntil: Timestamps.iso($0.leaseUntil), expired: $0.leaseUntil <= now)
+                    node: $0.node, shipments: $0.shipments, leaseUntil: ISOTimestamp.string($0.leaseUntil), expired: $0.leaseUntil <= now)
             }
         }
         reply.tracking = counts.tracking?.byStatus
@@ -70,7 +70,7 @@ struct ControlHandlers: Sendable {
         return try JSONResponse.make(
             OrderReply(
                 id: order.id, shipment: order.shipmentID, state: order.state, site: order.site,
-                receivedAt: Timestamps.iso(order.receivedAt)))
+                receivedAt: ISOTimestamp.string(order.receivedAt)))
     }
 
     func shipments(query: Parameters) async throws -> Response {
@@ -307,7 +307,3 @@ struct ControlHandlers: Sendable {
     }
 }
 
-/// Times in replies: ISO 8601, UTC, to the millisecond.
-enum Timestamps {
-    static func iso(_ milliseconds: Int64) -> String { ISOTimestamp.string(milliseconds) }
-}
