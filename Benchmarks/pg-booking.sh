@@ -13,7 +13,9 @@
 # ends when all are booked. Figures from the records: bookings/s = booked / (last booked_at −
 # first booked_at). With pg_stat_statements loaded, the statements per booking of each
 # PostgreSQL run are listed (calls / bookings), the round trips the commit shape costs.
-# BIN (default .build/release) names the binaries; they are not built here.
+# BIN (default .build/release) names the binaries; they are not built here. RUNS (default
+# "sqlite pg1 pg2") picks the runs. Each run prints the CPU its processes spent per booking
+# (relaisd, the PostgreSQL server's processes, relais-sandbox), read from /proc.
 set -euo pipefail
 n=${1:-4000}
 bin=${BIN:-.build/release}
@@ -33,6 +35,15 @@ node_config() {  # node_config DIR STORE-TOML
 }
 
 sql() { psql -X -q -t -A "$1" -c "$2"; }
+
+# CPU seconds (user + system) of the processes named NAME alive now.
+cpu_of() {  # cpu_of NAME
+  local ticks=0 pid
+  for pid in $(pgrep -x "$1"); do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$ticks"
+}
 
 run() {  # run NAME ENGINE(sqlite|postgres) NODES
   local name=$1 engine=$2 nodes=$3 dbname="bench_$1" dburl="" started=()
@@ -56,32 +67,47 @@ run() {  # run NAME ENGINE(sqlite|postgres) NODES
     for _ in $(seq 100); do [ -S "$root/$name/n$i/relais.sock" ] && break; sleep 0.1; done
   done
   [ "$engine" = postgres ] && sql "$dburl" "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
+  local cpu0_relaisd cpu0_postgres cpu0_sandbox
+  cpu0_relaisd=$(cpu_of relaisd) cpu0_postgres=$(cpu_of postgres) cpu0_sandbox=$(cpu_of relais-sandbox)
   for i in $(seq "$nodes"); do mv "$root/$name/n$i/spool/tmp/orders.ndjson" "$root/$name/n$i/spool/new/"; done
   local booked=0 count
   for _ in $(seq 480); do
     sleep 0.5
     if [ "$engine" = postgres ]; then
-      count="SELECT n FROM queue_counts WHERE state='booked'"
+      count="SELECT COALESCE(SUM(n), 0) FROM queue_counts WHERE state='booked'"
       booked=$(sql "$dburl" "$count" 2>/dev/null || echo 0)
     else
       booked=$(sqlite3 "$root/$name/n1/state/relais.sqlite" "SELECT n FROM queue_counts WHERE state='booked'" 2>/dev/null || echo 0)
     fi
     [ "${booked:-0}" -ge "$n" ] && break
   done
-  for pid in "${started[@]}"; do kill -TERM "$pid"; done
+  local hz cpu
+  hz=$(getconf CLK_TCK)
+  cpu=$(awk -v r="$(( $(cpu_of relaisd) - cpu0_relaisd ))" -v p="$(( $(cpu_of postgres) - cpu0_postgres ))" \
+    -v s="$(( $(cpu_of relais-sandbox) - cpu0_sandbox ))" -v hz="$hz" -v n="$n" \
+    'BEGIN { printf "relaisd %.2f, PostgreSQL %.2f, relais-sandbox %.2f", r / hz / n * 1000, p / hz / n * 1000, s / hz / n * 1000 }')
+  for i in $(seq "$nodes"); do kill -0 "${started[$((i - 1))]}" 2>/dev/null || { echo "pg-booking: node $i of $name stopped early:" >&2; tail -5 "$root/$name/n$i/relaisd.log" >&2; }; done
+  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${started[@]}"; do wait "$pid" || true; done
   local rate="SELECT COUNT(*) || ' booked, ' || round(COUNT(*) * 1000.0 / NULLIF(MAX(booked_at) - MIN(booked_at), 0)) || ' bookings/s' FROM shipments WHERE state='booked'"
   if [ "$engine" = postgres ]; then
     echo "== $name: PostgreSQL, $nodes node(s): $(sql "$dburl" "$rate")"
+    echo "   CPU ms per booking: $cpu"
     echo "   booked per node: $(sql "$dburl" "SELECT string_agg(claimed_by || ' ' || n, ', ') FROM (SELECT claimed_by, COUNT(*) AS n FROM shipments WHERE state='booked' GROUP BY 1 ORDER BY 1) x")"
     echo "   transactions committed: $(sql "$dburl" "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"), rolled back: $(sql "$dburl" "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()")"
     sql "$dburl" "SELECT '   statements per booking: ' || round(SUM(calls)::numeric / $n, 1) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" 2>/dev/null || true
     sql "$dburl" "SELECT '     ' || lpad(round(calls::numeric / $n, 2)::text, 6) || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC LIMIT 14" 2>/dev/null || true
   else
     echo "== $name: SQLite, 1 node: $(sqlite3 "$root/$name/n1/state/relais.sqlite" "$rate")"
+    echo "   CPU ms per booking: $cpu"
   fi
 }
 
-run sqlite sqlite 1
-run pg1 postgres 1
-run pg2 postgres 2
+for r in ${RUNS:-sqlite pg1 pg2}; do
+  case $r in
+    sqlite) run sqlite sqlite 1 ;;
+    pg1) run pg1 postgres 1 ;;
+    pg2) run pg2 postgres 2 ;;
+    *) echo "pg-booking: unknown run $r (sqlite, pg1, pg2)" >&2; exit 64 ;;
+  esac
+done

@@ -81,22 +81,25 @@ extension PostgresStore {
                 assembly.bodies[shipment, default: []].append(body)
                 assembly.returns.insert(shipment)
             }
-            for try await (id, createdAt) in try await connection.query(
-                "SELECT id, created_at FROM shipments WHERE id = ANY(\(ids))", logger: logger
-            ).decode((String, Int64).self) {
+            var decisions: [Int64: (shipment: String, site: String)] = [:]
+            for try await (id, createdAt, decision, site) in try await connection.query(
+                "SELECT id, created_at, decision_id, site FROM shipments WHERE id = ANY(\(ids))", logger: logger
+            ).decode((String, Int64, Int64?, String).self) {
                 assembly.created[id] = createdAt
+                if let decision { decisions[decision] = (id, site) }
             }
-            for try await (id, carrier, service, price, eta, co2e) in try await connection.query(
+            // The candidates by their decisions' keys: no join for the planner to misjudge on
+            // tables it has not analysed yet (a new database's first minutes).
+            for try await (decision, carrier, service, price, eta, co2e, origin) in try await connection.query(
                 """
-                SELECT s.id, c.carrier, c.service, c.price_minor, c.eta_p50, c.co2e_g
-                FROM shipments s JOIN decision_candidates c ON c.decision_id = s.decision_id
-                WHERE s.id = ANY(\(ids)) AND (c.rank IS NOT NULL OR c.reasons = 'promise')
-                    -- failover stays at the origin chosen: the parcels are prepared there
-                    AND (c.origin IS NULL OR c.origin = s.site)
-                ORDER BY s.id, c.rank IS NULL, c.rank, c.lead_days, c.cost_units
+                SELECT decision_id, carrier, service, price_minor, eta_p50, co2e_g, origin FROM decision_candidates
+                WHERE decision_id = ANY(\(Array(decisions.keys))) AND (rank IS NOT NULL OR reasons = 'promise')
+                ORDER BY decision_id, rank IS NULL, rank, lead_days, cost_units
                 """, logger: logger
-            ).decode((String, String, String, Int64?, String?, Double?).self) {
-                assembly.candidates[id, default: []].append(
+            ).decode((Int64, String, String, Int64?, String?, Double?, String?).self) {
+                // Failover stays at the origin chosen: the parcels are prepared there.
+                guard let shipment = decisions[decision], origin == nil || origin == shipment.site else { continue }
+                assembly.candidates[shipment.shipment, default: []].append(
                     BookingCandidate(
                         key: ServiceKey(carrier: carrier, service: service), price: price.map(Money.init(minorUnits:)), eta: eta,
                         co2eGrams: co2e))
@@ -113,7 +116,10 @@ extension PostgresStore {
         }
     }
 
-    /// Applies booking outcomes in one transaction, each through the lifecycle.
+    /// Applies booking outcomes in one transaction, each through the lifecycle, in a
+    /// handful of statements whatever their number: the rows locked, the outcomes'
+    /// columns, their attempts, the state changes and their events, each one statement
+    /// for all (`… FROM unnest(…)`).
     ///
     /// - Important: Call only after the label files of booked outcomes are durable.
     public func commit(_ outcomes: [BookingOutcome], breakerOpenings: [BreakerOpening], now: Instant) async throws {
@@ -121,82 +127,39 @@ extension PostgresStore {
         let now = now.millisecondsSinceEpoch
         let node = self.node
         try await transaction("commit outcomes") { connection, logger in
-            for opening in breakerOpenings {
-                try await connection.recordEvent(
-                    at: opening.at.millisecondsSinceEpoch, kind: .breakerOpened, carrier: opening.carrier, actor: .booking,
-                    detail: opening.detail, logger: logger)
-            }
+            try await connection.recordEvents(
+                breakerOpenings.map {
+                    EventRow(at: $0.at.millisecondsSinceEpoch, kind: .breakerOpened, carrier: $0.carrier, actor: .booking, detail: $0.detail)
+                }, logger: logger)
+            let locked = try await connection.lockShipments(outcomes.map(\.shipment), logger: logger)
+            var held: [BookingOutcome] = [], late: [BookingOutcome] = [], seen = Set<String>()
             for outcome in outcomes {
-                let event: ShipmentEvent
-                let attemptOutcome: AttemptOutcome
-                var tracking: String?
-                switch outcome.result {
-                case .booked(let trackingNumber, _, _):
-                    event = .booked
-                    attemptOutcome = .booked
-                    tracking = trackingNumber
-                case .deferred:
-                    event = .transientFailure
-                    attemptOutcome = .deferred
-                case .postponed:
-                    event = .transientFailure
-                    attemptOutcome = .postponed
-                case .failover:
-                    event = .failover
-                    attemptOutcome = .failover
-                case .uncertain:
-                    event = .outcomeUnknown
-                    attemptOutcome = .uncertain
-                case .failed:
-                    event = .permanentFailure
-                    attemptOutcome = .failed
+                let row = locked[outcome.shipment]
+                guard let row else { throw StoreError.notFound("shipment \(outcome.shipment)") }
+                // This node's lease expired while the call ran (it stalled or lost the
+                // database) and another node made the shipment `uncertain`; or the shipment
+                // came twice: settled by the first, the second is late too.
+                if row.state == Self.claimedState && row.claimedBy == node && seen.insert(outcome.shipment).inserted {
+                    held.append(outcome)
+                } else {
+                    late.append(outcome)
                 }
-                let nextAttemptAt: Int64? =
-                    switch outcome.result {
-                    case .deferred(let until), .postponed(let until): until.millisecondsSinceEpoch
-                    case .uncertain: now
-                    default: nil
-                    }
-                let id = outcome.shipment
-                guard try await connection.stillHolds(id, node: node, logger: logger) else {
-                    // This node's lease expired while the call ran (it stalled or lost the
-                    // database) and another node made the shipment `uncertain`: the outcome
-                    // is recorded, and settles the shipment only if it is a booking of a
-                    // still-uncertain shipment; anything else is left to reconciliation.
-                    try await connection.recordLateOutcome(
-                        outcome, attemptOutcome: attemptOutcome, tracking: tracking, node: node, now: now, logger: logger)
-                    continue
-                }
-                // The columns and the attempt first, the state change last: the outbox event that
-                // applyEvent writes shows the tracking number, the label and this attempt.
-                switch outcome.result {
-                case .booked(let trackingNumber, let carrierPrice, let labelPath):
-                    try await connection.query(
-                        """
-                        UPDATE shipments SET tracking_number = \(trackingNumber), carrier_price_minor = \(carrierPrice?.minorUnits),
-                            label_path = \(labelPath), reason = NULL WHERE id = \(id)
-                        """, logger: logger)
-                case .deferred, .uncertain, .failed:
-                    try await connection.query("UPDATE shipments SET reason = \(outcome.detail) WHERE id = \(id)", logger: logger)
-                case .postponed:
-                    try await connection.query(
-                        "UPDATE shipments SET reason = \(outcome.detail), attempts = attempts - 1 WHERE id = \(id)", logger: logger)
-                case .failover(let candidate):
-                    try await connection.query(
-                        """
-                        UPDATE shipments SET carrier = \(candidate.key.carrier), service = \(candidate.key.service),
-                            price_minor = \(candidate.price?.minorUnits), eta = \(candidate.eta), co2e_g = \(candidate.co2eGrams),
-                            reason = \(outcome.detail)
-                        WHERE id = \(id)
-                        """, logger: logger)
-                }
-                if case .postponed = outcome.result {} else {
-                    try await connection.recordAttempt(outcome, attemptOutcome: attemptOutcome, tracking: tracking, logger: logger)
-                }
-                try await connection.applyEvent(
-                    event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
-                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")",
-                    logger: logger)
+            }
+            // The columns and the attempts first, the state changes last: the outbox events
+            // that applyEvents writes show the tracking number, the label and the attempt.
+            try await connection.writeOutcomeColumns(held, logger: logger)
+            try await connection.recordAttempts(held.filter { !$0.result.isPostponed }, logger: logger)
+            try await connection.applyEvents(
+                held.map { outcome in
+                    let attempt = outcome.result.attemptOutcome
+                    return StateChange(
+                        shipment: outcome.shipment, event: outcome.result.event, nextAttemptAt: outcome.result.nextAttemptAt(now: now),
+                        detail: "\(outcome.carrier)/\(outcome.service): \(attempt.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
+                }, locked: locked, actor: .booking, now: now, logger: logger)
+            // Recorded, and settling the shipment only if it is a booking of a still-uncertain
+            // shipment; anything else is left to reconciliation.
+            for outcome in late {
+                try await connection.recordLateOutcome(outcome, node: node, now: now, logger: logger)
             }
         }
     }
@@ -252,26 +215,16 @@ extension PostgresStore {
 }
 
 extension PostgresConnection {
-    /// Whether `node` still holds its claim on the shipment (locked for the rest of the
-    /// transaction): `booking`, stamped with this node.
-    func stillHolds(_ id: String, node: String, logger: Logger) async throws -> Bool {
-        guard let row = try await query("SELECT state, claimed_by FROM shipments WHERE id = \(id) FOR UPDATE", logger: logger).collect().first
-        else { throw StoreError.notFound("shipment \(id)") }
-        let (state, holder) = try row.decode((String, String?).self)
-        return state == PostgresStore.claimedState.rawValue && holder == node
-    }
-
     /// An outcome that arrived after this node's claim was taken over. A booking of a shipment
     /// still `uncertain` settles it (the carrier's answer is the lookup's answer); anything
     /// else only goes in the records.
-    func recordLateOutcome(
-        _ outcome: BookingOutcome, attemptOutcome: AttemptOutcome, tracking: String?, node: String, now: Int64, logger: Logger
-    ) async throws {
+    func recordLateOutcome(_ outcome: BookingOutcome, node: String, now: Int64, logger: Logger) async throws {
         let id = outcome.shipment
+        let attemptOutcome = outcome.result.attemptOutcome
         let state = try await query("SELECT state FROM shipments WHERE id = \(id)", logger: logger).collect().first?.decode(String.self)
-        if case .postponed = outcome.result {} else {
+        if !outcome.result.isPostponed {
             // The attempt and the columns before the state change: its outbox event shows them.
-            try await recordAttempt(outcome, attemptOutcome: attemptOutcome, tracking: tracking, logger: logger)
+            try await recordAttempts([outcome], logger: logger)
         }
         if case .booked(let trackingNumber, let carrierPrice, let labelPath) = outcome.result, state == ShipmentState.uncertain.rawValue {
             try await query(
@@ -290,16 +243,110 @@ extension PostgresConnection {
         }
     }
 
-    func recordAttempt(_ outcome: BookingOutcome, attemptOutcome: AttemptOutcome, tracking: String?, logger: Logger) async throws {
-        let duration = max(0, (outcome.finishedAt - outcome.startedAt).wholeMilliseconds)
-        let status = outcome.httpStatus.map(Int64.init)
+    /// Records the attempts of outcomes in one statement, in their order.
+    func recordAttempts(_ outcomes: [BookingOutcome], logger: Logger) async throws {
+        guard !outcomes.isEmpty else { return }
         try await query(
             """
             INSERT INTO booking_attempts (shipment_id, carrier, service, started_at, finished_at, outcome,
                 failure_class, detail, http_status, duration_ms, tracking_number)
-            VALUES (\(outcome.shipment), \(outcome.carrier), \(outcome.service), \(outcome.startedAt.millisecondsSinceEpoch),
-                \(outcome.finishedAt.millisecondsSinceEpoch), \(attemptOutcome.rawValue), \(outcome.failureClass?.rawValue),
-                \(outcome.detail), \(status), \(duration), \(tracking))
+            SELECT shipment_id, carrier, service, started_at, finished_at, outcome,
+                failure_class, detail, http_status, duration_ms, tracking_number
+            FROM unnest(\(outcomes.map(\.shipment)), \(outcomes.map(\.carrier)), \(outcomes.map(\.service)),
+                \(outcomes.map(\.startedAt.millisecondsSinceEpoch)), \(outcomes.map(\.finishedAt.millisecondsSinceEpoch)),
+                \(outcomes.map(\.result.attemptOutcome.rawValue)), \(NullableArray(outcomes.map(\.failureClass?.rawValue))),
+                \(outcomes.map(\.detail)), \(NullableArray(outcomes.map { $0.httpStatus.map(Int64.init) })),
+                \(outcomes.map { max(0, ($0.finishedAt - $0.startedAt).wholeMilliseconds) }),
+                \(NullableArray(outcomes.map(\.result.trackingNumber))))
+                WITH ORDINALITY AS a(shipment_id, carrier, service, started_at, finished_at, outcome, failure_class, detail,
+                    http_status, duration_ms, tracking_number, position)
+            ORDER BY position
             """, logger: logger)
+    }
+
+    /// Writes the columns each outcome changes, in one statement: a booking's tracking
+    /// number, price and label; a failover's new service; every other outcome's reason; a
+    /// postponed call gives its attempt back. The state changes separately
+    /// (``applyEvents(_:locked:actor:now:logger:)``).
+    func writeOutcomeColumns(_ outcomes: [BookingOutcome], logger: Logger) async throws {
+        guard !outcomes.isEmpty else { return }
+        var kinds: [String] = [], reasons: [String?] = [], tracking: [String?] = [], carrierPrices: [Int64?] = [], labels: [String?] = []
+        var carriers: [String?] = [], services: [String?] = [], prices: [Int64?] = [], etas: [String?] = [], co2e: [Double?] = []
+        for outcome in outcomes {
+            kinds.append(outcome.result.attemptOutcome.rawValue)
+            var reason: String? = outcome.detail
+            var failover: BookingCandidate?
+            switch outcome.result {
+            case .booked(let trackingNumber, let carrierPrice, let labelPath):
+                reason = nil
+                tracking.append(trackingNumber)
+                carrierPrices.append(carrierPrice?.minorUnits)
+                labels.append(labelPath)
+            case .failover(let candidate):
+                failover = candidate
+                fallthrough
+            default:
+                tracking.append(nil)
+                carrierPrices.append(nil)
+                labels.append(nil)
+            }
+            reasons.append(reason)
+            carriers.append(failover?.key.carrier)
+            services.append(failover?.key.service)
+            prices.append(failover?.price?.minorUnits)
+            etas.append(failover?.eta)
+            co2e.append(failover?.co2eGrams)
+        }
+        let booked = AttemptOutcome.booked.rawValue, failover = AttemptOutcome.failover.rawValue
+        try await query(
+            """
+            UPDATE shipments s SET reason = u.reason,
+                tracking_number = CASE WHEN u.kind = \(booked) THEN u.tracking_number ELSE s.tracking_number END,
+                carrier_price_minor = CASE WHEN u.kind = \(booked) THEN u.carrier_price_minor ELSE s.carrier_price_minor END,
+                label_path = CASE WHEN u.kind = \(booked) THEN u.label_path ELSE s.label_path END,
+                carrier = CASE WHEN u.kind = \(failover) THEN u.carrier ELSE s.carrier END,
+                service = CASE WHEN u.kind = \(failover) THEN u.service ELSE s.service END,
+                price_minor = CASE WHEN u.kind = \(failover) THEN u.price_minor ELSE s.price_minor END,
+                eta = CASE WHEN u.kind = \(failover) THEN u.eta ELSE s.eta END,
+                co2e_g = CASE WHEN u.kind = \(failover) THEN u.co2e_g ELSE s.co2e_g END,
+                attempts = s.attempts - CASE WHEN u.kind = \(AttemptOutcome.postponed.rawValue) THEN 1 ELSE 0 END
+            FROM unnest(\(outcomes.map(\.shipment)), \(kinds), \(NullableArray(reasons)), \(NullableArray(tracking)),
+                \(NullableArray(carrierPrices)), \(NullableArray(labels)), \(NullableArray(carriers)), \(NullableArray(services)),
+                \(NullableArray(prices)), \(NullableArray(etas)), \(NullableArray(co2e)))
+                AS u(id, kind, reason, tracking_number, carrier_price_minor, label_path, carrier, service, price_minor, eta, co2e_g)
+            WHERE s.id = u.id
+            """, logger: logger)
+    }
+}
+
+extension BookingOutcome.Result {
+    /// The lifecycle event the outcome applies.
+    var event: ShipmentEvent {
+        switch self {
+        case .booked: .booked
+        case .deferred, .postponed: .transientFailure
+        case .failover: .failover
+        case .uncertain: .outcomeUnknown
+        case .failed: .permanentFailure
+        }
+    }
+
+    /// When the shipment is due again: a deferral's or postponement's time, an uncertain
+    /// outcome's lookup now; nil otherwise.
+    func nextAttemptAt(now: Int64) -> Int64? {
+        switch self {
+        case .deferred(let until), .postponed(let until): until.millisecondsSinceEpoch
+        case .uncertain: now
+        default: nil
+        }
+    }
+
+    var isPostponed: Bool {
+        if case .postponed = self { true } else { false }
+    }
+
+    /// A booking's tracking number, recorded with its attempt.
+    var trackingNumber: String? {
+        if case .booked(let number, _, _) = self { number } else { nil }
     }
 }

@@ -20,50 +20,69 @@ extension IncomingOrder {
 }
 
 extension PostgresStore {
-    /// Records a batch of orders in one transaction. Two nodes accepting the same id at once
-    /// are ordered by the primary key (`ON CONFLICT DO NOTHING`): one accepts, the other
-    /// finds a duplicate or a conflict.
+    /// Records a batch of orders in one transaction, in one statement for all (and one
+    /// more to read the versions of ids already recorded). Two nodes accepting the same id
+    /// at once are ordered by the primary key (`ON CONFLICT DO NOTHING`, rows in id order so
+    /// that two batches never wait for each other crosswise): one accepts, the other finds
+    /// a duplicate or a conflict.
     ///
     /// - Important: An order counts as accepted only when this returns: its transaction
     ///   has committed.
     public func accept(_ orders: [IncomingOrder], source: String, actor: Actor, now: Int64) async throws -> [OrderAcceptance] {
+        guard !orders.isEmpty else { return [] }
         let hashed = orders.map { ($0, $0.contentSHA256) }
+        // An id repeated inside the batch is judged against the batch's first version.
+        var firsts: [String: Int] = [:]
+        for (index, (incoming, _)) in hashed.enumerated() where firsts[incoming.order.id] == nil { firsts[incoming.order.id] = index }
+        let first = firsts
+        let candidates = first.values.sorted { hashed[$0].0.order.id < hashed[$1].0.order.id }.map { hashed[$0] }
         return try await transaction("accept orders") { connection, logger in
+            var inserted = Set<String>()
+            for try await id in try await connection.query(
+                """
+                INSERT INTO orders (id, site, content_sha256, body, ready_at, consolidation_key, received_at, source)
+                SELECT id, site, content_sha256, body, ready_at, consolidation_key, \(now), \(source)
+                FROM unnest(\(candidates.map(\.0.order.id)), \(candidates.map(\.0.order.site)), \(candidates.map(\.1)),
+                    \(candidates.map(\.0.canonicalJSON)), \(candidates.map(\.0.order.readyAt)), \(candidates.map(\.0.consolidationKey)))
+                    WITH ORDINALITY AS o(id, site, content_sha256, body, ready_at, consolidation_key, position)
+                ORDER BY position
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """, logger: logger
+            ).decode(String.self) {
+                inserted.insert(id)
+            }
+            var recorded: [String: String] = [:]
+            let known = candidates.map(\.0.order.id).filter { !inserted.contains($0) }
+            if !known.isEmpty {
+                for try await (id, sha) in try await connection.query(
+                    "SELECT id, content_sha256 FROM orders WHERE id = ANY(\(known))", logger: logger
+                ).decode((String, String).self) {
+                    recorded[id] = sha
+                }
+            }
             var outcomes: [OrderAcceptance] = []
             outcomes.reserveCapacity(hashed.count)
-            // An id repeated inside the batch is judged against the batch's first version.
-            var seen: [String: String] = [:]
-            for (incoming, sha) in hashed {
+            var conflicts: [EventRow] = []
+            for (index, (incoming, sha)) in hashed.enumerated() {
                 let id = incoming.order.id
-                var existing = seen[id]
-                if existing == nil {
-                    let inserted = try await connection.query(
-                        """
-                        INSERT INTO orders (id, site, content_sha256, body, ready_at, consolidation_key, received_at, source)
-                        VALUES (\(id), \(incoming.order.site), \(sha), \(incoming.canonicalJSON), \(incoming.order.readyAt),
-                            \(incoming.consolidationKey), \(now), \(source))
-                        ON CONFLICT (id) DO NOTHING RETURNING id
-                        """, logger: logger
-                    ).collect()
-                    if !inserted.isEmpty {
-                        seen[id] = sha
-                        outcomes.append(.accepted)
-                        continue
-                    }
-                    existing = try await connection.query("SELECT content_sha256 FROM orders WHERE id = \(id)", logger: logger)
-                        .collect().first?.decode(String.self)
+                if inserted.contains(id) && first[id] == index {
+                    outcomes.append(.accepted)
+                    continue
                 }
-                guard let existing else { throw StoreError.notFound("order \(id) after a conflicting insert") }
+                guard let existing = inserted.contains(id) ? first[id].map({ hashed[$0].1 }) : recorded[id] else {
+                    throw StoreError.notFound("order \(id) after a conflicting insert")
+                }
                 if existing == sha {
                     outcomes.append(.duplicate)
                 } else {
                     outcomes.append(.conflict)
-                    try await connection.recordEvent(
-                        at: now, kind: .orderConflict, order: id, actor: actor,
-                        detail: "same id, different content (kept sha256 \(existing.prefix(12)), refused \(sha.prefix(12))) from \(source)",
-                        logger: logger)
+                    conflicts.append(
+                        EventRow(
+                            at: now, kind: .orderConflict, order: id, actor: actor,
+                            detail: "same id, different content (kept sha256 \(existing.prefix(12)), refused \(sha.prefix(12))) from \(source)"))
                 }
             }
+            try await connection.recordEvents(conflicts, logger: logger)
             return outcomes
         }
     }

@@ -206,7 +206,7 @@ extension PostgresStore {
 
     static func queueCounts(_ connection: PostgresConnection, _ logger: Logger) async throws -> [ShipmentState: Int] {
         var counts: [ShipmentState: Int] = [:]
-        for try await (state, n) in try await connection.query("SELECT state, n FROM queue_counts", logger: logger).decode((String, Int).self) {
+        for try await (state, n) in try await connection.query("SELECT state, SUM(n)::BIGINT FROM queue_counts GROUP BY state", logger: logger).decode((String, Int).self) {
             if let state = ShipmentState(rawValue: state) { counts[state] = n }
         }
         return counts

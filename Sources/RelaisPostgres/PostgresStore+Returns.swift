@@ -42,31 +42,24 @@ extension PostgresStore: ReturnDesk {
                 throw StoreError.refused(
                     "order \(request.orderID) sent \(sent) parcels and \(back) are already coming back: a second return for the same parcels")
             }
-            try await connection.query(
-                """
-                INSERT INTO policy_versions (sha256, name, text, first_seen_at) VALUES (\(policy.sha256), \(policy.name), \(policy.text), \(now))
-                ON CONFLICT (sha256) DO NOTHING
-                """, logger: logger)
+            try await connection.recordPolicy(policy, now: now, logger: logger)
             guard
-                let numbers = try await connection.query("SELECT nextval('return_seq'), nextval('shipment_seq')", logger: logger)
-                    .collect().first
+                let numbers = try await connection.query(
+                    "SELECT nextval('return_seq'), nextval('shipment_seq'), nextval(pg_get_serial_sequence('decisions', 'id'))",
+                    logger: logger
+                ).collect().first
             else { throw StoreError.notFound("return number for \(request.id)") }
             // Shipments' seq is shared by both kinds: a return takes the next one too.
-            let (number, shipmentSeq) = try numbers.decode((Int64, Int64).self)
+            let (number, shipmentSeq, decisionID) = try numbers.decode((Int64, Int64, Int64).self)
             let id = "R-\(number)"
             let chosen = decision.chosen
             let state: ShipmentState = chosen == nil ? try ShipmentLifecycle.next(.queued, on: .policyHold).get() : .queued
-            let due: Int64? = state == .queued ? now : nil
-            let reason = chosen == nil ? decision.holdReason : nil
-            try await connection.query(
-                """
-                INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, next_attempt_at,
-                    carrier, service, price_minor, currency, eta, co2e_g, late, reason, parcels, weight_kg, direction)
-                VALUES (\(id), \(shipmentSeq), \(state.rawValue), \(request.site), \("return:\(request.id)"), \(now), \(now), \(due),
-                    \(chosen?.key.carrier), \(chosen?.key.service), \(chosen?.price?.minorUnits), \(decision.currency),
-                    \(chosen?.eta?.p50.description), \(chosen?.co2eGrams), \(decision.late), \(reason), \(request.parcels),
-                    \(request.weightKg), 'return')
-                """, logger: logger)
+            var rows = NewShipmentRows()
+            rows.append(
+                id: id, seq: shipmentSeq, state: state, site: request.site, consolidationKey: "return:\(request.id)", decision: decision,
+                decisionID: decisionID, reason: chosen == nil ? decision.holdReason : nil, parcels: request.parcels,
+                weightKg: request.weightKg, direction: .return, now: now)
+            try await connection.insertShipments(rows, logger: logger)
             // Two nodes given one new return id at once: the key orders them, the second is refused.
             let inserted = try await connection.query(
                 """
@@ -76,8 +69,7 @@ extension PostgresStore: ReturnDesk {
                 """, logger: logger
             ).collect()
             guard !inserted.isEmpty else { throw StoreError.refused("return \(request.id) exists already") }
-            let decisionID = try await connection.recordDecision(decision, shipment: id, now: now, logger: logger)
-            try await connection.query("UPDATE shipments SET decision_id = \(decisionID) WHERE id = \(id)", logger: logger)
+            try await connection.recordDecisions([(decision, id, decisionID)], now: now, logger: logger)
             try await connection.recordEvent(
                 at: now, kind: .shipmentCreated, shipment: id, order: request.orderID, actor: actor,
                 detail: "return \(request.id) of order \(request.orderID)\(request.reason.map { " (\($0))" } ?? ""); policy \(policy.name) \(policy.sha256.prefix(12)); \(chosen.map { "\($0.key)" } ?? "held: \(decision.holdReason)")",

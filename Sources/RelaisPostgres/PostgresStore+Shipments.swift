@@ -6,61 +6,74 @@ import RelaisStore
 extension PostgresStore {
     /// Creates shipments with their decisions in one transaction; returns their ids, drawn
     /// from the `shipment_seq` sequence (never reused, whichever node draws them).
+    ///
+    /// A handful of statements whatever the number of shipments: the numbers drawn, then
+    /// the shipments, their orders' links, decisions, candidates and events, each one
+    /// statement for all (`… FROM unnest(…)`).
     public func createShipments(_ shipments: [NewShipment], policy: Policy, actor: Actor, now: Int64) async throws -> [String] {
         guard !shipments.isEmpty else { return [] }
         return try await transaction("create shipments") { connection, logger in
-            try await connection.query(
+            try await connection.recordPolicy(policy, now: now, logger: logger)
+            var numbers: [(seq: Int64, decision: Int64)] = []
+            numbers.reserveCapacity(shipments.count)
+            for try await (seq, decision) in try await connection.query(
                 """
-                INSERT INTO policy_versions (sha256, name, text, first_seen_at) VALUES (\(policy.sha256), \(policy.name), \(policy.text), \(now))
-                ON CONFLICT (sha256) DO NOTHING
-                """, logger: logger)
-            var sequence: [Int64] = []
-            for try await seq in try await connection.query(
-                "SELECT nextval('shipment_seq') FROM generate_series(1, \(shipments.count))", logger: logger
-            ).decode(Int64.self) {
-                sequence.append(seq)
+                SELECT nextval('shipment_seq'), nextval(pg_get_serial_sequence('decisions', 'id'))
+                FROM generate_series(1, \(shipments.count))
+                """, logger: logger
+            ).decode((Int64, Int64).self) {
+                numbers.append((seq, decision))
             }
-            var ids: [String] = []
-            for (shipment, seq) in zip(shipments, sequence) {
-                let id = "S-\(seq)"
+            guard numbers.count == shipments.count else { throw StoreError.notFound("numbers for \(shipments.count) shipments") }
+            var rows = NewShipmentRows()
+            var links: (orders: [String], shipments: [String]) = ([], [])
+            var events: [EventRow] = [], held: [String] = []
+            for (shipment, number) in zip(shipments, numbers) {
+                let id = "S-\(number.seq)"
                 let decision = shipment.decision
                 let chosen = decision.chosen
                 // A new shipment is queued; a decision that chose nothing holds it, as the
                 // lifecycle's policy hold says.
                 let state: ShipmentState = chosen == nil ? try ShipmentLifecycle.next(.queued, on: .policyHold).get() : .queued
                 let reason = chosen == nil ? decision.holdReason : nil
-                let due: Int64? = state == .queued ? now : nil
-                try await connection.query(
-                    """
-                    INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, next_attempt_at,
-                        carrier, service, price_minor, currency, eta, co2e_g, late, reason, parcels, weight_kg)
-                    VALUES (\(id), \(seq), \(state.rawValue), \(shipment.site), \(shipment.consolidationKey), \(now), \(now), \(due),
-                        \(chosen?.key.carrier), \(chosen?.key.service), \(chosen?.price?.minorUnits), \(decision.currency),
-                        \(chosen?.eta?.p50.description), \(chosen?.co2eGrams), \(decision.late), \(reason), \(shipment.parcels),
-                        \(shipment.weightKg))
-                    """, logger: logger)
-                let assigned = try await connection.query(
-                    "UPDATE orders SET shipment_id = \(id) WHERE id = ANY(\(shipment.orderIDs)) AND shipment_id IS NULL RETURNING id",
-                    logger: logger
-                ).collect()
-                guard assigned.count == Set(shipment.orderIDs).count else {
-                    throw StoreError.refused("orders \(shipment.orderIDs.joined(separator: ",")) are not all pending")
+                rows.append(
+                    id: id, seq: number.seq, state: state, site: shipment.site, consolidationKey: shipment.consolidationKey,
+                    decision: decision, decisionID: number.decision, reason: reason, parcels: shipment.parcels,
+                    weightKg: shipment.weightKg, direction: .outbound, now: now)
+                for order in Set(shipment.orderIDs) {
+                    links.orders.append(order)
+                    links.shipments.append(id)
                 }
-                let decisionID = try await connection.recordDecision(decision, shipment: id, now: now, logger: logger)
-                try await connection.query("UPDATE shipments SET decision_id = \(decisionID) WHERE id = \(id)", logger: logger)
                 let summary = chosen.map { "\($0.key)\(decision.late ? " (late)" : "")" } ?? "held: \(reason ?? "")"
-                try await connection.recordEvent(
-                    at: now, kind: .shipmentCreated, shipment: id, actor: actor,
-                    detail: "orders \(shipment.orderIDs.joined(separator: ",")); policy \(policy.name) \(policy.sha256.prefix(12)); \(summary)",
-                    logger: logger)
-                // Held at decision time (the policy's hold): the shop hears of it as of any hold.
-                if state == .held { try await connection.writeOutboxEvent(.shipmentHeld, shipment: id, now: now, logger: logger) }
-                ids.append(id)
+                events.append(
+                    EventRow(
+                        at: now, kind: .shipmentCreated, shipment: id, actor: actor,
+                        detail: "orders \(shipment.orderIDs.joined(separator: ",")); policy \(policy.name) \(policy.sha256.prefix(12)); \(summary)"))
+                if state == .held { held.append(id) }
             }
-            return ids
+            try await connection.insertShipments(rows, logger: logger)
+            var assigned = Set<String>()
+            for try await id in try await connection.query(
+                """
+                UPDATE orders o SET shipment_id = u.shipment_id FROM unnest(\(links.orders), \(links.shipments)) AS u(id, shipment_id)
+                WHERE o.id = u.id AND o.shipment_id IS NULL RETURNING o.id
+                """, logger: logger
+            ).decode(String.self) {
+                assigned.insert(id)
+            }
+            // An order already in a shipment, unknown, or named by two of these shipments.
+            if assigned.count != links.orders.count {
+                let refused = Set(links.orders).subtracting(assigned).sorted()
+                throw StoreError.refused("orders \((refused.isEmpty ? links.orders : refused).joined(separator: ",")) are not all pending")
+            }
+            try await connection.recordDecisions(
+                zip(shipments, numbers).map { ($0.decision, "S-\($1.seq)", $1.decision) }, now: now, logger: logger)
+            try await connection.recordEvents(events, logger: logger)
+            // Held at decision time (the policy's hold): the shop hears of it as of any hold.
+            for id in held { try await connection.writeOutboxEvent(.shipmentHeld, shipment: id, now: now, logger: logger) }
+            return rows.ids
         }
     }
-
 
     /// Extends the lease of every shipment this node holds in `booking`.
     public func renewClaims(now: Instant) async throws {
@@ -155,99 +168,71 @@ extension PostgresStore {
 }
 
 extension PostgresConnection {
-    /// Applies a lifecycle event to one shipment and logs it, in the caller's transaction:
-    /// the one choke point for state changes. The row is locked first (`FOR UPDATE`), so two
-    /// nodes cannot both move it from the state they read.
-    @discardableResult
-    func applyEvent(
-        _ event: ShipmentEvent, to id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = "",
-        logger: Logger
-    ) async throws -> ShipmentState {
-        guard
-            let row = try await query("SELECT state, direction FROM shipments WHERE id = \(id) FOR UPDATE", logger: logger).collect().first
-        else { throw StoreError.notFound("shipment \(id)") }
-        let (stateName, direction) = try row.decode((String, String).self)
-        guard let current = ShipmentState(rawValue: stateName) else { throw StoreError.notFound("shipment \(id) in a known state") }
-        let transition = try ShipmentTransition(shipment: id, from: current, on: event, now: now, nextAttemptAt: nextAttemptAt)
-        let (next, due) = (transition.next, transition.due)
-        let bookedAt: Int64? = next == .booked ? now : nil
-        // The transactional outbox: the shop hears of the change in the same transaction. The
-        // endpoints that want it come back with the update: no round trip of their own.
-        var announced = next != current ? OutboxEventType.announcing(next) : nil
-        // A return's booking is `return.booked` (SPEC §12, §14).
-        if announced == .shipmentBooked, direction == Direction.return.rawValue { announced = .returnBooked }
-        let endpoints = try await query(
+    /// The policy's text, once per version; part of the caller's transaction.
+    func recordPolicy(_ policy: Policy, now: Int64, logger: Logger) async throws {
+        try await query(
             """
-            UPDATE shipments SET state = \(next.rawValue), updated_at = \(now), next_attempt_at = \(due),
-                booked_at = COALESCE(\(bookedAt), booked_at)
-            WHERE id = \(id)
-            RETURNING ARRAY(
-                SELECT p.id FROM outbox_endpoints p
-                WHERE p.active AND (p.events = '' OR \(announced?.rawValue)::text = ANY(string_to_array(p.events, ',')))
-                    AND \(announced?.rawValue)::text IS NOT NULL
-                ORDER BY p.id)
-            """, logger: logger
-        ).collect().first?.decode([Int64].self) ?? []
-        try await recordEvent(
-            at: now, kind: .shipment(event), shipment: id, actor: actor,
-            detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")", logger: logger)
-        if let announced, !endpoints.isEmpty {
-            try await writeOutboxEvent(announced, shipment: id, now: now, endpoints: endpoints, logger: logger)
-        }
-        return next
+            INSERT INTO policy_versions (sha256, name, text, first_seen_at) VALUES (\(policy.sha256), \(policy.name), \(policy.text), \(now))
+            ON CONFLICT (sha256) DO NOTHING
+            """, logger: logger)
     }
 
-    /// Records a decision and every candidate (one INSERT for all candidates), in the
-    /// caller's transaction; returns its id.
-    func recordDecision(_ decision: Decision, shipment: String, now: Int64, logger: Logger) async throws -> Int64 {
-        let rules = decision.rulesApplied.joined(separator: "\n")
-        guard
-            let id = try await query(
-                """
-                INSERT INTO decisions (shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
-                    chosen_carrier, chosen_service, late, held, currency, distance_basis, chosen_origin,
-                    requested_service, requested_honoured, requested_reasons, requested_origin)
-                VALUES (\(shipment), \(now), \(decision.policySHA256), \(decision.policyName), \(rules),
-                    \(decision.chosen?.key.carrier), \(decision.chosen?.key.service), \(decision.late), \(decision.held),
-                    \(decision.currency), \(decision.distanceBasis?.rawValue), \(decision.chosen?.origin),
-                    \(decision.requested?.key.description), \(decision.requested?.honoured), \(decision.requested?.recordedReasons),
-                    \(decision.requested?.origin))
-                RETURNING id
-                """, logger: logger
-            ).collect().first?.decode(Int64.self)
-        else { throw StoreError.notFound("decision id for \(shipment)") }
-        guard !decision.candidates.isEmpty else { return id }
-        let columns = 17
-        var bindings = PostgresBindings(capacity: decision.candidates.count * columns)
-        var rows: [String] = []
-        for (position, candidate) in decision.candidates.enumerated() {
-            let base = rows.count * columns
-            rows.append("(" + (1...columns).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-            bindings.append(id)
-            bindings.append(Int64(position))
-            bindings.append(candidate.key.carrier)
-            bindings.append(candidate.key.service)
-            bindings.append(candidate.serviceName)
-            bindings.append(candidate.reasons.codes.map(\.rawValue).joined(separator: ","))
-            bindings.append(candidate.rank.map(Int64.init))
-            bindings.append(candidate.price?.minorUnits)
-            bindings.append(candidate.leadDays.map(Int64.init))
-            bindings.append(candidate.eta?.p50.description)
-            bindings.append(candidate.eta?.p90.description)
-            bindings.append(candidate.eta?.p99.description)
-            bindings.append(candidate.co2eGrams)
-            bindings.append(Int64(candidate.dataQuality))
-            bindings.append(candidate.cost?.units)
-            bindings.append(candidate.distanceKm)
-            bindings.append(candidate.origin)
-        }
+    /// Inserts new shipments in one statement, in their order.
+    func insertShipments(_ rows: NewShipmentRows, logger: Logger) async throws {
+        guard !rows.ids.isEmpty else { return }
         try await query(
-            PostgresQuery(
-                unsafeSQL: """
-                    INSERT INTO decision_candidates (decision_id, position, carrier, service, service_name, reasons, rank,
-                        price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km, origin)
-                    VALUES \(rows.joined(separator: ", "))
-                    """, binds: bindings), logger: logger)
-        return id
+            """
+            INSERT INTO shipments (id, seq, state, site, consolidation_key, created_at, updated_at, next_attempt_at,
+                carrier, service, price_minor, currency, eta, co2e_g, late, reason, parcels, weight_kg, direction, decision_id)
+            SELECT id, seq, state, site, consolidation_key, \(rows.now), \(rows.now), next_attempt_at,
+                carrier, service, price_minor, currency, eta, co2e_g, late, reason, parcels, weight_kg, direction, decision_id
+            FROM unnest(\(rows.ids), \(rows.seqs), \(rows.states), \(rows.sites), \(rows.consolidationKeys), \(NullableArray(rows.dues)),
+                \(NullableArray(rows.carriers)), \(NullableArray(rows.services)), \(NullableArray(rows.prices)), \(rows.currencies),
+                \(NullableArray(rows.etas)), \(NullableArray(rows.co2e)), \(rows.late), \(NullableArray(rows.reasons)), \(rows.parcels),
+                \(rows.weights), \(rows.directions), \(rows.decisionIDs))
+                WITH ORDINALITY AS s(id, seq, state, site, consolidation_key, next_attempt_at, carrier, service, price_minor,
+                    currency, eta, co2e_g, late, reason, parcels, weight_kg, direction, decision_id, position)
+            ORDER BY position
+            """, logger: logger)
+    }
+
+    /// Records decisions under the ids drawn for them (`decisions`' identity sequence), and
+    /// every candidate of every one: two statements whatever their number.
+    func recordDecisions(_ decisions: [(decision: Decision, shipment: String, id: Int64)], now: Int64, logger: Logger) async throws {
+        guard !decisions.isEmpty else { return }
+        let all = decisions.map(\.decision)
+        try await query(
+            """
+            INSERT INTO decisions (id, shipment_id, decided_at, policy_sha256, policy_name, rules_applied,
+                chosen_carrier, chosen_service, late, held, currency, distance_basis, chosen_origin,
+                requested_service, requested_honoured, requested_reasons, requested_origin)
+            OVERRIDING SYSTEM VALUE
+            SELECT id, shipment_id, \(now), policy_sha256, policy_name, rules_applied, chosen_carrier, chosen_service, late, held,
+                currency, distance_basis, chosen_origin, requested_service, requested_honoured, requested_reasons, requested_origin
+            FROM unnest(\(decisions.map(\.id)), \(decisions.map(\.shipment)), \(all.map(\.policySHA256)), \(all.map(\.policyName)),
+                \(all.map { $0.rulesApplied.joined(separator: "\n") }), \(NullableArray(all.map(\.chosen?.key.carrier))),
+                \(NullableArray(all.map(\.chosen?.key.service))), \(all.map(\.late)), \(all.map(\.held)), \(all.map(\.currency)),
+                \(NullableArray(all.map(\.distanceBasis?.rawValue))), \(NullableArray(all.map(\.chosen?.origin))),
+                \(NullableArray(all.map(\.requested?.key.description))), \(NullableArray(all.map(\.requested?.honoured))),
+                \(NullableArray(all.map(\.requested?.recordedReasons))), \(NullableArray(all.map(\.requested?.origin))))
+                WITH ORDINALITY AS d(id, shipment_id, policy_sha256, policy_name, rules_applied, chosen_carrier, chosen_service,
+                    late, held, currency, distance_basis, chosen_origin, requested_service, requested_honoured, requested_reasons,
+                    requested_origin, position)
+            ORDER BY position
+            """, logger: logger)
+        var rows = CandidateRows()
+        for entry in decisions {
+            for (position, candidate) in entry.decision.candidates.enumerated() { rows.append(candidate, decision: entry.id, position: position) }
+        }
+        guard !rows.decisionIDs.isEmpty else { return }
+        try await query(
+            """
+            INSERT INTO decision_candidates (decision_id, position, carrier, service, service_name, reasons, rank,
+                price_minor, lead_days, eta_p50, eta_p90, eta_p99, co2e_g, data_quality, cost_units, km, origin)
+            SELECT * FROM unnest(\(rows.decisionIDs), \(rows.positions), \(rows.carriers), \(rows.services), \(rows.names),
+                \(rows.reasons), \(NullableArray(rows.ranks)), \(NullableArray(rows.prices)), \(NullableArray(rows.leadDays)),
+                \(NullableArray(rows.p50)), \(NullableArray(rows.p90)), \(NullableArray(rows.p99)), \(NullableArray(rows.co2e)),
+                \(rows.dataQuality), \(NullableArray(rows.costUnits)), \(NullableArray(rows.km)), \(NullableArray(rows.origins)))
+            """, logger: logger)
     }
 }

@@ -105,7 +105,7 @@ extension PostgresStore: TrackingLog {
         try await read("tracking counts") { connection, logger in
             var counts = TrackingCounts()
             for try await (status, n) in try await connection.query(
-                "SELECT status, n FROM tracking_counts WHERE n > 0", logger: logger
+                "SELECT status, SUM(n)::BIGINT FROM tracking_counts GROUP BY status HAVING SUM(n) > 0", logger: logger
             ).decode((String, Int).self) {
                 counts.byStatus[status] = n
             }

@@ -391,21 +391,6 @@ private final class LastError: Sendable {
     let text = Mutex<String?>(nil)
 }
 
-extension PostgresConnection {
-    /// Appends to the event log; part of the caller's transaction.
-    func recordEvent(
-        at now: Int64, kind: EventKind, shipment: String? = nil, order: String? = nil, carrier: String? = nil, actor: Actor,
-        detail: String, logger: Logger
-    ) async throws {
-        let uid = actor.uid.map { Int64($0) }
-        try await query(
-            """
-            INSERT INTO events (at, kind, shipment_id, order_id, carrier, actor, uid, detail)
-            VALUES (\(now), \(kind.name), \(shipment), \(order), \(carrier), \(actor.name), \(uid), \(detail))
-            """, logger: logger)
-    }
-}
-
 /// The store's roles: PostgreSQL answers them all, and says which node holds which claims
 /// (``SharedQueue``). The outbox, tracking, cancels, manifests and returns are in files of
 /// their own (`PostgresStore+Outbox.swift`, `+Tracking`, `+Cancels`, `+Manifests`, `+Returns`).

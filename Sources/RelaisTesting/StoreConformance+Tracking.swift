@@ -127,5 +127,5 @@ extension StoreConformance {
     ]
 
     /// Every check: the queue's, the outbox's and tracking's.
-    public static var all: [Check] { checks + outboxChecks + trackingChecks }
+    public static var all: [Check] { checks + batchChecks + outboxChecks + trackingChecks }
 }
