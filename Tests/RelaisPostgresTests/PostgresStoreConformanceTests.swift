@@ -202,6 +202,55 @@ struct PostgresStoreTests {
         }
     }
 
+    /// Queue and tracking counts kept over slots (schema v7: each backend writes its own)
+    /// are the shipments counted, after writes from two connections; a statement that books
+    /// several shipments enters each in tracking once.
+    static let logger = Logger(label: "relais.test.postgres")
+
+    @Test func countsKeptOverSlotsAreTheShipmentsCounted() async throws {
+        try await TestDatabase.withSchema { client in
+            let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
+            try await store.migrate()
+            let orders = (1...8).map { Fixtures.incoming(Fixtures.json(id: "N-\($0)", name: "Client \($0)", street: "\($0) rue Oberkampf")) }
+            _ = try await store.accept(orders, source: "test", now: Fixtures.readyMillis)
+            let ids = try await Fixtures.stage(store).runOnce(now: Fixtures.readyMillis).created
+            #expect(ids.count == 8)
+            let (first, second) = try await client.withConnection { one in
+                try await client.withConnection { two in
+                    let pids = (
+                        try await one.query("SELECT pg_backend_pid()", logger: Self.logger).collect().first?.decode(Int.self) ?? 0,
+                        try await two.query("SELECT pg_backend_pid()", logger: Self.logger).collect().first?.decode(Int.self) ?? 0
+                    )
+                    try await one.query("UPDATE shipments SET state = 'held' WHERE id = ANY(\(Array(ids[0..<2])))", logger: Self.logger)
+                    try await two.query(
+                        """
+                        UPDATE shipments SET state = 'booked', tracking_number = 'T-' || id, booked_at = 1
+                        WHERE id = ANY(\(Array(ids[2..<5])))
+                        """, logger: Self.logger)
+                    try await one.query("UPDATE shipments SET state = 'failed' WHERE id = \(ids[5])", logger: Self.logger)
+                    try await two.query("UPDATE shipments SET state = 'queued' WHERE id = \(ids[0])", logger: Self.logger)
+                    try await one.query("UPDATE tracking SET status = 'delivered' WHERE shipment_id = \(ids[2])", logger: Self.logger)
+                    return pids
+                }
+            }
+            var expected: [ShipmentState: Int] = [:]
+            for try await (state, n) in try await client.query("SELECT state, COUNT(*) FROM shipments GROUP BY state").decode((String, Int).self) {
+                expected[ShipmentState(rawValue: state)!] = n
+            }
+            let counts = try await store.queueCounts()
+            #expect(counts.filter { $0.value != 0 } == expected)
+            #expect(expected == [.queued: 3, .held: 1, .booked: 3, .failed: 1])
+            let tracked = try await client.query("SELECT shipment_id FROM tracking ORDER BY shipment_id").collect().map { try $0.decode(String.self) }
+            #expect(tracked == Array(ids[2..<5]).sorted())
+            let tracking = try await store.trackingCounts()
+            #expect(tracking.byStatus == ["none": 2, "delivered": 1])
+            if first % 16 != second % 16 {
+                let slots = try await client.query("SELECT COUNT(DISTINCT slot) FROM queue_counts WHERE n <> 0").collect().first?.decode(Int.self)
+                #expect(slots ?? 0 > 1, "two connections, two slots")
+            }
+        }
+    }
+
     @Test func theEventLogRefusesUpdatesAndDeletes() async throws {
         try await TestDatabase.withSchema { client in
             let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
