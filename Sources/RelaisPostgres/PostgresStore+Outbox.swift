@@ -14,9 +14,15 @@ import RelaisStore
 extension PostgresStore: OutboxLog {
     /// Puts the endpoints of relais.toml and the carriers' `tracking_url` templates in force
     /// for the events written from now on, for every node (nodes share one relais.toml).
+    ///
+    /// Nodes starting together configure one after the other, under an advisory lock of
+    /// the schema: without it, two nodes replacing the templates at once both inserted the
+    /// same carriers, and the second stopped on the unique key.
     @discardableResult
     public func configureOutbox(endpoints: [OutboxEndpointSetting], trackingURLs: [String: String]) async throws -> [Int64] {
         try await transaction("configure outbox") { connection, logger in
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(hashtext('relais:outbox:' || current_schema()))", logger: logger)
             try await connection.query("UPDATE outbox_endpoints SET active = FALSE", logger: logger)
             var ids: [Int64] = []
             for endpoint in endpoints {
@@ -32,11 +38,15 @@ extension PostgresStore: OutboxLog {
                 else { throw StoreError.refused("outbox endpoint \(endpoint.target) not written") }
                 ids.append(id)
             }
-            try await connection.query("DELETE FROM outbox_tracking_urls", logger: logger)
-            for (carrier, template) in trackingURLs.sorted(by: { $0.key < $1.key }) {
-                try await connection.query(
-                    "INSERT INTO outbox_tracking_urls (carrier, template) VALUES (\(carrier), \(template))", logger: logger)
-            }
+            let templates = trackingURLs.sorted { $0.key < $1.key }
+            try await connection.query(
+                "DELETE FROM outbox_tracking_urls WHERE carrier <> ALL(\(templates.map(\.key)))", logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO outbox_tracking_urls (carrier, template)
+                SELECT * FROM unnest(\(templates.map(\.key)), \(templates.map(\.value)))
+                ON CONFLICT (carrier) DO UPDATE SET template = excluded.template
+                """, logger: logger)
             return ids
         }
     }

@@ -90,7 +90,7 @@ enum Daemon {
                     try await sharedStore.migrate()
                     logger.info("store: PostgreSQL, node \(sharedStore.node), lease \(sharedStore.lease)")
                 } catch {
-                    logger.critical("cannot start: PostgreSQL: \(error)")
+                    logger.critical("cannot start: PostgreSQL: \(Self.describe(error))")
                     try? await http.shutdown()
                     throw ExitCode(2)
                 }
@@ -142,7 +142,7 @@ enum Daemon {
                 throw OutboxSetupError(reason: "[outbox] and [[webhook]]: this store keeps no outbox")
             }
         } catch {
-            logger.critical("cannot start: outbox: \(error)")
+            logger.critical("cannot start: outbox: \(Self.describe(error))")
             try? await http.shutdown()
             throw ExitCode(2)
         }

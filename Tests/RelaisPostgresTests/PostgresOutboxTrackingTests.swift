@@ -31,6 +31,39 @@ struct PostgresOutboxTrackingTests {
         return (a, b, ids, spool)
     }
 
+    /// Nodes starting together each put the one relais.toml's outbox in force: none stops
+    /// on the other's rows, and the templates and endpoints are the configuration's.
+    @Test func nodesConfiguringTheOutboxAtOnceAllStart() async throws {
+        try await TestDatabase.withSchema(maximumConnections: 8) { client in
+            let nodes = (1...8).map { PostgresStore(client: client, node: "node-\($0)", deadline: TestDatabase.deadline) }
+            try await nodes[0].migrate()
+            let templates = ["colissimo": "https://c.example/{tracking_number}", "dpd": "https://d.example/{tracking_number}"]
+            // Without endpoints (no row to wait on), then with them.
+            for endpoints in [[], [OutboxEndpointSetting(target: "spool"), OutboxEndpointSetting(target: "https://shop.example/hook")]] {
+                for _ in 1...4 {
+                    let ids = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                        for node in nodes { group.addTask { try await node.configureOutbox(endpoints: endpoints, trackingURLs: templates) } }
+                        var all: [[Int64]] = []
+                        for try await ids in group { all.append(ids) }
+                        return all
+                    }
+                    #expect(Set(ids).count == 1 && ids[0].count == endpoints.count, "every node names the same endpoints: \(ids)")
+                }
+            }
+            var stored: [String: String] = [:]
+            for try await (carrier, template) in try await client.query("SELECT carrier, template FROM outbox_tracking_urls")
+                .decode((String, String).self)
+            {
+                stored[carrier] = template
+            }
+            #expect(stored == templates)
+            // A carrier dropped from the configuration loses its template.
+            try await nodes[1].configureOutbox(endpoints: [], trackingURLs: ["dpd": "https://d.example/{tracking_number}"])
+            let left = try await client.query("SELECT carrier FROM outbox_tracking_urls").collect().map { try $0.decode(String.self) }
+            #expect(left == ["dpd"])
+        }
+    }
+
     @Test func twoNodesNeverClaimOneDeliveryAndADeadNodesDeliveriesAreTakenOverAfterItsLease() async throws {
         try await TestDatabase.withSchema { client in
             let (a, b, ids, spool) = try await booked(client, 12)
