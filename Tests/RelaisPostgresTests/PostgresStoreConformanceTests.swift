@@ -166,9 +166,7 @@ struct PostgresStoreTests {
         try await TestDatabase.withSchema { client in
             let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
             try await store.migrate()
-            let orders = (1...12).map { Fixtures.incoming(Fixtures.json(id: "L-\($0)", name: "Client \($0)", street: "\($0) rue Oberkampf")) }
-            _ = try await store.accept(orders, source: "test", now: Fixtures.readyMillis)
-            let ids = try await Fixtures.stage(store).runOnce(now: Fixtures.readyMillis).created
+            let ids = try await Fixtures.created(store, "L", count: 12)
             #expect(ids.count == 12)
             let t = Fixtures.readyMillis
             try await client.query("UPDATE shipments SET state = 'failed' WHERE id = \(ids[0])")
@@ -211,9 +209,7 @@ struct PostgresStoreTests {
         try await TestDatabase.withSchema { client in
             let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
             try await store.migrate()
-            let orders = (1...8).map { Fixtures.incoming(Fixtures.json(id: "N-\($0)", name: "Client \($0)", street: "\($0) rue Oberkampf")) }
-            _ = try await store.accept(orders, source: "test", now: Fixtures.readyMillis)
-            let ids = try await Fixtures.stage(store).runOnce(now: Fixtures.readyMillis).created
+            let ids = try await Fixtures.created(store, "N", count: 8)
             #expect(ids.count == 8)
             let (first, second) = try await client.withConnection { one in
                 try await client.withConnection { two in
@@ -450,6 +446,13 @@ extension TestDatabase {
 
 /// Orders and the aggregation stage, as RelaisRecordsTests makes them.
 enum Fixtures {
+    /// `count` orders `PREFIX-1…` accepted and decided into shipments, whose ids it returns.
+    static func created(_ store: PostgresStore, _ prefix: String, count: Int) async throws -> [String] {
+        let orders = (1...count).map { incoming(json(id: "\(prefix)-\($0)", name: "Client \($0)", street: "\($0) rue Oberkampf")) }
+        _ = try await store.accept(orders, source: "test", now: readyMillis)
+        return try await stage(store).runOnce(now: readyMillis).created
+    }
+
     static func json(id: String, name: String, street: String) -> String {
         """
         {"id": "\(id)", "site": "lyon-dc", "ready_at": "2026-11-23T10:15:00+01:00", "promised_by": "2026-11-26",
