@@ -318,7 +318,7 @@ struct PostgresStoreTests {
                 var rounds = 0
                 while !done.withLock({ $0 }) && rounds < 40 {
                     try? await Task.sleep(for: .milliseconds(Int.random(in: 20...150)))
-                    terminated += (try? await TestDatabase.terminateBackends(named: application, from: client)) ?? 0
+                    terminated += (try? await TestDatabase.terminateBackends(named: application, through: store)) ?? 0
                     rounds += 1
                 }
                 return terminated
@@ -363,11 +363,16 @@ struct PostgresStoreTests {
             #expect(claimed.allSatisfy { $0.attempts == 1 })
             let counts = try await store.queueCounts()
             #expect(counts[.booked] == ids.count, "\(counts)")
-            let attempts = try await client.query("SELECT count(*), count(DISTINCT shipment_id) FROM booking_attempts").collect().first?
-                .decode((Int, Int).self)
+            // Read through the store: a pooled connection may be one the killer terminated, and
+            // PostgresNIO can wait forever for a query on it (the store gives it up).
+            let (attempts, creations) = try await store.read("check") { connection, logger in
+                let attempts = try await connection.query("SELECT count(*), count(DISTINCT shipment_id) FROM booking_attempts", logger: logger)
+                    .collect().first?.decode((Int, Int).self)
+                let creations = try await connection.query("SELECT count(*) FROM events WHERE kind = 'shipment.created'", logger: logger)
+                    .collect().first?.decode(Int.self)
+                return (attempts, creations)
+            }
             #expect(attempts?.0 == ids.count && attempts?.1 == ids.count)
-            let creations = try await client.query("SELECT count(*) FROM events WHERE kind = 'shipment.created'").collect().first?
-                .decode(Int.self)
             #expect(creations == ids.count)
         }
     }
@@ -434,13 +439,19 @@ extension TestDatabase {
 
     /// Terminates every backend of the connections named `application`, but the one asking:
     /// what an operator's `pg_terminate_backend` or a failover does to them. - Returns: how many.
-    static func terminateBackends(named application: String, from client: PostgresClient) async throws -> Int {
-        try await client.query(
-            """
-            SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                WHERE application_name = \(application) AND pid <> pg_backend_pid()) AS terminated
-            """
-        ).collect().first?.decode(Int.self) ?? 0
+    ///
+    /// Asked through the store, whose calls give up a connection closed under them: the
+    /// asking connection may be one an earlier round terminated, which PostgresNIO can
+    /// wait on forever (a test that hung CI once).
+    static func terminateBackends(named application: String, through store: PostgresStore) async throws -> Int {
+        try await store.read("terminate backends") { connection, logger in
+            try await connection.query(
+                """
+                SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE application_name = \(application) AND pid <> pg_backend_pid()) AS terminated
+                """, logger: logger
+            ).collect().first?.decode(Int.self) ?? 0
+        }
     }
 }
 
