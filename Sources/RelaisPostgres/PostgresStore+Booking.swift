@@ -69,17 +69,18 @@ extension PostgresStore {
         let ids = claimed.map(\.id)
         return try await read("booking jobs") { connection, logger in
             var assembly = BookingJobAssembly()
-            for try await (shipment, body) in try await connection.query(
-                "SELECT shipment_id, body FROM orders WHERE shipment_id = ANY(\(ids)) ORDER BY id", logger: logger
-            ).decode((String, String).self) {
+            // The orders' bodies, then a return's: its `returns` row, the customer's address and
+            // the parcels coming back.
+            for try await (shipment, body, isReturn, _) in try await connection.query(
+                """
+                SELECT shipment_id, body, FALSE AS is_return, id FROM orders WHERE shipment_id = ANY(\(ids))
+                UNION ALL
+                SELECT shipment_id, body, TRUE, id FROM returns WHERE shipment_id = ANY(\(ids))
+                ORDER BY is_return, id
+                """, logger: logger
+            ).decode((String, String, Bool, String).self) {
                 assembly.bodies[shipment, default: []].append(body)
-            }
-            // A return's body is its `returns` row: the customer's address, the parcels coming back.
-            for try await (shipment, body) in try await connection.query(
-                "SELECT shipment_id, body FROM returns WHERE shipment_id = ANY(\(ids))", logger: logger
-            ).decode((String, String).self) {
-                assembly.bodies[shipment, default: []].append(body)
-                assembly.returns.insert(shipment)
+                if isReturn { assembly.returns.insert(shipment) }
             }
             var decisions: [Int64: (shipment: String, site: String)] = [:]
             for try await (id, createdAt, decision, site) in try await connection.query(

@@ -135,11 +135,7 @@ public final class PostgresStore: Sendable {
     ) async throws -> T {
         let node = self.node
         return try await plainTransaction(operation) { connection, logger in
-            let fresh = try await connection.query(
-                "INSERT INTO write_tokens (token, node) VALUES (\(token), \(node)) ON CONFLICT (token) DO NOTHING RETURNING token",
-                logger: logger
-            ).collect()
-            guard !fresh.isEmpty else {
+            guard try await connection.takeWriteToken(token, node: node, logger: logger) else {
                 // An earlier attempt committed, and its answer was lost with its connection.
                 guard let stored = try await connection.query("SELECT result FROM write_tokens WHERE token = \(token)", logger: logger)
                     .collect().first?.decode(String?.self)
@@ -154,14 +150,19 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// A write that returns nothing, idempotent as above.
+    /// A write that returns nothing, idempotent as above: the token alone says that it
+    /// committed, so no result is stored (one statement fewer).
     func transaction(
         _ operation: String, token: String = UUID().uuidString,
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Void
     ) async throws {
-        let _: Bool = try await transaction(operation, token: token) { connection, logger in
+        let node = self.node
+        try await plainTransaction(operation) { connection, logger in
+            guard try await connection.takeWriteToken(token, node: node, logger: logger) else {
+                logger.notice("PostgreSQL: \(operation) had committed before its connection was lost: not written twice")
+                return
+            }
             try await body(connection, logger)
-            return true
         }
     }
 
@@ -389,6 +390,19 @@ private final class Race<T: Sendable>: Sendable {
 /// The last transient error of a call being retried, for the timeout's message.
 private final class LastError: Sendable {
     let text = Mutex<String?>(nil)
+}
+
+extension PostgresConnection {
+    /// Inserts a write's token, first in its transaction; false when it is there already: an
+    /// earlier attempt of the write committed. A retry's insert waits on the key until the
+    /// first attempt's transaction has resolved.
+    func takeWriteToken(_ token: String, node: String, logger: Logger) async throws -> Bool {
+        let inserted = try await query(
+            "INSERT INTO write_tokens (token, node) VALUES (\(token), \(node)) ON CONFLICT (token) DO NOTHING RETURNING token",
+            logger: logger
+        ).collect()
+        return !inserted.isEmpty
+    }
 }
 
 /// The store's roles: PostgreSQL answers them all, and says which node holds which claims

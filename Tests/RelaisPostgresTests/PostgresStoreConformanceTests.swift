@@ -299,6 +299,14 @@ struct PostgresStoreTests {
             // A new token is a new write.
             try await store.audit(kind: .shipmentCreated, actor: .operator(uid: 1), detail: "twice", now: 2)
             #expect(try await client.query("SELECT count(*) FROM events").collect().first?.decode(Int.self) == 2)
+            // A write without a result, run again under its token: the token alone says it committed.
+            let once = UUID().uuidString
+            for _ in 1...2 {
+                try await store.transaction("audit, no result", token: once) { connection, logger in
+                    try await connection.recordEvent(at: 3, kind: .shipmentCreated, actor: .operator(uid: 1), detail: "no result", logger: logger)
+                }
+            }
+            #expect(try await client.query("SELECT count(*) FROM events WHERE detail = 'no result'").collect().first?.decode(Int.self) == 1)
         }
     }
 
