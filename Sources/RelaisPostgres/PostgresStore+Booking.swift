@@ -319,35 +319,3 @@ extension PostgresConnection {
             """, logger: logger)
     }
 }
-
-extension BookingOutcome.Result {
-    /// The lifecycle event the outcome applies.
-    var event: ShipmentEvent {
-        switch self {
-        case .booked: .booked
-        case .deferred, .postponed: .transientFailure
-        case .failover: .failover
-        case .uncertain: .outcomeUnknown
-        case .failed: .permanentFailure
-        }
-    }
-
-    /// When the shipment is due again: a deferral's or postponement's time, an uncertain
-    /// outcome's lookup now; nil otherwise.
-    func nextAttemptAt(now: Int64) -> Int64? {
-        switch self {
-        case .deferred(let until), .postponed(let until): until.millisecondsSinceEpoch
-        case .uncertain: now
-        default: nil
-        }
-    }
-
-    var isPostponed: Bool {
-        if case .postponed = self { true } else { false }
-    }
-
-    /// A booking's tracking number, recorded with its attempt.
-    var trackingNumber: String? {
-        if case .booked(let number, _, _) = self { number } else { nil }
-    }
-}

@@ -146,65 +146,42 @@ extension RecordStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for outcome in outcomes {
-                let event: ShipmentEvent
-                var columns: [String] = []
-                var arguments: StatementArguments = []
+                let columns: [String]
+                var arguments: StatementArguments
                 let attemptOutcome = outcome.result.attemptOutcome
-                var tracking: String?
                 switch outcome.result {
                 case .booked(let trackingNumber, let carrierPrice, let labelPath):
-                    event = .booked
-                    tracking = trackingNumber
                     columns = ["tracking_number = ?", "carrier_price_minor = ?", "label_path = ?", "reason = NULL"]
                     arguments = [trackingNumber, carrierPrice?.minorUnits, labelPath]
-                case .deferred:
-                    event = .transientFailure
+                case .deferred, .uncertain, .failed:
                     columns = ["reason = ?"]
                     arguments = [outcome.detail]
                 case .postponed:
-                    event = .transientFailure
                     columns = ["reason = ?", "attempts = attempts - 1"]
                     arguments = [outcome.detail]
                 case .failover(let candidate):
-                    event = .failover
                     columns = ["carrier = ?", "service = ?", "price_minor = ?", "eta = ?", "co2e_g = ?", "reason = ?"]
                     arguments = [
                         candidate.key.carrier, candidate.key.service, candidate.price?.minorUnits, candidate.eta,
                         candidate.co2eGrams, outcome.detail,
                     ]
-                case .uncertain:
-                    event = .outcomeUnknown
-                    columns = ["reason = ?"]
-                    arguments = [outcome.detail]
-                case .failed:
-                    event = .permanentFailure
-                    columns = ["reason = ?"]
-                    arguments = [outcome.detail]
                 }
-                let nextAttemptAt: Int64? =
-                    switch outcome.result {
-                    case .deferred(let until), .postponed(let until): until.millisecondsSinceEpoch
-                    case .uncertain: now
-                    default: nil
-                    }
                 // The columns and the attempt first, the state change last: the outbox event that
                 // applyEvent writes shows the tracking number, the label and this attempt.
-                if !columns.isEmpty {
-                    arguments += [outcome.shipment]
-                    // One statement per kind of outcome: cached.
-                    try db.cachedStatement(sql: "UPDATE shipments SET \(columns.joined(separator: ", ")) WHERE id = ?")
-                        .execute(arguments: arguments)
-                }
-                if case .postponed = outcome.result {} else {
+                arguments += [outcome.shipment]
+                // One statement per kind of outcome: cached.
+                try db.cachedStatement(sql: "UPDATE shipments SET \(columns.joined(separator: ", ")) WHERE id = ?")
+                    .execute(arguments: arguments)
+                if !outcome.result.isPostponed {
                     try attempt.execute(arguments: [
                         outcome.shipment, outcome.carrier, outcome.service, outcome.startedAt.millisecondsSinceEpoch,
                         outcome.finishedAt.millisecondsSinceEpoch, attemptOutcome.rawValue, outcome.failureClass?.rawValue,
                         outcome.detail, outcome.httpStatus, max(0, (outcome.finishedAt - outcome.startedAt).wholeMilliseconds),
-                        tracking,
+                        outcome.result.trackingNumber,
                     ])
                 }
                 try db.applyEvent(
-                    event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: nextAttemptAt,
+                    outcome.result.event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: outcome.result.nextAttemptAt(now: now),
                     detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
             }
         }

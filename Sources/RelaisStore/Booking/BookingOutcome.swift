@@ -23,6 +23,37 @@ public struct BookingOutcome: Sendable {
             case .postponed: .postponed
             }
         }
+
+        /// The lifecycle event the outcome applies to its shipment.
+        public var event: ShipmentEvent {
+            switch self {
+            case .booked: .booked
+            case .deferred, .postponed: .transientFailure
+            case .failover: .failover
+            case .uncertain: .outcomeUnknown
+            case .failed: .permanentFailure
+            }
+        }
+
+        /// When the shipment is due again (milliseconds): a deferral's or postponement's
+        /// time, an uncertain outcome's lookup `now`; nil otherwise.
+        public func nextAttemptAt(now: Int64) -> Int64? {
+            switch self {
+            case .deferred(let until), .postponed(let until): until.millisecondsSinceEpoch
+            case .uncertain: now
+            default: nil
+            }
+        }
+
+        /// A call the breaker refused: it made no attempt.
+        public var isPostponed: Bool {
+            if case .postponed = self { true } else { false }
+        }
+
+        /// A booking's tracking number, recorded with its attempt.
+        public var trackingNumber: String? {
+            if case .booked(let number, _, _) = self { number } else { nil }
+        }
     }
 
     public var shipment: String
