@@ -26,7 +26,7 @@ extension PostgresStore {
             }
             guard numbers.count == shipments.count else { throw StoreError.notFound("numbers for \(shipments.count) shipments") }
             var rows = NewShipmentRows()
-            var links: (orders: [String], shipments: [String]) = ([], [])
+            var links: [(order: String, shipment: String)] = []
             var events: [EventRow] = [], held: [String] = []
             for (shipment, number) in zip(shipments, numbers) {
                 let id = "S-\(number.seq)"
@@ -40,10 +40,7 @@ extension PostgresStore {
                     id: id, seq: number.seq, state: state, site: shipment.site, consolidationKey: shipment.consolidationKey,
                     decision: decision, decisionID: number.decision, reason: reason, parcels: shipment.parcels,
                     weightKg: shipment.weightKg, direction: .outbound, now: now)
-                for order in Set(shipment.orderIDs) {
-                    links.orders.append(order)
-                    links.shipments.append(id)
-                }
+                links += Set(shipment.orderIDs).map { ($0, id) }
                 let summary = chosen.map { "\($0.key)\(decision.late ? " (late)" : "")" } ?? "held: \(reason ?? "")"
                 events.append(
                     EventRow(
@@ -52,19 +49,24 @@ extension PostgresStore {
                 if state == .held { held.append(id) }
             }
             try await connection.insertShipments(rows, logger: logger)
+            // The orders' rows are locked in id order: two nodes deciding at once never wait
+            // for each other crosswise.
+            links.sort { $0.order < $1.order }
+            let orders = links.map(\.order)
             var assigned = Set<String>()
             for try await id in try await connection.query(
                 """
-                UPDATE orders o SET shipment_id = u.shipment_id FROM unnest(\(links.orders), \(links.shipments)) AS u(id, shipment_id)
+                UPDATE orders o SET shipment_id = u.shipment_id FROM unnest(\(orders), \(links.map(\.shipment))) AS u(id, shipment_id)
                 WHERE o.id = u.id AND o.shipment_id IS NULL RETURNING o.id
                 """, logger: logger
             ).decode(String.self) {
                 assigned.insert(id)
             }
             // An order already in a shipment, unknown, or named by two of these shipments.
-            if assigned.count != links.orders.count {
-                let refused = Set(links.orders).subtracting(assigned).sorted()
-                throw StoreError.refused("orders \((refused.isEmpty ? links.orders : refused).joined(separator: ",")) are not all pending")
+            if assigned.count != orders.count {
+                let repeated = Dictionary(grouping: orders, by: { $0 }).filter { $0.value.count > 1 }.keys
+                let refused = Set(orders).subtracting(assigned).union(repeated).sorted()
+                throw StoreError.refused("orders \(refused.joined(separator: ",")) are not all pending")
             }
             try await connection.recordDecisions(
                 zip(shipments, numbers).map { ($0.decision, "S-\($1.seq)", $1.decision) }, now: now, logger: logger)

@@ -25,6 +25,32 @@ extension StoreConformance {
                 try require(logged == conflicts, "\(id): \(logged) conflicts logged, expected \(conflicts)")
             }
         },
+        Check(description: "shipments for an order already in one, or named twice in a batch, are refused whole") { fixture in
+            let store = try await fixture.makeStore("node-a", .seconds(60))
+            _ = try await store.accept(fixture.makeOrders(["P-1", "P-2", "P-3"]), source: "batch", actor: .intake, now: fixture.now)
+            func shipment(_ orders: [String]) -> NewShipment {
+                NewShipment(
+                    orderIDs: orders, site: "lille-store", consolidationKey: orders[0], decision: decisionOverOrigins, parcels: 1,
+                    weightKg: 1)
+            }
+            let first = try await store.createShipments([shipment(["P-1"])], policy: anyPolicy, actor: .intake, now: fixture.now)
+            try require(first.count == 1, "created \(first)")
+            for batch in [[["P-2"], ["P-1"]], [["P-2"], ["P-3", "P-2"]]] {
+                do {
+                    let made = try await store.createShipments(batch.map(shipment), policy: anyPolicy, actor: .intake, now: fixture.now)
+                    try require(false, "\(batch) created \(made)")
+                } catch let error as StoreError {
+                    let named = batch == [["P-2"], ["P-1"]] ? "P-1" : "P-2"
+                    try require(error.isRefused && error.description.contains(named), "\(batch): \(error)")
+                }
+            }
+            for id in ["P-2", "P-3"] {
+                let order = try await store.order(id: id)
+                try require(order?.shipmentID == nil, "\(id) must stay pending: \(String(describing: order))")
+            }
+            let counts = try await store.queueCounts()
+            try require(counts[.queued] == 1, "nothing more created: \(counts)")
+        },
         Check(description: "one commit of every kind of outcome records each as alone: columns, attempts, states, events") { fixture in
             let store = try await fixture.makeStore("node-a", .seconds(60))
             let names = ["O-1", "O-2", "O-3", "O-4", "O-5", "O-6"]

@@ -200,11 +200,11 @@ struct PostgresStoreTests {
         }
     }
 
+    static let logger = Logger(label: "relais.test.postgres")
+
     /// Queue and tracking counts kept over slots (schema v7: each backend writes its own)
     /// are the shipments counted, after writes from two connections; a statement that books
     /// several shipments enters each in tracking once.
-    static let logger = Logger(label: "relais.test.postgres")
-
     @Test func countsKeptOverSlotsAreTheShipmentsCounted() async throws {
         try await TestDatabase.withSchema { client in
             let store = PostgresStore(client: client, node: "a", deadline: TestDatabase.deadline)
