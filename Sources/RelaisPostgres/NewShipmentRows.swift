@@ -9,13 +9,15 @@ struct NewShipmentRows {
     var etas: [String?] = [], co2e: [Double?] = [], late: [Bool] = [], reasons: [String?] = [], parcels: [Int64] = []
     var weights: [Double] = [], directions: [String] = [], decisionIDs: [Int64] = []
     /// Their creation time, one for all.
-    var now: Int64 = 0
+    let now: Int64
+
+    init(now: Int64) { self.now = now }
 
     /// A shipment in `state` carrying its decision's choice (none when held); a queued one
     /// is due now.
     mutating func append(
         id: String, seq: Int64, state: ShipmentState, site: String, consolidationKey: String, decision: Decision, decisionID: Int64,
-        reason: String?, parcels: Int, weightKg: Double, direction: Direction, now: Int64
+        reason: String?, parcels: Int, weightKg: Double, direction: Direction
     ) {
         let chosen = decision.chosen
         ids.append(id)
@@ -36,6 +38,5 @@ struct NewShipmentRows {
         weights.append(weightKg)
         directions.append(direction.rawValue)
         decisionIDs.append(decisionID)
-        self.now = now
     }
 }

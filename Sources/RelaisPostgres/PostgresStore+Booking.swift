@@ -150,7 +150,7 @@ extension PostgresStore {
             // that applyEvents writes show the tracking number, the label and the attempt.
             try await connection.writeOutcomeColumns(held, logger: logger)
             try await connection.recordAttempts(held.filter { !$0.result.isPostponed }, logger: logger)
-            try await connection.applyEvents(
+            let settled = try await connection.applyEvents(
                 held.map { outcome in
                     let attempt = outcome.result.attemptOutcome
                     return StateChange(
@@ -159,8 +159,12 @@ extension PostgresStore {
                 }, locked: locked, actor: .booking, now: now, logger: logger)
             // Recorded, and settling the shipment only if it is a booking of a still-uncertain
             // shipment; anything else is left to reconciliation.
+            // Each one's shipment as locked, or as an earlier outcome of this commit left it.
+            var states = locked.mapValues(\.state)
+            for (outcome, state) in zip(held, settled) { states[outcome.shipment] = state }
             for outcome in late {
-                try await connection.recordLateOutcome(outcome, node: node, now: now, logger: logger)
+                states[outcome.shipment] = try await connection.recordLateOutcome(
+                    outcome, state: states[outcome.shipment], node: node, now: now, logger: logger)
             }
         }
     }
@@ -218,29 +222,33 @@ extension PostgresStore {
 extension PostgresConnection {
     /// An outcome that arrived after this node's claim was taken over. A booking of a shipment
     /// still `uncertain` settles it (the carrier's answer is the lookup's answer); anything
-    /// else only goes in the records.
-    func recordLateOutcome(_ outcome: BookingOutcome, node: String, now: Int64, logger: Logger) async throws {
+    /// else only goes in the records. `state` is the shipment's, locked by the caller's
+    /// transaction; returns its state after.
+    @discardableResult
+    func recordLateOutcome(_ outcome: BookingOutcome, state: ShipmentState?, node: String, now: Int64, logger: Logger)
+        async throws -> ShipmentState?
+    {
         let id = outcome.shipment
         let attemptOutcome = outcome.result.attemptOutcome
-        let state = try await query("SELECT state FROM shipments WHERE id = \(id)", logger: logger).collect().first?.decode(String.self)
         if !outcome.result.isPostponed {
             // The attempt and the columns before the state change: its outbox event shows them.
             try await recordAttempts([outcome], logger: logger)
         }
-        if case .booked(let trackingNumber, let carrierPrice, let labelPath) = outcome.result, state == ShipmentState.uncertain.rawValue {
+        if case .booked(let trackingNumber, let carrierPrice, let labelPath) = outcome.result, state == .uncertain {
             try await query(
                 """
                 UPDATE shipments SET tracking_number = \(trackingNumber), carrier_price_minor = \(carrierPrice?.minorUnits),
                     label_path = \(labelPath), reason = NULL WHERE id = \(id)
                 """, logger: logger)
-            try await applyEvent(
+            return try await applyEvent(
                 .reconciled(booked: true), to: id, actor: .booking, now: now,
                 detail: "\(outcome.carrier) booked it as \(trackingNumber) for \(node) after its claim was taken over", logger: logger)
         } else {
             try await recordEvent(
                 at: now, kind: EventKind(recorded: "shipment.late-outcome"), shipment: id, actor: .booking,
-                detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue) reached \(node) after its claim was taken over (now \(state ?? "?")): left as it is",
+                detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue) reached \(node) after its claim was taken over (now \(state?.rawValue ?? "?")): left as it is",
                 logger: logger)
+            return state
         }
     }
 

@@ -54,11 +54,11 @@ extension PostgresStore: ReturnDesk {
             let id = "R-\(number)"
             let chosen = decision.chosen
             let state: ShipmentState = chosen == nil ? try ShipmentLifecycle.next(.queued, on: .policyHold).get() : .queued
-            var rows = NewShipmentRows()
+            var rows = NewShipmentRows(now: now)
             rows.append(
                 id: id, seq: shipmentSeq, state: state, site: request.site, consolidationKey: "return:\(request.id)", decision: decision,
                 decisionID: decisionID, reason: chosen == nil ? decision.holdReason : nil, parcels: request.parcels,
-                weightKg: request.weightKg, direction: .return, now: now)
+                weightKg: request.weightKg, direction: .return)
             try await connection.insertShipments(rows, logger: logger)
             // Two nodes given one new return id at once: the key orders them, the second is refused.
             let inserted = try await connection.query(

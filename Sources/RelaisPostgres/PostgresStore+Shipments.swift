@@ -25,7 +25,7 @@ extension PostgresStore {
                 numbers.append((seq, decision))
             }
             guard numbers.count == shipments.count else { throw StoreError.notFound("numbers for \(shipments.count) shipments") }
-            var rows = NewShipmentRows()
+            var rows = NewShipmentRows(now: now)
             var links: [(order: String, shipment: String)] = []
             var events: [EventRow] = [], held: [String] = []
             for (shipment, number) in zip(shipments, numbers) {
@@ -39,7 +39,7 @@ extension PostgresStore {
                 rows.append(
                     id: id, seq: number.seq, state: state, site: shipment.site, consolidationKey: shipment.consolidationKey,
                     decision: decision, decisionID: number.decision, reason: reason, parcels: shipment.parcels,
-                    weightKg: shipment.weightKg, direction: .outbound, now: now)
+                    weightKg: shipment.weightKg, direction: .outbound)
                 links += Set(shipment.orderIDs).map { ($0, id) }
                 let summary = chosen.map { "\($0.key)\(decision.late ? " (late)" : "")" } ?? "held: \(reason ?? "")"
                 events.append(
@@ -69,7 +69,7 @@ extension PostgresStore {
                 throw StoreError.refused("orders \(refused.joined(separator: ",")) are not all pending")
             }
             try await connection.recordDecisions(
-                zip(shipments, numbers).map { ($0.decision, "S-\($1.seq)", $1.decision) }, now: now, logger: logger)
+                shipments.indices.map { (shipments[$0].decision, rows.ids[$0], rows.decisionIDs[$0]) }, now: now, logger: logger)
             try await connection.recordEvents(events, logger: logger)
             // Held at decision time (the policy's hold): the shop hears of it as of any hold.
             for id in held { try await connection.writeOutboxEvent(.shipmentHeld, shipment: id, now: now, logger: logger) }
