@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Mustache
 import RelaisConfig
 import RelaisCore
 import RelaisXML
@@ -109,7 +108,7 @@ struct TemplateContext {
         .table(TemplateTable(credentials.values.mapValues(TemplateValue.text)))
     }
 
-    func render(_ template: CarrierOperation.Template) -> String { template.compiled.render(root) }
+    func render(_ template: CarrierOperation.Template) -> String { template.render(root) }
 
     /// The first value holding a character XML cannot carry, as `(path, character)`, in
     /// name order.
@@ -202,53 +201,4 @@ struct TemplateContext {
         let minutes = abs(seconds) / 60
         return "\(sign)\(pad(minutes / 60)):\(pad(minutes % 60))"
     }
-}
-
-/// One level of a template's context. Mustache asks it for a name (`MustacheParent`) and
-/// gets a `String`, a `Bool`, a nested table or an array of tables.
-struct TemplateTable: MustacheParent, ExpressibleByDictionaryLiteral {
-    var fields: [String: TemplateValue]
-
-    init(_ fields: [String: TemplateValue]) { self.fields = fields }
-    init(dictionaryLiteral elements: (String, TemplateValue)...) {
-        self.fields = Dictionary(elements, uniquingKeysWith: { _, last in last })
-    }
-
-    subscript(name: String) -> TemplateValue? {
-        get { fields[name] }
-        set { fields[name] = newValue }
-    }
-
-    func child(named name: String) -> Any? {
-        switch fields[name] {
-        case .text(let text): TemplateText(text: text)
-        case .flag(let flag): flag
-        case .table(let table): table
-        case .list(let tables): tables
-        case nil: nil
-        }
-    }
-}
-
-/// A text as Mustache sees it: rendered through ``renderText`` rather than
-/// `String(describing:)` of an `Any`, which costs several dynamic casts a value (a quarter of
-/// a booking request's rendering). It renders, opens a section and closes an inverted one
-/// exactly as the `String` it holds would, empty or not.
-///
-/// A parent without children: inside its own section (`{{#relay_point}}{{name}}{{/relay_point}}`),
-/// a name is looked up in the enclosing tables, as for a `String`, not among this type's
-/// stored properties, which Mustache would otherwise reach by reflection.
-struct TemplateText: MustacheCustomRenderable, MustacheParent {
-    var text: String
-    var renderText: String { text }
-    var isNull: Bool { false }
-    func child(named name: String) -> Any? { nil }
-}
-
-/// A value in a template's context.
-enum TemplateValue {
-    case text(String)
-    case flag(Bool)
-    case table(TemplateTable)
-    case list([TemplateTable])
 }

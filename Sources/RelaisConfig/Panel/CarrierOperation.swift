@@ -56,6 +56,8 @@ public struct CarrierOperation: Hashable, Sendable {
         public let file: String
         public let text: String
         public let compiled: MustacheTemplate
+        /// Plans for rendering without Mustache's lookups (``TemplatePlan``).
+        let plans: TemplatePlans
 
         public init(file: String, text: String) throws(TemplateError) {
             if let unsafe = ["{{{", "{{&", "{{=", "{{%"].first(where: { text.contains($0) }), let found = text.range(of: unsafe) {
@@ -74,7 +76,11 @@ public struct CarrierOperation: Hashable, Sendable {
             }
             self.file = file
             self.text = text
+            plans = TemplatePlans(text: text)
         }
+
+        /// The template rendered for a request's context, as ``compiled`` would render it.
+        public func render(_ context: TemplateTable) -> String { plans.render(context, with: compiled) }
 
         public static func == (lhs: Template, rhs: Template) -> Bool { lhs.file == rhs.file && lhs.text == rhs.text }
         public func hash(into hasher: inout Hasher) { hasher.combine(text) }
