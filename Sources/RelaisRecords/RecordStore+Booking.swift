@@ -147,7 +147,7 @@ extension RecordStore {
                     """)
             for outcome in outcomes {
                 let columns: [String]
-                var arguments: StatementArguments
+                let arguments: StatementArguments
                 let attemptOutcome = outcome.result.attemptOutcome
                 switch outcome.result {
                 case .booked(let trackingNumber, let carrierPrice, let labelPath):
@@ -166,12 +166,8 @@ extension RecordStore {
                         candidate.co2eGrams, outcome.detail,
                     ]
                 }
-                // The columns and the attempt first, the state change last: the outbox event that
-                // applyEvent writes shows the tracking number, the label and this attempt.
-                arguments += [outcome.shipment]
-                // One statement per kind of outcome: cached.
-                try db.cachedStatement(sql: "UPDATE shipments SET \(columns.joined(separator: ", ")) WHERE id = ?")
-                    .execute(arguments: arguments)
+                // The attempt first, then the columns with the state change: the outbox event
+                // that applyEvent writes shows the tracking number, the label and this attempt.
                 if !outcome.result.isPostponed {
                     try attempt.execute(arguments: [
                         outcome.shipment, outcome.carrier, outcome.service, outcome.startedAt.millisecondsSinceEpoch,
@@ -182,7 +178,8 @@ extension RecordStore {
                 }
                 try db.applyEvent(
                     outcome.result.event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: outcome.result.nextAttemptAt(now: now),
-                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")")
+                    detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")",
+                    setting: columns, arguments)
             }
         }
     }

@@ -333,9 +333,12 @@ extension EventRecord {
 
 extension Database {
     /// Applies a lifecycle event to one shipment and logs it, in the caller's transaction.
+    /// `columns` (`"reason = ?"`, …) and their `values` are set in the same `UPDATE` as the
+    /// state: a booking's outcome rewrites the shipment's row once, not twice.
     @discardableResult
     func applyEvent(
-        _ event: ShipmentEvent, to id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = ""
+        _ event: ShipmentEvent, to id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = "",
+        setting columns: [String] = [], _ values: StatementArguments = []
     ) throws -> ShipmentState {
         // Cached statements: a booking commit applies hundreds of events in one transaction,
         // and compiling each statement again cost more than running it.
@@ -345,13 +348,14 @@ extension Database {
         let direction: String = row["direction"]
         let transition = try ShipmentTransition(shipment: id, from: current, on: event, now: now, nextAttemptAt: nextAttemptAt)
         let (next, due) = (transition.next, transition.due)
+        // One statement per set of columns: cached.
         try cachedStatement(
             sql: """
                 UPDATE shipments SET state = ?, updated_at = ?, next_attempt_at = ?,
-                    booked_at = CASE WHEN ? = 'booked' THEN ? ELSE booked_at END
+                    booked_at = CASE WHEN ? = 'booked' THEN ? ELSE booked_at END\(columns.map { ", \($0)" }.joined())
                 WHERE id = ?
                 """
-        ).execute(arguments: [next.rawValue, now, due, next.rawValue, now, id])
+        ).execute(arguments: [next.rawValue, now, due, next.rawValue, now] + values + [id])
         try recordEvent(
             at: now, kind: .shipment(event), shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")
