@@ -159,12 +159,14 @@ import RelaisSandbox
         try await withSandbox { sandbox, url in
             var knobs = SandboxKnobs()
             knobs.script = [.timeoutAfterRead]
-            // Far beyond the 0.3 s deadline: on a loaded machine (the whole suite on two
-            // cores) a 2 s hang once let the answer in before the deadline fired.
+            // Far beyond the deadline: on a loaded machine (the whole suite on two cores) a
+            // 2 s hang once let the answer in before a 0.3 s deadline fired. And a deadline
+            // every call meets when it is not hung: DPD's login, unscripted, once took more
+            // than 0.3 s there, and the shipment failed over (transient) and was booked.
             knobs.hangMilliseconds = 10_000
             sandbox.setKnobs(knobs, for: carrier)
             try await withHTTP { http in
-                try await rig.run(try rig.stage(sandbox: url, http: http, timeout: 0.3), seconds: 3) { $0.count(.uncertain) == 1 }
+                try await rig.run(try rig.stage(sandbox: url, http: http, timeout: 2), seconds: 8) { $0.count(.uncertain) == 1 }
             }
             #expect(sandbox.ledger.bookings(reference: id).count == 1)
         }
