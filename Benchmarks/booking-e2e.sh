@@ -24,6 +24,8 @@
 #   SYSCALLS=FILE to count relaisd's system calls while it books (strace -c: slows it).
 # Also prints CPU time, bytes written and thread switches per order.
 set -euo pipefail
+# A run that stops says where (one once printed nothing at all).
+trap 'echo "booking-e2e.sh: stopped at line $LINENO (status $?)" >&2' ERR
 . "$(dirname "$0")/relais-toml.sh"
 n=${1:-10000}
 bin=${BIN:-.build/release}
