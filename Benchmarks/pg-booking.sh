@@ -16,6 +16,8 @@
 # BIN (default .build/release) names the binaries; they are not built here. RUNS (default
 # "sqlite pg1 pg2") picks the runs. Each run prints the CPU its processes spent per booking
 # (relaisd, the PostgreSQL server's processes, relais-sandbox), read from /proc.
+# PERF=FILE records the nodes' profile while they book (perf record, to FILE.RUN), with
+# PERF_CALL_GRAPH (default fp; dwarf for libraries without frame pointers) and PERF_FREQ.
 set -euo pipefail
 n=${1:-4000}
 bin=${BIN:-.build/release}
@@ -23,7 +25,11 @@ url=${RELAIS_TEST_POSTGRES_URL:?run under scripts/with-postgres.sh}
 port=${PORT:-18481}
 root=$(mktemp -d /tmp/relais-pg-bench-XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$root"' EXIT
+# The run directory is left in place, as booking-e2e.sh leaves its own: on this VM's ext4,
+# which has no journal, every inode allocated within 30 s of a mass deletion is checked
+# against the inodes deleted (`recently_deleted`): deleting one run's 4,000 labels put a
+# fifth of the next run's relaisd CPU in creating label files (BENCHMARKS.md, session 15).
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; echo "run directory: $root"' EXIT
 source Benchmarks/bench-common.sh
 source Benchmarks/relais-toml.sh
 start_sandbox "$bin" "$root" "$port"
@@ -69,6 +75,12 @@ run() {  # run NAME ENGINE(sqlite|postgres) NODES
   [ "$engine" = postgres ] && sql "$dburl" "SELECT pg_stat_statements_reset()" >/dev/null 2>&1 || true
   local cpu0_relaisd cpu0_postgres cpu0_sandbox
   cpu0_relaisd=$(cpu_of relaisd) cpu0_postgres=$(cpu_of postgres) cpu0_sandbox=$(cpu_of relais-sandbox)
+  local recorder=""
+  if [ -n "${PERF:-}" ]; then
+    perf record -q -F "${PERF_FREQ:-499}" --call-graph "${PERF_CALL_GRAPH:-fp}" -p "$(IFS=,; echo "${started[*]}")" \
+      -o "$PERF.$name" 2>/dev/null &
+    recorder=$!
+  fi
   for i in $(seq "$nodes"); do mv "$root/$name/n$i/spool/tmp/orders.ndjson" "$root/$name/n$i/spool/new/"; done
   local booked=0 count
   for _ in $(seq 480); do
@@ -81,6 +93,7 @@ run() {  # run NAME ENGINE(sqlite|postgres) NODES
     fi
     [ "${booked:-0}" -ge "$n" ] && break
   done
+  [ -z "$recorder" ] || { kill -INT "$recorder"; wait "$recorder" || true; }
   local hz cpu
   hz=$(getconf CLK_TCK)
   cpu=$(awk -v r="$(( $(cpu_of relaisd) - cpu0_relaisd ))" -v p="$(( $(cpu_of postgres) - cpu0_postgres ))" \
