@@ -23,6 +23,9 @@
 #   pointers (libsqlite3), PERF_FREQ for the sampling rate (default 499);
 #   SYSCALLS=FILE to count relaisd's system calls while it books (strace -c: slows it).
 # Also prints CPU time, bytes written and thread switches per order.
+# Start it 30 s or more after a build, a test run or any mass deletion: on an ext4 without
+# a journal (this VM's), inodes allocated within 30 s of deletions are slow to allocate,
+# and labels are 10,000 new files (BENCHMARKS.md, booking, session 15).
 set -euo pipefail
 # A run that stops says where (one once printed nothing at all).
 trap 'echo "booking-e2e.sh: stopped at line $LINENO (status $?)" >&2' ERR
