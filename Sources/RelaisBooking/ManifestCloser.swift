@@ -33,10 +33,18 @@ public final class ManifestCloser: Sendable {
     /// `<state>/manifests`.
     public let directory: String
     let clock: any WallClock
+    /// How long the carrier's manifest call may take in all (a login, the call, a login again
+    /// and the call again when a token is refused) before it is given up; nil: the carrier's
+    /// own timeouts alone.
+    let callBudget: Duration?
 
+    /// - Parameter callBudget: where several nodes share the store, shorter than the lease
+    ///   on a manifest being closed, so that no other node takes it over and sends it while
+    ///   this node's call is still in flight; nil with one node.
     public init(
         store: any ManifestLedger, gates: CarrierGates, adapter: @escaping @Sendable (String) -> CarrierAdapter?,
-        place: @escaping @Sendable (String, String) -> Place?, directory: String, clock: any WallClock = SystemWallClock()
+        place: @escaping @Sendable (String, String) -> Place?, directory: String, clock: any WallClock = SystemWallClock(),
+        callBudget: Duration? = nil
     ) throws {
         self.store = store
         self.gates = gates
@@ -44,6 +52,7 @@ public final class ManifestCloser: Sendable {
         self.place = place
         self.directory = directory
         self.clock = clock
+        self.callBudget = callBudget
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
@@ -126,8 +135,16 @@ public final class ManifestCloser: Sendable {
         case nil: throw Unfinished(manifest: record.id, reason: "\(carrier) has no gate: it is not bookable now")
         }
         let parcels = record.lines.map { (trackingNumber: $0.trackingNumber, reference: $0.shipmentID, weightKg: $0.weightKg) }
-        let result = await adapter.closeManifest(
-            id: record.id, pickupDate: record.pickupDate.description, parcels: parcels, now: clock.now().millisecondsSinceEpoch)
+        let now = clock.now().millisecondsSinceEpoch
+        let call = { @Sendable in await adapter.closeManifest(id: record.id, pickupDate: record.pickupDate.description, parcels: parcels, now: now) }
+        guard let result = await Self.within(callBudget, call) else {
+            // Given up (the request cancelled) before the lease runs out: whatever the carrier
+            // made of it, the next pass asks again with the same id, as after any failure.
+            gates.finished(carrier, pass, outcome: .failed, now: clock.now())
+            throw Unfinished(
+                manifest: record.id,
+                reason: "\(carrier) did not answer within \(callBudget.map(\.description) ?? "?"), the time this node holds the manifest for (the store's lease, less a margin)")
+        }
         switch result {
         case .success(let receipt):
             gates.finished(carrier, pass, outcome: .answered, now: clock.now())
@@ -140,6 +157,21 @@ public final class ManifestCloser: Sendable {
             // Asked again with the same id and parcels: a carrier that took it answers the same.
             gates.finished(carrier, pass, outcome: .failed, now: clock.now())
             throw Unfinished(manifest: record.id, reason: "\(carrier): \(failure)")
+        }
+    }
+
+    /// `call`'s result, or nil when `budget` ran out first (the call is then cancelled).
+    static func within<T: Sendable>(_ budget: Duration?, _ call: @escaping @Sendable () async -> T) async -> T? {
+        guard let budget else { return await call() }
+        return await withTaskGroup(of: T?.self) { group in
+            group.addTask { await call() }
+            group.addTask {
+                try? await Task.sleep(for: budget)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 

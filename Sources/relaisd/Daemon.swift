@@ -177,7 +177,8 @@ enum Daemon {
                 place: { carrier, site in
                     Self.manifestPlace(carrier: carrier, site: site, in: inForce.current ?? loaded)
                 },
-                directory: (settings.paths.state as NSString).appendingPathComponent("manifests"), clock: clock)
+                directory: (settings.paths.state as NSString).appendingPathComponent("manifests"), clock: clock,
+                callBudget: (store as? PostgresStore).map { $0.lease * 5 / 6 })
         }
         var closeManifest: (@Sendable (String, String) async throws -> ManifestRecord)?
         if let manifestCloser {

@@ -16,7 +16,9 @@ import Testing
     /// Monday 2026-11-30, 10:00 in Lyon (09:00 UTC).
     static let mondayMorning = Instant(millisecondsSinceEpoch: 1_796_029_200_000)
 
-    static func closer(_ rig: BookingRig, carrier: String, url: String, http: CarrierHTTP, clock: ScriptedClock) throws -> ManifestCloser {
+    static func closer(
+        _ rig: BookingRig, carrier: String, url: String, http: CarrierHTTP, clock: ScriptedClock, callBudget: Duration? = nil
+    ) throws -> ManifestCloser {
         let adapter = Fixtures.adapter(carrier, sandbox: url, http: http)
         let gates = CarrierGates(BookingStage.limits([carrier: adapter], settings: BookingRig.settings()))
         let services = Fixtures.panel.carriers.first { $0.carrier.id == carrier }!.carrier.services.filter { $0.collects(from: Fixtures.lyon) }
@@ -24,7 +26,7 @@ import Testing
         return try ManifestCloser(
             store: rig.store, gates: gates, adapter: { $0 == carrier ? adapter : nil },
             place: { $0 == carrier && $1 == Fixtures.lyon.id ? place : nil },
-            directory: rig.directory.appendingPathComponent("manifests").path, clock: clock)
+            directory: rig.directory.appendingPathComponent("manifests").path, clock: clock, callBudget: callBudget)
     }
 
     /// Books `count` more shipments at `carrier` (the rig's policy allows no other).
@@ -165,6 +167,38 @@ import Testing
                 let pass = try await closer.pass()
                 #expect(pass.closed.count == 1 && pass.unfinished.isEmpty)
                 #expect(sandbox.ledger.manifestCount(carrier: "colissimo") == 1)
+            }
+        }
+    }
+
+    /// With several nodes on one store, a manifest being closed is held for a lease: a call
+    /// still in flight when it runs out could be sent again by the node that takes it over.
+    /// The call is given up within the budget (the lease less a margin), however long the
+    /// carrier's own timeouts, and the manifest finished later, once, with the same id.
+    @Test func aCallOutlastingItsBudgetIsGivenUpAndFinishedLaterOnce() async throws {
+        let rig = try await Self.rig("colissimo")
+        defer { rig.remove() }
+        try await withSandbox { sandbox, url in
+            try await withHTTP { http in
+                let clock = ScriptedClock(Self.mondayMorning)
+                _ = try await Self.book(rig, count: 1, prefix: "a", url: url, http: http)
+                let closer = try Self.closer(rig, carrier: "colissimo", url: url, http: http, clock: clock, callBudget: .milliseconds(300))
+                var knobs = SandboxKnobs()
+                knobs.script = [.timeoutAfterRead]
+                knobs.hangMilliseconds = 10_000
+                sandbox.setKnobs(knobs, for: "colissimo")
+                let started = ContinuousClock.now
+                await #expect { try await closer.close(carrier: "colissimo", site: "lyon-dc") } throws: {
+                    $0 is ManifestCloser.Unfinished && "\($0)".contains("did not answer within 0.3 seconds")
+                }
+                // Colissimo's own timeout is 20 s and the sandbox holds its answer for 10 s.
+                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(try await rig.store.closingManifests().count == 1)
+                let pass = try await closer.pass()
+                #expect(pass.closed.count == 1 && pass.unfinished.isEmpty)
+                #expect(pass.closed.first?.id == "M-colissimo-lyon-dc-20261130")
+                #expect(sandbox.ledger.manifestCount(carrier: "colissimo") == 1)
+                #expect(try await rig.store.closingManifests().isEmpty)
             }
         }
     }
