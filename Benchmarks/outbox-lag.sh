@@ -8,7 +8,9 @@
 #   bookings = N / (last booked_at − first booked_at)
 #   usage: Benchmarks/outbox-lag.sh [N]     (from the repository root; N default 5000)
 #   BIN=.build/debug to skip the release build (figures then mean little); BIN=DIR to run
-#   DIR's binaries. PERF=FILE records relaisd's profile in the run with the webhook.
+#   DIR's binaries. PERF=FILE records relaisd's profile in the run with the webhook
+#   (PERF_CALL_GRAPH=dwarf for libraries without frame pointers). Each run also prints the
+#   CPU relaisd and relais-sandbox (carriers and OMS) spent per booking, from /proc.
 set -euo pipefail
 . "$(dirname "$0")/relais-toml.sh"
 n=${1:-5000}
@@ -22,7 +24,9 @@ source Benchmarks/bench-common.sh
 sandbox_credentials "$root/credentials"
 echo "whsec_$(head -c 24 /dev/urandom | base64)" > "$root/credentials/oms-webhook"
 "$bin/relais-sandbox" --carriers carriers --port "$port" --oms-secrets "$root/credentials/oms-webhook" >"$root/sandbox.log" 2>&1 &
-pids+=($!)
+sandbox=$!
+pids+=($sandbox)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sleep 1
 # The shipped panel's max_in_flight, as in production; the sandbox answers at once.
 run() {  # run NAME WEBHOOK(yes|no)
@@ -42,7 +46,11 @@ TOML
   pids+=($pid)
   for _ in $(seq 100); do [ -S "$dir/relais.sock" ] && break; sleep 0.1; done
   local recorder=""
-  if [ -n "${PERF:-}" ] && [ "$2" = yes ]; then perf record -q -F 499 -g -p "$pid" -o "$PERF" 2>/dev/null & recorder=$!; fi
+  if [ -n "${PERF:-}" ] && [ "$2" = yes ]; then
+    perf record -q -F 499 --call-graph "${PERF_CALL_GRAPH:-fp}" -p "$pid" -o "$PERF" 2>/dev/null & recorder=$!
+  fi
+  local cpu0 sandbox0
+  cpu0=$(ticks "$pid") sandbox0=$(ticks "$sandbox")
   mv "$dir/spool/tmp/orders.ndjson" "$dir/spool/new/"
   local db="$dir/state/relais.sqlite" pending=1 booked=0 samples=""
   for _ in $(seq 600); do
@@ -52,9 +60,13 @@ TOML
     samples="$samples $pending"
     [ "$booked" -ge "$n" ] && [ "$pending" -eq 0 ] && break
   done
+  local cpu sandbox_cpu
+  cpu=$(( $(ticks "$pid") - cpu0 )) sandbox_cpu=$(( $(ticks "$sandbox") - sandbox0 ))
   if [ -n "$recorder" ]; then kill -INT "$recorder"; wait "$recorder" || true; fi
   kill -TERM "$pid"; wait "$pid" || true
   echo "== $1 (webhook: $2): $booked booked"
+  awk -v r="$cpu" -v s="$sandbox_cpu" -v hz="$(getconf CLK_TCK)" -v n="$n" \
+    'BEGIN { printf "CPU ms per booking, until booked and delivered: relaisd %.2f, relais-sandbox %.2f\n", r / hz / n * 1000, s / hz / n * 1000 }'
   sqlite3 "$db" "SELECT printf('bookings/s: %.0f', COUNT(*) * 1000.0 / (MAX(booked_at) - MIN(booked_at))) FROM shipments WHERE state='booked'"
   if [ "$2" = yes ]; then
     echo "pending deliveries sampled every 0.5 s while booking:$samples"

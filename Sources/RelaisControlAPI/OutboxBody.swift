@@ -63,10 +63,25 @@ public enum OutboxBody {
 
     /// A carrier.toml `tracking_url` with its `{{tracking_number}}` filled in,
     /// percent-encoded as a URL query or path needs.
+    /// Letters and digits are kept, with `-._~`. A number of ASCII letters, digits and
+    /// those four (every carrier's) is used as it is: building the character set for each
+    /// event cost more than the rest of the URL.
     public static func trackingURL(template: String, trackingNumber: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        let encoded = trackingNumber.addingPercentEncoding(withAllowedCharacters: allowed) ?? trackingNumber
+        let plain = trackingNumber.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                true
+            default: false
+            }
+        }
+        let encoded = plain ? trackingNumber : trackingNumber.addingPercentEncoding(withAllowedCharacters: unreserved) ?? trackingNumber
         return template.replacingOccurrences(of: "{{tracking_number}}", with: encoded)
     }
+
+    private static let unreserved: CharacterSet = {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return allowed
+    }()
 }

@@ -65,26 +65,38 @@ extension RecordStore {
     {
         guard limit > 0 else { return [] }
         return try await pool.read { db in
-            try Self.dueDeliveries(db, endpoint: endpoint, now: now, limit: limit + excluding.count)
-                .filter { !excluding.contains($0.eventSeq) }.prefix(limit).map { $0 }
+            try Self.dueDeliveries(db, endpoint: endpoint, now: now, limit: limit, excluding: excluding)
         }
     }
 
-    static func dueDeliveries(_ db: Database, endpoint: Int64, now: Int64, limit: Int) throws -> [OutboxDelivery] {
-        try Row.fetchAll(
+    /// The due deliveries, those named in `excluding` left out by SQLite itself: reading
+    /// theirs too and dropping them afterwards read every body under way again at each look
+    /// (up to the in-flight limit and the results waiting to be recorded, for a few wanted).
+    static func dueDeliveries(_ db: Database, endpoint: Int64, now: Int64, limit: Int, excluding: Set<Int64> = []) throws
+        -> [OutboxDelivery]
+    {
+        var excluded = JSONText(capacity: excluding.count * 8)
+        excluded.beginArray()
+        for seq in excluding {
+            excluded.element()
+            excluded.int(Int(seq))
+        }
+        excluded.endArray()
+        return try Row.fetchAll(
             db.cachedStatement(
                 sql: """
                     SELECT d.event_seq, d.attempts, e.id, e.type, e.at, e.shipment_id, e.label_path, e.body
                     FROM outbox_deliveries d INDEXED BY outbox_deliveries_due
                     JOIN outbox_events e ON e.seq = d.event_seq
                     WHERE d.endpoint_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2
+                        AND d.event_seq NOT IN (SELECT value FROM json_each(?4))
                         AND (SELECT disabled_at FROM outbox_endpoints WHERE id = ?1) IS NULL
                         AND (d.shipment_id IS NULL OR NOT EXISTS (
                             SELECT 1 FROM outbox_deliveries p INDEXED BY outbox_deliveries_shipment
                             WHERE p.endpoint_id = ?1 AND p.shipment_id = d.shipment_id AND p.state = 'pending'
                                 AND p.event_seq < d.event_seq))
                     ORDER BY d.next_attempt_at, d.event_seq LIMIT ?3
-                    """), arguments: [endpoint, now, limit]
+                    """), arguments: [endpoint, now, limit, String(decoding: excluded.bytes, as: UTF8.self)]
         ).map { row in
             OutboxDelivery(
                 endpointID: endpoint, eventSeq: row["event_seq"], eventID: row["id"], type: row["type"], at: row["at"],
