@@ -12,11 +12,12 @@ public enum OutboxBody {
         characters.reserveCapacity(30)
         let time = UInt64(max(0, now))
         for shift in stride(from: 45, through: 0, by: -5) { characters.append(alphabet[Int((time >> UInt64(shift)) & 31)]) }
+        // Two draws, not one per character: each draw is a system call (getrandom).
         var generator = SystemRandomNumberGenerator()
-        for _ in 0..<16 {
-            let draw: UInt64 = generator.next()
-            characters.append(alphabet[Int(draw & 31)])
-        }
+        let first: UInt64 = generator.next()
+        let second: UInt64 = generator.next()
+        for index in 0..<12 { characters.append(alphabet[Int((first >> UInt64(5 * index)) & 31)]) }
+        for index in 0..<4 { characters.append(alphabet[Int((second >> UInt64(5 * index)) & 31)]) }
         return String(decoding: characters, as: UTF8.self)
     }
 
