@@ -2,8 +2,8 @@ import RelaisControlAPI
 import Testing
 
 /// Event ids (SPEC §12): `evt_`, the time in ten Crockford base32 characters so that ids sort
-/// by time, then 80 random bits in sixteen.
-struct OutboxEventIDTests {
+/// by time, then 80 random bits in sixteen; and the tracking link of an event.
+struct OutboxBodyTests {
     static let alphabet = Set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
     @Test func idsSortByTimeAndNeverRepeat() {
@@ -26,5 +26,15 @@ struct OutboxEventIDTests {
         let ids = times.map { OutboxBody.newEventID(now: $0) }
         #expect(ids.map { $0.prefix(14) } == ids.map { $0.prefix(14) }.sorted())
         #expect(Set(ids.map { $0.prefix(14) }).count == times.count)
+    }
+
+    @Test func trackingLinksCarryTheNumberPercentEncoded() {
+        let template = "https://t.example/{{tracking_number}}?n={{tracking_number}}&l=fr"
+        #expect(OutboxBody.trackingURL(template: template, trackingNumber: "6A123-45_6.7~8") == "https://t.example/6A123-45_6.7~8?n=6A123-45_6.7~8&l=fr")
+        #expect(OutboxBody.trackingURL(template: template, trackingNumber: "AB 12/3&x") == "https://t.example/AB%2012%2F3%26x?n=AB%2012%2F3%26x&l=fr")
+        #expect(OutboxBody.trackingURL(template: "{{tracking_number}}", trackingNumber: "X1") == "X1")
+        #expect(OutboxBody.trackingURL(template: "https://t.example/{{tracking}}", trackingNumber: "X1") == "https://t.example/{{tracking}}")
+        // Letters beyond ASCII are encoded as their UTF-8 bytes; the template is left as it is.
+        #expect(OutboxBody.trackingURL(template: "{{tracking_number}}é", trackingNumber: "Né1") == "N%C3%A91é")
     }
 }
