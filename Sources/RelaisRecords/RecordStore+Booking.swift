@@ -66,14 +66,7 @@ extension RecordStore {
     /// five statements for every claim.
     public func bookingJobs(for claimed: [ClaimedShipment]) async throws -> [BookingJob] {
         guard !claimed.isEmpty else { return [] }
-        var list = JSONText(capacity: claimed.count * 12)
-        list.beginArray()
-        for shipment in claimed {
-            list.element()
-            list.string(shipment.id)
-        }
-        list.endArray()
-        let ids: StatementArguments = [String(decoding: list.bytes, as: UTF8.self)]
+        let ids: StatementArguments = [Database.jsonList(claimed.map(\.id))]
         let listed = "SELECT value FROM json_each(?)"
         return try await pool.read { db in
             var assembly = BookingJobAssembly()
@@ -145,7 +138,14 @@ extension RecordStore {
                         failure_class, detail, http_status, duration_ms, tracking_number)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            // The outbox's events, written together once the outcomes are applied (their
+            // shipments read back in one statement), and before a shipment changes twice.
+            var announcements: [OutboxAnnouncement] = []
             for outcome in outcomes {
+                if announcements.contains(where: { $0.shipment == outcome.shipment }) {
+                    try db.writeOutboxEvents(announcements, now: now)
+                    announcements.removeAll()
+                }
                 let columns: [String]
                 let arguments: StatementArguments
                 let attemptOutcome = outcome.result.attemptOutcome
@@ -176,11 +176,13 @@ extension RecordStore {
                         outcome.result.trackingNumber,
                     ])
                 }
-                try db.applyEvent(
-                    outcome.result.event, to: outcome.shipment, actor: .booking, now: now, nextAttemptAt: outcome.result.nextAttemptAt(now: now),
+                let (_, announcement) = try db.changeState(
+                    outcome.result.event, of: outcome.shipment, actor: .booking, now: now, nextAttemptAt: outcome.result.nextAttemptAt(now: now),
                     detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")",
                     setting: columns, arguments)
+                if let announcement { announcements.append(announcement) }
             }
+            try db.writeOutboxEvents(announcements, now: now)
         }
     }
 

@@ -274,33 +274,73 @@ extension RecordStore {
     }
 }
 
+/// A shipment's change for the outbox to announce: the event's type, and a tracking
+/// event's tracking.
+struct OutboxAnnouncement {
+    var type: OutboxEventType
+    var shipment: String
+    var tracking: ShipmentTrackingReply?
+}
+
 extension Database {
-    /// Writes the outbox event announcing that shipment `id` entered `type`'s state, with
-    /// one pending delivery per active endpoint that wants it; part of the caller's
-    /// transaction, so the event exists exactly when the change does (SPEC §12).
-    ///
-    /// The body is the shipment as `GET /v1/shipments/{id}` shows it at this instant, plus
-    /// `tracking_url` and `promised_by`; it is frozen here and sent byte for byte. Nothing is
-    /// written when no endpoint wants the type.
+    /// Writes the outbox event announcing that shipment `id` entered `type`'s state
+    /// (``writeOutboxEvents(_:now:)``).
     func writeOutboxEvent(_ type: OutboxEventType, shipment id: String, now: Int64, tracking: ShipmentTrackingReply? = nil) throws {
-        let endpoints = try outboxEndpoints(wanting: type)
-        guard !endpoints.isEmpty else { return }
-        guard let record = try shipmentRecord(id: id) else { throw StoreError.notFound("shipment \(id)") }
-        let attempts = try Row.fetchAll(
-            cachedStatement(sql: "SELECT * FROM booking_attempts WHERE shipment_id = ? ORDER BY id"), arguments: [id]
-        ).map(RecordStore.attemptRecord)
-        var data = ShipmentReply(record, attempts: attempts)
-        data.tracking = tracking
-        data.promisedBy = try String.fetchOne(
-            cachedStatement(sql: "SELECT MIN(json_extract(body, '$.promised_by')) FROM orders WHERE shipment_id = ?"),
-            arguments: [id])
-        if let carrier = record.carrier, let number = record.trackingNumber,
-            let template = try String.fetchOne(
-                cachedStatement(sql: "SELECT template FROM outbox_tracking_urls WHERE carrier = ?"), arguments: [carrier])
+        try writeOutboxEvents([OutboxAnnouncement(type: type, shipment: id, tracking: tracking)], now: now)
+    }
+
+    /// Writes the outbox events of shipments' changes, in order, each with one pending
+    /// delivery per active endpoint that wants it; part of the caller's transaction, so an
+    /// event exists exactly when its change does (SPEC §12).
+    ///
+    /// An event's body is the shipment as `GET /v1/shipments/{id}` shows it at this instant,
+    /// plus `tracking_url` and `promised_by`; it is frozen here and sent byte for byte. The
+    /// shipments are read once for all the events: a shipment announced twice is announced
+    /// by two calls, each after its change. Nothing is written for a type no endpoint wants.
+    func writeOutboxEvents(_ announcements: [OutboxAnnouncement], now: Int64) throws {
+        guard !announcements.isEmpty else { return }
+        let active = try activeOutboxEndpoints()
+        guard !active.isEmpty else { return }
+        var wanting: [OutboxEventType: [Int64]] = [:]
+        for type in Set(announcements.map(\.type)) { wanting[type] = Self.endpoints(active, wanting: type) }
+        let due = announcements.filter { wanting[$0.type]?.isEmpty == false }
+        guard !due.isEmpty else { return }
+        let ids = Set(due.map(\.shipment))
+        let records = try shipmentRecords(ids: ids)
+        let list = Self.jsonList(ids)
+        var attempts: [String: [AttemptRecord]] = [:]
+        for row in try Row.fetchAll(
+            cachedStatement(sql: "SELECT * FROM booking_attempts WHERE shipment_id IN (SELECT value FROM json_each(?)) ORDER BY id"),
+            arguments: [list])
         {
-            data.trackingURL = OutboxBody.trackingURL(template: template, trackingNumber: number)
+            attempts[row["shipment_id"], default: []].append(RecordStore.attemptRecord(row))
         }
-        try insertOutboxEvent(type, data: data, shipment: id, labelPath: record.labelPath, endpoints: endpoints, now: now)
+        var promisedBy: [String: String] = [:]
+        for row in try Row.fetchAll(
+            cachedStatement(
+                sql: """
+                    SELECT shipment_id, MIN(json_extract(body, '$.promised_by')) FROM orders
+                    WHERE shipment_id IN (SELECT value FROM json_each(?)) GROUP BY shipment_id
+                    """), arguments: [list])
+        {
+            promisedBy[row[0]] = row[1]
+        }
+        let templates = try Dictionary(
+            Row.fetchAll(cachedStatement(sql: "SELECT carrier, template FROM outbox_tracking_urls")).map { ($0[0] as String, $0[1] as String) },
+            uniquingKeysWith: { first, _ in first })
+        for announcement in due {
+            let id = announcement.shipment
+            guard let record = records[id] else { throw StoreError.notFound("shipment \(id)") }
+            var data = ShipmentReply(record, attempts: attempts[id] ?? [])
+            data.tracking = announcement.tracking
+            data.promisedBy = promisedBy[id]
+            if let carrier = record.carrier, let number = record.trackingNumber, let template = templates[carrier] {
+                data.trackingURL = OutboxBody.trackingURL(template: template, trackingNumber: number)
+            }
+            try insertOutboxEvent(
+                announcement.type, data: data, shipment: id, labelPath: record.labelPath, endpoints: wanting[announcement.type] ?? [],
+                now: now)
+        }
     }
 
     /// Writes an event that is not a shipment's (`manifest.closed`), with its `data`.
@@ -312,11 +352,17 @@ extension Database {
 
     /// The active endpoints that want `type`.
     private func outboxEndpoints(wanting type: OutboxEventType) throws -> [Int64] {
+        Self.endpoints(try activeOutboxEndpoints(), wanting: type)
+    }
+
+    /// The active endpoints, with the events each wants (empty: every event).
+    private func activeOutboxEndpoints() throws -> [(id: Int64, events: String)] {
         try Row.fetchAll(cachedStatement(sql: "SELECT id, events FROM outbox_endpoints WHERE active = 1"))
-            .compactMap { row -> Int64? in
-                let events: String = row["events"]
-                return events.isEmpty || events.split(separator: ",").contains(Substring(type.rawValue)) ? row["id"] : nil
-            }
+            .map { (id: $0["id"], events: $0["events"]) }
+    }
+
+    private static func endpoints(_ active: [(id: Int64, events: String)], wanting type: OutboxEventType) -> [Int64] {
+        active.filter { $0.events.isEmpty || $0.events.split(separator: ",").contains(Substring(type.rawValue)) }.map(\.id)
     }
 
     /// The event, frozen, and one pending delivery per endpoint.

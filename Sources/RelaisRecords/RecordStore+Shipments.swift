@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RelaisControlAPI
 import RelaisCore
 import RelaisStore
 
@@ -332,14 +333,28 @@ extension EventRecord {
 }
 
 extension Database {
-    /// Applies a lifecycle event to one shipment and logs it, in the caller's transaction.
-    /// `columns` (`"reason = ?"`, …) and their `values` are set in the same `UPDATE` as the
-    /// state: a booking's outcome rewrites the shipment's row once, not twice.
+    /// Applies a lifecycle event to one shipment and logs it, in the caller's transaction,
+    /// with the outbox event that announces it (``changeState(_:of:actor:now:nextAttemptAt:detail:setting:_:)``
+    /// and ``writeOutboxEvents(_:now:)``).
     @discardableResult
     func applyEvent(
-        _ event: ShipmentEvent, to id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = "",
-        setting columns: [String] = [], _ values: StatementArguments = []
+        _ event: ShipmentEvent, to id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = ""
     ) throws -> ShipmentState {
+        let (next, announcement) = try changeState(event, of: id, actor: actor, now: now, nextAttemptAt: nextAttemptAt, detail: detail)
+        // The transactional outbox: the shop hears of the change in the same transaction.
+        if let announcement { try writeOutboxEvents([announcement], now: now) }
+        return next
+    }
+
+    /// Applies a lifecycle event to one shipment and logs it, and says what the outbox is to
+    /// announce, for the caller to write in the same transaction (a booking commit writes its
+    /// outcomes' events together). `columns` (`"reason = ?"`, …) and their `values` are set in
+    /// the same `UPDATE` as the state: a booking's outcome rewrites the shipment's row once,
+    /// not twice.
+    func changeState(
+        _ event: ShipmentEvent, of id: String, actor: Actor, now: Int64, nextAttemptAt: Int64? = nil, detail: String = "",
+        setting columns: [String] = [], _ values: StatementArguments = []
+    ) throws -> (next: ShipmentState, announcement: OutboxAnnouncement?) {
         // Cached statements: a booking commit applies hundreds of events in one transaction,
         // and compiling each statement again cost more than running it.
         guard let row = try Row.fetchOne(cachedStatement(sql: "SELECT state, direction FROM shipments WHERE id = ?"), arguments: [id]),
@@ -359,13 +374,10 @@ extension Database {
         try recordEvent(
             at: now, kind: .shipment(event), shipment: id, actor: actor,
             detail: "\(current.rawValue) → \(next.rawValue)\(detail.isEmpty ? "" : ": \(detail)")")
-        // The transactional outbox: the shop hears of the change in the same transaction.
-        if next != current, var type = OutboxEventType.announcing(next) {
-            // A return's booking is `return.booked` (SPEC §12, §14).
-            if type == .shipmentBooked, direction == Direction.return.rawValue { type = .returnBooked }
-            try writeOutboxEvent(type, shipment: id, now: now)
-        }
-        return next
+        guard next != current, var type = OutboxEventType.announcing(next) else { return (next, nil) }
+        // A return's booking is `return.booked` (SPEC §12, §14).
+        if type == .shipmentBooked, direction == Direction.return.rawValue { type = .returnBooked }
+        return (next, OutboxAnnouncement(type: type, shipment: id))
     }
 }
 
@@ -391,15 +403,44 @@ struct ColumnIndex {
 
 extension Database {
     /// Shipment `id` with its orders, as the control API and the outbox's events show it.
-    /// The row is read from SQLite's statement as it comes (a cursor), not copied first.
-    func shipmentRecord(id: String) throws -> ShipmentRecord? {
-        let statement = try cachedStatement(sql: "\(RecordStore.shipmentSelect) WHERE s.id = ?")
-        let rows = try Row.fetchCursor(statement, arguments: [id])
-        guard let row = try rows.next() else { return nil }
-        var record = RecordStore.shipmentRecord(row, columns: ColumnIndex(names: statement.columnNames))
-        let orders = try String.fetchAll(cachedStatement(sql: "SELECT id FROM orders WHERE shipment_id = ? ORDER BY id"), arguments: [id])
+    func shipmentRecord(id: String) throws -> ShipmentRecord? { try shipmentRecords(ids: [id])[id] }
+
+    /// Shipments with their orders, by id, read in one statement each (a booking commit's
+    /// outbox events). The rows are read from SQLite's statement as they come (a cursor),
+    /// not copied first.
+    func shipmentRecords(ids: some Collection<String>) throws -> [String: ShipmentRecord] {
+        guard !ids.isEmpty else { return [:] }
+        let list = Self.jsonList(ids)
+        let listed = "SELECT value FROM json_each(?)"
+        let statement = try cachedStatement(sql: "\(RecordStore.shipmentSelect) WHERE s.id IN (\(listed))")
+        let columns = ColumnIndex(names: statement.columnNames)
+        var records: [String: ShipmentRecord] = [:]
+        let rows = try Row.fetchCursor(statement, arguments: [list])
+        while let row = try rows.next() {
+            let record = RecordStore.shipmentRecord(row, columns: columns)
+            records[record.id] = record
+        }
+        var orders: [String: [String]] = [:]
+        for row in try Row.fetchAll(
+            cachedStatement(sql: "SELECT shipment_id, id FROM orders WHERE shipment_id IN (\(listed)) ORDER BY id"), arguments: [list])
+        {
+            orders[row[0], default: []].append(row[1])
+        }
         // A return has no orders of its own: it keeps the one it brings back.
-        if !orders.isEmpty { record.orderIDs = orders }
-        return record
+        for (id, found) in orders { records[id]?.orderIDs = found }
+        return records
+    }
+
+    /// Strings as one JSON array, for `json_each(?)`: one statement's text, and its cached
+    /// statement, whatever their number.
+    static func jsonList(_ values: some Collection<String>) -> String {
+        var list = JSONText(capacity: values.count * 12)
+        list.beginArray()
+        for value in values {
+            list.element()
+            list.string(value)
+        }
+        list.endArray()
+        return String(decoding: list.bytes, as: UTF8.self)
     }
 }

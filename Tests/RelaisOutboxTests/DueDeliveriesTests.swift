@@ -32,4 +32,41 @@ struct DueDeliveriesTests {
         let rest = try await rig.store.dueOutboxDeliveries(endpoint: endpoint, now: later, limit: 10, excluding: [seqs[4], seqs[1]])
         #expect(rest.map(\.eventSeq) == [seqs[0], seqs[2], seqs[3], seqs[5]])
     }
+
+    /// A booking commit writes its outcomes' events together, their shipments read back in
+    /// one go: each event's body is its own shipment's, as booked.
+    @Test func aCommitsEventsEachShowTheirOwnShipment() async throws {
+        let rig = try OutboxRig()
+        defer { rig.remove() }
+        let endpoint = try #require(
+            try await rig.store.configureOutbox(
+                endpoints: [OutboxEndpointSetting(target: "spool")], trackingURLs: try OutboxRig.trackingURLs()
+            ).first)
+        let ids = try await rig.shipments(5)
+        try await rig.book(ids, at: OutboxRig.readyMillis + 1000)
+        let booked = try await rig.store.dueOutboxDeliveries(endpoint: endpoint, now: OutboxRig.readyMillis + 60_000, limit: 100, excluding: [])
+            .filter { $0.type == "shipment.booked" }
+        #expect(Set(booked.compactMap(\.shipmentID)) == Set(ids))
+        for event in booked {
+            let id = try #require(event.shipmentID)
+            let body = try #require(try JSONSerialization.jsonObject(with: Data(event.body)) as? [String: Any])
+            let data = try #require(body["data"] as? [String: Any])
+            #expect(data["id"] as? String == id)
+            #expect(data["state"] as? String == "booked")
+            #expect(data["tracking_number"] as? String == "TRK\(id)")
+            #expect(data["label_path"] as? String == "/labels/\(id).pdf")
+            #expect(data["promised_by"] as? String == "2026-11-26")
+            #expect((data["tracking_url"] as? String)?.contains("TRK\(id)") == true, "\(data)")
+            let attempts = try #require(data["attempts"] as? [[String: Any]])
+            #expect(attempts.count == 1 && attempts.first?["outcome"] as? String == "booked")
+            #expect(attempts.first?["carrier"] as? String == data["carrier"] as? String)
+            let orders = try #require(data["orders"] as? [String])
+            #expect(orders.count == 1 && orders.allSatisfy { $0.hasPrefix("O-") })
+        }
+        let orders = booked.compactMap { event -> String? in
+            let body = try? JSONSerialization.jsonObject(with: Data(event.body)) as? [String: Any]
+            return ((body?["data"] as? [String: Any])?["orders"] as? [String])?.first
+        }
+        #expect(Set(orders).count == ids.count)
+    }
 }
