@@ -187,7 +187,9 @@ import Testing
                 }
                 let took = ContinuousClock.now - started
                 #expect(try await rig.store.closingManifests().count == 1)
-                let pass = try await closer.pass()
+                // The next pass without a budget: a loaded machine (the whole suite on two
+                // cores) once took more than 0.3 s to answer an unhindered call.
+                let pass = try await Self.closer(rig, carrier: "colissimo", url: url, http: http, clock: clock).pass()
                 #expect(pass.closed.count == 1 && pass.unfinished.isEmpty)
                 #expect(pass.closed.first?.id == "M-colissimo-lyon-dc-20261130")
                 #expect(sandbox.ledger.manifestCount(carrier: "colissimo") == 1)
