@@ -12,10 +12,11 @@ sandbox_credentials() {  # sandbox_credentials DIR
 }
 
 # relais-sandbox in a process of its own on PORT, the carriers' credentials copied into
-# ROOT/credentials; its pid joins the caller's `pids`, which its EXIT trap kills.
-start_sandbox() {  # start_sandbox BIN ROOT PORT
+# ROOT/credentials; its pid joins the caller's `pids`, which its EXIT trap kills. Further
+# arguments go to relais-sandbox (`--oms-secrets FILE`: it plays the shop's OMS too).
+start_sandbox() {  # start_sandbox BIN ROOT PORT [ARGUMENT…]
   sandbox_credentials "$2/credentials"
-  "$1/relais-sandbox" --carriers carriers --port "$3" >"$2/sandbox.log" 2>&1 &
+  "$1/relais-sandbox" --carriers carriers --port "$3" "${@:4}" >"$2/sandbox.log" 2>&1 &
   pids+=($!)
   sleep 1
 }

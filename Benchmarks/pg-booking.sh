@@ -18,6 +18,8 @@
 # (relaisd, the PostgreSQL server's processes, relais-sandbox), read from /proc.
 # PERF=FILE records the nodes' profile while they book (perf record, to FILE.RUN), with
 # PERF_CALL_GRAPH (default fp; dwarf for libraries without frame pointers) and PERF_FREQ.
+# WEBHOOK=1 gives every node a webhook to relais-sandbox playing the shop's OMS (it checks
+# each signature and answers 204); a run then ends when everything is booked and delivered.
 set -euo pipefail
 n=${1:-4000}
 bin=${BIN:-.build/release}
@@ -32,11 +34,18 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; echo "run directory: $root"' EXIT
 source Benchmarks/bench-common.sh
 source Benchmarks/relais-toml.sh
-start_sandbox "$bin" "$root" "$port"
+if [ -n "${WEBHOOK:-}" ]; then
+  mkdir -p "$root/credentials"
+  echo "whsec_$(head -c 24 /dev/urandom | base64)" > "$root/credentials/oms-webhook"
+  start_sandbox "$bin" "$root" "$port" --oms-secrets "$root/credentials/oms-webhook"
+else
+  start_sandbox "$bin" "$root" "$port"
+fi
 
 node_config() {  # node_config DIR STORE-TOML
   { relais_toml "$1" "$PWD/carriers" "$root/credentials" "http://127.0.0.1:$port"
     printf '\n[tracking]\nenabled = false\n%s\n' "$2"
+    [ -z "${WEBHOOK:-}" ] || printf '\n[[webhook]]\nurl = "http://127.0.0.1:%s/_oms/hooks"\nsecret = "oms-webhook"\n' "$port"
   } > "$1/relais.toml"
 }
 
@@ -91,7 +100,10 @@ run() {  # run NAME ENGINE(sqlite|postgres) NODES
     else
       booked=$(sqlite3 "$root/$name/n1/state/relais.sqlite" "SELECT n FROM queue_counts WHERE state='booked'" 2>/dev/null || echo 0)
     fi
-    [ "${booked:-0}" -ge "$n" ] && break
+    if [ "${booked:-0}" -ge "$n" ]; then
+      [ -z "${WEBHOOK:-}" ] || [ "$engine" != postgres ] && break
+      [ "$(sql "$dburl" "SELECT COUNT(*) FROM outbox_deliveries WHERE state = 'pending'" 2>/dev/null || echo 1)" = 0 ] && break
+    fi
   done
   [ -z "$recorder" ] || { kill -INT "$recorder"; wait "$recorder" || true; }
   local hz cpu
@@ -106,10 +118,13 @@ run() {  # run NAME ENGINE(sqlite|postgres) NODES
   if [ "$engine" = postgres ]; then
     echo "== $name: PostgreSQL, $nodes node(s): $(sql "$dburl" "$rate")"
     echo "   CPU ms per booking: $cpu"
+    [ -z "${WEBHOOK:-}" ] || echo "   webhook, commit → 2xx recorded: $(sql "$dburl" "SELECT 'p50 ' || round(percentile_cont(0.5) WITHIN GROUP (ORDER BY d.delivered_at - e.at)) || ' ms, p99 ' || round(percentile_cont(0.99) WITHIN GROUP (ORDER BY d.delivered_at - e.at)) || ' ms over ' || COUNT(*) || ' events' FROM outbox_deliveries d JOIN outbox_events e ON e.seq = d.event_seq WHERE d.state = 'delivered'")"
     echo "   booked per node: $(sql "$dburl" "SELECT string_agg(claimed_by || ' ' || n, ', ') FROM (SELECT claimed_by, COUNT(*) AS n FROM shipments WHERE state='booked' GROUP BY 1 ORDER BY 1) x")"
     echo "   transactions committed: $(sql "$dburl" "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"), rolled back: $(sql "$dburl" "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()")"
     sql "$dburl" "SELECT '   statements per booking: ' || round(SUM(calls)::numeric / $n, 1) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" 2>/dev/null || true
     sql "$dburl" "SELECT '     ' || lpad(round(calls::numeric / $n, 2)::text, 6) || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC LIMIT 14" 2>/dev/null || true
+    echo "   the server's time per booking, most first (ms, statement):"
+    sql "$dburl" "SELECT '     ' || lpad(round((total_exec_time / $n)::numeric, 3)::text, 7) || '  ' || left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT 6" 2>/dev/null || true
   else
     echo "== $name: SQLite, 1 node: $(sqlite3 "$root/$name/n1/state/relais.sqlite" "$rate")"
     echo "   CPU ms per booking: $cpu"

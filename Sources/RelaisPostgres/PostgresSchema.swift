@@ -22,6 +22,7 @@ enum PostgresSchema {
         Migration(name: "v5: cancelled shipments, cancel intents, manifests, returns", statements: v5),
         Migration(name: "v6: allocation counts per site, quarter-hour and carrier", statements: v6),
         Migration(name: "v7: counts spread over slots, tracking entered per statement", statements: v7),
+        Migration(name: "v8: due outbox deliveries indexed in the order they are taken", statements: v8),
     ]
 
     /// What allocation limits count (SPEC §6), kept as shipments change, as SQLite's v9: the
