@@ -140,10 +140,13 @@ extension PostgresConnection {
             wanting[id] = endpoints
         }
         try await recordEvents(events, logger: logger)
+        // The announcements' events together: their shipments read back in one statement.
+        var outbox: [(type: OutboxEventType, shipment: String, endpoints: [Int64])] = []
         for (index, id) in ids.enumerated() {
             guard let endpoints = wanting[id], let type = announcing[index].flatMap(OutboxEventType.init(rawValue:)) else { continue }
-            try await writeOutboxEvent(type, shipment: id, now: now, endpoints: endpoints, logger: logger)
+            outbox.append((type, id, endpoints))
         }
+        try await writeOutboxEvents(outbox, now: now, logger: logger)
         return next
     }
 }

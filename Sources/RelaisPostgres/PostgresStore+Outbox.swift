@@ -309,28 +309,49 @@ extension PostgresConnection {
     ) async throws {
         let wanting: [Int64]
         if let endpoints { wanting = endpoints } else { wanting = try await outboxEndpoints(wanting: type, logger: logger) }
-        guard !wanting.isEmpty else { return }
-        guard
-            let row = try await query(
-                """
-                SELECT x.*, (SELECT MIN(o.body::jsonb ->> 'promised_by') FROM orders o WHERE o.shipment_id = x.id),
-                    (SELECT u.template FROM outbox_tracking_urls u WHERE u.carrier = x.carrier),
-                    ARRAY(SELECT o.id FROM orders o WHERE o.shipment_id = x.id ORDER BY o.id)
-                FROM (\(unescaped: PostgresStore.shipmentSelect) WHERE s.id = \(id)) x
-                """, logger: logger
-            ).collect().first
-        else { throw StoreError.notFound("shipment \(id)") }
-        let columns = row.makeRandomAccess()
-        let promisedBy = try columns[PostgresStore.shipmentColumns].decode(String?.self)
-        let template = try columns[PostgresStore.shipmentColumns + 1].decode(String?.self)
-        let record = try PostgresStore.shipmentRecord(row, orders: try columns[PostgresStore.shipmentColumns + 2].decode([String].self))
-        var data = ShipmentReply(record, attempts: try await PostgresStore.attempts(shipment: id, self, logger))
-        data.tracking = tracking
-        data.promisedBy = promisedBy
-        if let template, let number = record.trackingNumber {
-            data.trackingURL = OutboxBody.trackingURL(template: template, trackingNumber: number)
+        try await writeOutboxEvents([(type, id, wanting)], now: now, tracking: tracking, logger: logger)
+    }
+
+    /// Writes the events of shipments' changes in one transaction, each to the endpoints
+    /// given with it: the shipments (with their promised dates, tracking templates and
+    /// orders) read back in one statement, their attempts in another, then one insert per
+    /// event. Each shipment appears once.
+    func writeOutboxEvents(
+        _ events: [(type: OutboxEventType, shipment: String, endpoints: [Int64])], now: Int64, tracking: ShipmentTrackingReply? = nil,
+        logger: Logger
+    ) async throws {
+        let events = events.filter { !$0.endpoints.isEmpty }
+        guard !events.isEmpty else { return }
+        let ids = events.map(\.shipment)
+        var found: [String: (record: ShipmentRecord, promisedBy: String?, template: String?)] = [:]
+        for try await row in try await query(
+            """
+            SELECT x.*, (SELECT MIN(o.body::jsonb ->> 'promised_by') FROM orders o WHERE o.shipment_id = x.id),
+                (SELECT u.template FROM outbox_tracking_urls u WHERE u.carrier = x.carrier),
+                ARRAY(SELECT o.id FROM orders o WHERE o.shipment_id = x.id ORDER BY o.id)
+            FROM (\(unescaped: PostgresStore.shipmentSelect) WHERE s.id = ANY(\(ids))) x
+            """, logger: logger
+        ) {
+            let columns = row.makeRandomAccess()
+            let record = try PostgresStore.shipmentRecord(row, orders: try columns[PostgresStore.shipmentColumns + 2].decode([String].self))
+            found[record.id] = (
+                record, try columns[PostgresStore.shipmentColumns].decode(String?.self),
+                try columns[PostgresStore.shipmentColumns + 1].decode(String?.self)
+            )
         }
-        try await insertOutboxEvent(type, data: data, shipment: id, labelPath: record.labelPath, endpoints: wanting, now: now, logger: logger)
+        let attempts = try await PostgresStore.attempts(shipments: ids, self, logger)
+        for event in events {
+            guard let (record, promisedBy, template) = found[event.shipment] else { throw StoreError.notFound("shipment \(event.shipment)") }
+            var data = ShipmentReply(record, attempts: attempts[event.shipment] ?? [])
+            data.tracking = tracking
+            data.promisedBy = promisedBy
+            if let template, let number = record.trackingNumber {
+                data.trackingURL = OutboxBody.trackingURL(template: template, trackingNumber: number)
+            }
+            try await insertOutboxEvent(
+                event.type, data: data, shipment: event.shipment, labelPath: record.labelPath, endpoints: event.endpoints, now: now,
+                logger: logger)
+        }
     }
 
     /// Writes an event that is not a shipment's (`manifest.closed`), with its `data`.

@@ -156,17 +156,24 @@ extension PostgresStore {
 
     /// A shipment's carrier calls, oldest first, on `connection` (in its transaction, if any).
     static func attempts(shipment id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> [AttemptRecord] {
-        var attempts: [AttemptRecord] = []
-        for try await (carrier, service, started, finished, outcome, failure, status, duration, tracking, detail) in try await connection
+        try await attempts(shipments: [id], connection, logger)[id] ?? []
+    }
+
+    /// The attempts of several shipments, each shipment's oldest first, in one statement.
+    static func attempts(shipments ids: [String], _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> [String: [AttemptRecord]]
+    {
+        var attempts: [String: [AttemptRecord]] = [:]
+        for try await (shipment, carrier, service, started, finished, outcome, failure, status, duration, tracking, detail) in try await connection
             .query(
                 """
-                SELECT carrier, service, started_at, finished_at, outcome, failure_class, http_status, duration_ms,
+                SELECT shipment_id, carrier, service, started_at, finished_at, outcome, failure_class, http_status, duration_ms,
                     tracking_number, detail
-                FROM booking_attempts WHERE shipment_id = \(id) ORDER BY id
+                FROM booking_attempts WHERE shipment_id = ANY(\(ids)) ORDER BY id
                 """, logger: logger
-            ).decode((String, String, Int64, Int64?, String?, String?, Int?, Int?, String?, String?).self)
+            ).decode((String, String, String, Int64, Int64?, String?, String?, Int?, Int?, String?, String?).self)
         {
-            attempts.append(
+            attempts[shipment, default: []].append(
                 AttemptRecord(
                     carrier: carrier, service: service, startedAt: started, finishedAt: finished, outcome: outcome,
                     failureClass: failure, httpStatus: status, durationMilliseconds: duration, trackingNumber: tracking, detail: detail))

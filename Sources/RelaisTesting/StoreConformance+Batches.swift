@@ -1,3 +1,4 @@
+import Foundation
 import RelaisCore
 import RelaisStore
 
@@ -50,6 +51,45 @@ extension StoreConformance {
             }
             let counts = try await store.queueCounts()
             try require(counts[.queued] == 1, "nothing more created: \(counts)")
+        },
+        Check(description: "one commit's outbox events each show their own shipment, as booked") { fixture in
+            let store = try await fixture.makeStore("node-a", .seconds(60))
+            guard let outbox = store as? any OutboxLog else { return }
+            let carriers = ["chronopost", "colissimo", "dpd", "mondialrelay", "velocite"]
+            let endpoint = try await outbox.configureOutbox(
+                endpoints: [OutboxEndpointSetting(target: "spool")],
+                trackingURLs: Dictionary(uniqueKeysWithValues: carriers.map { ($0, "https://t.example/\($0)/{{tracking_number}}") }))[0]
+            let ids = try await fixture.queued(store, ["E-1", "E-2", "E-3", "E-4"])
+            let now = Instant(millisecondsSinceEpoch: fixture.now + 1)
+            let claimed = try await store.claim(limits: [:], othersLimit: 10, now: now)
+            try await store.commit(
+                claimed.map {
+                    BookingOutcome(
+                        shipment: $0.id, carrier: $0.carrier ?? "", service: $0.service ?? "",
+                        result: .booked(trackingNumber: "TRK-\($0.id)", carrierPrice: nil, labelPath: "/labels/\($0.id).pdf"),
+                        startedAt: now, finishedAt: now)
+                }, breakerOpenings: [], now: now)
+            let booked = try await outbox.dueOutboxDeliveries(endpoint: endpoint, now: fixture.now + 60_000, limit: 100, excluding: [])
+                .filter { $0.type == OutboxEventType.shipmentBooked.rawValue }
+            try require(Set(booked.compactMap(\.shipmentID)) == Set(ids), "events for \(booked.map(\.shipmentID)), booked \(ids)")
+            var orders: Set<String> = []
+            for event in booked {
+                let id = event.shipmentID ?? ""
+                let body = try JSONSerialization.jsonObject(with: Data(event.body)) as? [String: Any]
+                let data = body?["data"] as? [String: Any] ?? [:]
+                let carrier = data["carrier"] as? String ?? "?"
+                try require(
+                    data["id"] as? String == id && data["state"] as? String == "booked" && data["tracking_number"] as? String == "TRK-\(id)"
+                        && data["label_path"] as? String == "/labels/\(id).pdf"
+                        && data["tracking_url"] as? String == "https://t.example/\(carrier)/TRK-\(id)",
+                    "\(id)'s event: \(data)")
+                let attempts = data["attempts"] as? [[String: Any]] ?? []
+                try require(attempts.count == 1 && attempts[0]["outcome"] as? String == "booked", "\(id)'s attempts: \(attempts)")
+                let own = data["orders"] as? [String] ?? []
+                try require(own.count == 1, "\(id)'s orders: \(own)")
+                orders.formUnion(own)
+            }
+            try require(orders.count == ids.count, "each event its own order: \(orders)")
         },
         Check(description: "one commit of every kind of outcome records each as alone: columns, attempts, states, events") { fixture in
             let store = try await fixture.makeStore("node-a", .seconds(60))
