@@ -144,16 +144,22 @@ extension PostgresStore: OutboxLog {
     public func recordOutboxResults(_ results: [(OutboxDelivery, OutboxDeliveryResult)], now: Int64) async throws {
         guard !results.isEmpty else { return }
         try await transaction("record outbox results") { connection, logger in
+            // The deliveries that went through, in one statement: most results, at any rate.
+            let delivered = results.filter { if case .delivered = $0.1 { true } else { false } }.map(\.0)
+            if !delivered.isEmpty {
+                try await connection.query(
+                    """
+                    UPDATE outbox_deliveries d SET state = 'delivered', attempts = attempts + 1, last_attempt_at = \(now),
+                        delivered_at = \(now), next_attempt_at = NULL, last_error = NULL
+                    FROM unnest(\(delivered.map(\.endpointID)), \(delivered.map(\.eventSeq))) AS u(endpoint_id, event_seq)
+                    WHERE d.endpoint_id = u.endpoint_id AND d.event_seq = u.event_seq AND d.state = 'pending'
+                    """, logger: logger)
+            }
             for (delivery, result) in results {
                 let (endpoint, seq) = (delivery.endpointID, delivery.eventSeq)
                 switch result {
                 case .delivered:
-                    try await connection.query(
-                        """
-                        UPDATE outbox_deliveries SET state = 'delivered', attempts = attempts + 1, last_attempt_at = \(now),
-                            delivered_at = \(now), next_attempt_at = NULL, last_error = NULL
-                        WHERE endpoint_id = \(endpoint) AND event_seq = \(seq) AND state = 'pending'
-                        """, logger: logger)
+                    continue
                 case .retry(let at, let error):
                     try await connection.query(
                         """
