@@ -274,14 +274,6 @@ extension RecordStore {
     }
 }
 
-/// A shipment's change for the outbox to announce: the event's type, and a tracking
-/// event's tracking.
-struct OutboxAnnouncement {
-    var type: OutboxEventType
-    var shipment: String
-    var tracking: ShipmentTrackingReply?
-}
-
 extension Database {
     /// Writes the outbox event announcing that shipment `id` entered `type`'s state
     /// (``writeOutboxEvents(_:now:)``).
