@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import RelaisControlAPI
 import RelaisCore
 import RelaisStore
 
@@ -141,10 +142,10 @@ extension PostgresConnection {
         }
         try await recordEvents(events, logger: logger)
         // The announcements' events together: their shipments read back in one statement.
-        var outbox: [(type: OutboxEventType, shipment: String, endpoints: [Int64])] = []
+        var outbox: [(type: OutboxEventType, shipment: String, endpoints: [Int64], tracking: ShipmentTrackingReply?)] = []
         for (index, id) in ids.enumerated() {
             guard let endpoints = wanting[id], let type = announcing[index].flatMap(OutboxEventType.init(rawValue:)) else { continue }
-            outbox.append((type, id, endpoints))
+            outbox.append((type, id, endpoints, nil))
         }
         try await writeOutboxEvents(outbox, now: now, logger: logger)
         return next

@@ -315,15 +315,15 @@ extension PostgresConnection {
     ) async throws {
         let wanting: [Int64]
         if let endpoints { wanting = endpoints } else { wanting = try await outboxEndpoints(wanting: type, logger: logger) }
-        try await writeOutboxEvents([(type, id, wanting)], now: now, tracking: tracking, logger: logger)
+        try await writeOutboxEvents([(type, id, wanting, tracking)], now: now, logger: logger)
     }
 
     /// Writes the events of shipments' changes in one transaction, each to the endpoints
     /// given with it: the shipments (with their promised dates, tracking templates and
     /// orders) read back in one statement, their attempts in another, then one insert per
-    /// event. Each shipment appears once.
+    /// event. Each shipment appears once; `tracking` is a `shipment.tracking` event's.
     func writeOutboxEvents(
-        _ events: [(type: OutboxEventType, shipment: String, endpoints: [Int64])], now: Int64, tracking: ShipmentTrackingReply? = nil,
+        _ events: [(type: OutboxEventType, shipment: String, endpoints: [Int64], tracking: ShipmentTrackingReply?)], now: Int64,
         logger: Logger
     ) async throws {
         let events = events.filter { !$0.endpoints.isEmpty }
@@ -349,7 +349,7 @@ extension PostgresConnection {
         for event in events {
             guard let (record, promisedBy, template) = found[event.shipment] else { throw StoreError.notFound("shipment \(event.shipment)") }
             var data = ShipmentReply(record, attempts: attempts[event.shipment] ?? [])
-            data.tracking = tracking
+            data.tracking = event.tracking
             data.promisedBy = promisedBy
             if let template, let number = record.trackingNumber {
                 data.trackingURL = OutboxBody.trackingURL(template: template, trackingNumber: number)

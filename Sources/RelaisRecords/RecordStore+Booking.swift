@@ -141,10 +141,12 @@ extension RecordStore {
             // The outbox's events, written together once the outcomes are applied (their
             // shipments read back in one statement), and before a shipment changes twice.
             var announcements: [OutboxAnnouncement] = []
+            var announced: Set<String> = []
             for outcome in outcomes {
-                if announcements.contains(where: { $0.shipment == outcome.shipment }) {
+                if announced.contains(outcome.shipment) {
                     try db.writeOutboxEvents(announcements, now: now)
                     announcements.removeAll()
+                    announced.removeAll()
                 }
                 let columns: [String]
                 let arguments: StatementArguments
@@ -180,7 +182,10 @@ extension RecordStore {
                     outcome.result.event, of: outcome.shipment, actor: .booking, now: now, nextAttemptAt: outcome.result.nextAttemptAt(now: now),
                     detail: "\(outcome.carrier)/\(outcome.service): \(attemptOutcome.rawValue)\(outcome.detail.isEmpty ? "" : " — \(outcome.detail)")",
                     setting: columns, arguments)
-                if let announcement { announcements.append(announcement) }
+                if let announcement {
+                    announcements.append(announcement)
+                    announced.insert(announcement.shipment)
+                }
             }
             try db.writeOutboxEvents(announcements, now: now)
         }
